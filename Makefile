@@ -1,0 +1,67 @@
+# Dayao Trace. `make help` lists the targets; `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+WORKERS ?= 2
+T ?= tests
+FLASK := $(BIN)/flask --app trace
+export PYTHONDONTWRITEBYTECODE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup setup-dev run dev test lint format bench translations clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.runtime: requirements.txt scripts/make-venv.sh
+	scripts/make-venv.sh $(PYTHON) $(VENV)
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.runtime ## compile the language catalogues
+	@$(BIN)/pybabel compile -q -d trace/translations
+
+setup: $(VENV)/.runtime translations ## create .venv with the pinned runtime requirements
+	@scripts/system-deps.sh run
+
+setup-dev: $(VENV)/.dev translations ## setup plus test, lint and benchmark tools
+	@scripts/system-deps.sh test
+
+run: setup ## migrate the database, load demo data, serve on http://$(HOST):$(PORT)
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@echo "Serving Dayao Trace on http://$(HOST):$(PORT)/  (API docs: /api/v1/docs)"
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+dev: setup ## the Flask debug server with reloading
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(FLASK) run --debug --host $(HOST) --port $(PORT)
+
+lint: setup-dev ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy trace
+
+format: setup-dev ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint ## lint, then the suite on SQLite (and on PostgreSQL if TRACE_TEST_DATABASE_URL is set)
+	env -u TRACE_TEST_DATABASE_URL $(BIN)/python -m pytest -q $(T)
+	@if [ -n "$$TRACE_TEST_DATABASE_URL" ]; then \
+	  echo "--- again on PostgreSQL: $$TRACE_TEST_DATABASE_URL"; \
+	  TRACE_TEST_DB_ONLY=1 $(BIN)/python -m pytest -q $(T); \
+	fi
+
+bench: setup-dev ## benchmarks; figures are ratios against a baseline measured in the same run
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean: ## remove the virtualenv and caches (keeps instance/, the database)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

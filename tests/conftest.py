@@ -1,0 +1,172 @@
+"""Fixtures: one schema per run (Alembic to head), one rolled-back transaction per test.
+
+The suite runs on SQLite by default and on PostgreSQL when TRACE_TEST_DATABASE_URL is set.
+With TRACE_TEST_DB_ONLY=1 only tests that touch the database are collected (the PostgreSQL pass).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import generate_password_hash
+
+from trace import create_app
+from trace.cli import alembic_config
+from trace.db import make_engine
+from trace.models.users import Role, User
+from trace.services.users import issue_token
+from trace.web.database import EXTENSION_KEY
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("TRACE_SHARED_DIR", ROOT.parent / "shared"))
+TEST_PASSWORD = "correct-horse-battery"
+# Hashed once: scrypt is deliberately slow, and tests create many users.
+TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD, method="scrypt")
+SANTAI = "532326208"
+JINBI = "532326101"
+
+
+def require_tool(name: str) -> str:
+    """Path of a system tool; skip without it, except under CI=true where its absence fails."""
+    path = shutil.which(name)
+    if path:
+        return path
+    message = f"{name} is not installed (apt-get install it; .ci/run does)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("TRACE_TEST_DB_ONLY") != "1":
+        return
+    keep = [
+        item
+        for item in items
+        if {"engine", "database_url"} & set(getattr(item, "fixturenames", ()))
+    ]
+    config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+    items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TRACE_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def reset_database(engine: Engine) -> None:
+    """Empty the database completely, whatever an earlier (maybe crashed) run left there."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            tables = connection.execute(
+                text("SELECT name FROM sqlite_master WHERE type='table'")
+            ).scalars()
+            connection.execute(text("PRAGMA foreign_keys=OFF"))
+            for table in list(tables):
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
+            connection.execute(text("PRAGMA foreign_keys=ON"))
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    reset_database(engine)
+    config = alembic_config(database_url)
+    config.attributes["configure_logger"] = False
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "PUBLIC_HOST": "trace.test",
+            "TESTING": True,
+        }
+    )
+    return app
+
+
+@pytest.fixture()
+def db_session(app: Flask, engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test; the app's requests
+    share its connection, and their commits only release SAVEPOINTs."""
+    connection = engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    original = app.extensions[EXTENSION_KEY]
+    app.extensions[EXTENSION_KEY] = factory
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()
+        app.extensions[EXTENSION_KEY] = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture()
+def client(app: Flask, db_session: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def make_user(db_session: Session) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role | str, township_code: str | None = None, **extra: Any) -> User:
+        role = Role(role)
+        if role is Role.STATION and township_code is None:
+            township_code = SANTAI
+        user = User(
+            email=f"{role.value}{next(counter)}@test.example.cn",
+            name=f"测试{role.value}",
+            role=role,
+            township_code=township_code,
+            password_hash=TEST_PASSWORD_HASH,
+            **extra,
+        )
+        db_session.add(user)
+        db_session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture()
+def as_role(db_session: Session, make_user: Callable[..., User]) -> Callable[..., dict[str, str]]:
+    """Headers authenticating as a new user of `role`: `client.get(url, headers=as_role("qc"))`."""
+    import datetime as dt
+
+    def headers(role: Role | str, township_code: str | None = None) -> dict[str, str]:
+        user = make_user(role, township_code)
+        plain, _token = issue_token(db_session, user, dt.timedelta(hours=1))
+        db_session.flush()
+        return {"Authorization": f"Bearer {plain}"}
+
+    return headers

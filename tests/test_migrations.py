@@ -1,0 +1,58 @@
+"""Migrations: an empty database upgrades to head, matches the models, and downgrades to base."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import make_url
+
+import trace.models  # noqa: F401
+from tests.conftest import SHARED
+from trace.cli import alembic_config
+from trace.db import Base, make_engine
+from trace.models.regions import Township
+
+
+@pytest.fixture()
+def scratch_url(database_url, tmp_path):
+    """A database of its own: a new SQLite file, or a new schema on PostgreSQL."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    admin = make_engine(database_url)
+    with admin.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+        connection.execute(text("CREATE SCHEMA migration_check"))
+    url = make_url(database_url).update_query_dict({"options": "-csearch_path=migration_check"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+    admin.dispose()
+
+
+def test_upgrade_matches_models_then_downgrades(scratch_url):
+    config = alembic_config(scratch_url)
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+    engine = make_engine(scratch_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        assert connection.scalar(select(Township.code).limit(1)) is not None
+    command.downgrade(config, "base")
+    remaining = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    engine.dispose()
+    assert remaining == set()
+
+
+def test_seeded_townships_match_the_official_list(db_session):
+    with (SHARED / "data" / "dayao_townships.csv").open(encoding="utf-8") as handle:
+        official = {row["code"]: row["name_zh"] for row in csv.DictReader(handle)}
+    stored = {t.code: t.name_zh for t in db_session.scalars(select(Township))}
+    assert stored == official
+    assert len(stored) == 12

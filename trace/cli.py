@@ -1,0 +1,99 @@
+"""Command-line tasks: `flask --app trace db|users|demo ...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy.orm import Session
+
+from trace.errors import TraceError
+from trace.models.users import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _session() -> Session:
+    session: Session = current_app.extensions["trace.sessionmaker"]()
+    return session
+
+
+db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
+users_cli = AppGroup("users", help="Staff accounts.")
+demo_cli = AppGroup("demo", help="Dayao demonstration data (every invented name says 示例).")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    if current_app.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(current_app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (e.g. base)."""
+    command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default="")
+@click.option("--township", "township_code", default=None, help="township code, for station staff")
+def users_create(
+    email: str, role: str, password: str, name: str, township_code: str | None
+) -> None:
+    """Create a staff account."""
+    from trace.services.users import create_user
+
+    with _session() as session:
+        try:
+            user = create_user(
+                session, None, email, role, password, name, township_code, system=True
+            )
+        except TraceError as exc:
+            fields = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
+            message = f"{exc.message} ({fields})" if fields else exc.message
+            raise click.ClickException(message) from None
+        session.commit()
+        click.echo(f"created {user.role.value} user {user.email} (id {user.id})")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the Dayao demo data unless it is already there (safe to run twice)."""
+    from trace.demo import DEMO_PASSWORD, load_demo
+
+    with _session() as session:
+        created = load_demo(session)
+        session.commit()
+    if created:
+        click.echo("demo data loaded")
+    else:
+        click.echo("demo data already present; nothing changed")
+    click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
+    for role in Role:
+        click.echo(f"  {role.value + '@demo.dayao.example.cn':<34} {role.value}")
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_cli, users_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,99 @@
+"""Every setting the service reads, with a safe default, from TRACE_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from trace.errors import ConfigError
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+# name -> (default, one-line meaning). Defaults are safe for a laptop; production sets the env vars.
+DEFAULTS: dict[str, tuple[Any, str]] = {
+    "DATABASE_URL": (None, "SQLAlchemy URL; unset means SQLite at instance/trace.db"),
+    "SECRET_KEY": (
+        None,
+        "signs sessions and CSRF tokens; unset means a random key kept in instance/",
+    ),
+    "PUBLIC_HOST": (
+        "trace.dayao.example.cn",
+        "host printed into every QR code (no scheme, no path)",
+    ),
+    "TOKEN_TTL_HOURS": (24 * 7, "lifetime of an API token"),
+    "SCAN_LIMIT": (5, "public scans of one pack before the page says 'query limit exceeded'"),
+    "REDIS_URL": (None, "Redis for rate limits and caches; unset means in-process memory"),
+    "MAX_CONTENT_LENGTH": (8 * 1024 * 1024, "largest request body in bytes"),
+    "DEFAULT_LOCALE": ("zh", "language of pages when the client asks for none"),
+    "TIMEZONE": ("Asia/Shanghai", "zone in which dates are shown"),
+    "SQL_ECHO": (False, "log every SQL statement"),
+}
+
+_HOST_RE = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def _coerce(name: str, raw: str, default: Any) -> Any:
+    """Turn an environment string into the default's type, naming the variable on failure."""
+    if isinstance(default, bool):
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"TRACE_{name} must be true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"TRACE_{name} must be a whole number, not {raw!r}") from None
+    return raw
+
+
+def _instance_secret_key(instance_dir: Path) -> str:
+    """Read the generated key, creating it once: sessions survive restarts, no key in code."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    instance_dir: Path = INSTANCE_DIR,
+) -> dict[str, Any]:
+    """Defaults, then TRACE_* environment variables, then explicit overrides; validated.
+
+    Raises ConfigError naming the setting when a value is missing or invalid.
+    """
+    env = os.environ if environ is None else environ
+    settings: dict[str, Any] = {}
+    for name, (default, _meaning) in DEFAULTS.items():
+        raw = env.get(f"TRACE_{name}")
+        settings[name] = default if raw is None else _coerce(name, raw, default)
+    settings.update(overrides or {})
+
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{instance_dir / 'trace.db'}"
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", str(settings["DATABASE_URL"])):
+        raise ConfigError("TRACE_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _instance_secret_key(instance_dir)
+    if len(str(settings["SECRET_KEY"])) < 16:
+        raise ConfigError("TRACE_SECRET_KEY must be at least 16 characters")
+    if not _HOST_RE.match(str(settings["PUBLIC_HOST"])):
+        raise ConfigError("TRACE_PUBLIC_HOST must be a bare host name such as trace.example.cn")
+    for name in ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH"):
+        if int(settings[name]) < 1:
+            raise ConfigError(f"TRACE_{name} must be at least 1")
+    if settings["DEFAULT_LOCALE"] not in {"zh", "en"}:
+        raise ConfigError("TRACE_DEFAULT_LOCALE must be zh or en")
+    return settings

@@ -1,0 +1,256 @@
+"""Dayao demonstration data: example producers, products and the 2025 harvest season.
+
+Every invented name carries 示例 (example). Township codes and village names are real.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trace.gs1 import check_digit
+from trace.identifiers import credit_code_check_char
+from trace.models.events import EventType
+from trace.models.regions import Village
+from trace.models.users import Role, User
+from trace.services.batches import SHANGHAI, create_batch
+from trace.services.events import append_event
+from trace.services.producers import create_producer
+from trace.services.products import create_product
+from trace.services.users import create_user
+
+DEMO_PASSWORD = "dayao-demo-2025"
+DEMO_DOMAIN = "demo.dayao.example.cn"
+SANTAI, JINBI, GUIHUA, TANHUA, SHIYANG = (
+    "532326208",
+    "532326101",
+    "532326108",
+    "532326204",
+    "532326102",
+)
+
+# Real villages (township code, village code if known, name, pinyin), from the county's lists.
+VILLAGES = [
+    (TANHUA, "532326204201", "昙华社区", "Tanhua Shequ"),
+    (TANHUA, "532326204202", "赤石岩村", "Chishiyan Cun"),
+    (TANHUA, "532326204203", "小兴厂村", "Xiaoxingchang Cun"),
+    (SANTAI, None, "三台村", "Santai Cun"),
+    (SANTAI, None, "大箐村", "Daqing Cun"),
+    (GUIHUA, None, "皮左黑村", "Pizuohei Cun"),
+]
+
+
+def _credit_code(body17: str) -> str:
+    return body17 + credit_code_check_char(body17)
+
+
+def _gtin(body13: str) -> str:
+    return body13 + check_digit(body13)
+
+
+def load_demo(session: Session) -> bool:
+    """Create the demo records unless they exist. Returns True when it created them."""
+    admin_email = f"admin@{DEMO_DOMAIN}"
+    if session.scalar(select(User.id).where(User.email == admin_email)) is not None:
+        return False
+
+    for township, code, name, pinyin in VILLAGES:
+        session.add(Village(township_code=township, code=code, name_zh=name, name_pinyin=pinyin))
+
+    users = {
+        role: create_user(
+            session,
+            None,
+            f"{role.value}@{DEMO_DOMAIN}",
+            role,
+            DEMO_PASSWORD,
+            name=f"示例{label}",
+            township_code=SANTAI if role is Role.STATION else None,
+            system=True,
+        )
+        for role, label in (
+            (Role.ADMIN, "管理员"),
+            (Role.QC, "质检中心"),
+            (Role.STATION, "三台乡服务站"),
+            (Role.REGULATOR, "市场监管局"),
+        )
+    }
+    admin = users[Role.ADMIN]
+
+    coop = create_producer(
+        session,
+        admin,
+        name="大姚县三台乡核桃专业合作社（示例）",
+        kind="cooperative",
+        township_code=SANTAI,
+        village="三台村",
+        credit_code=_credit_code("93532326MA6K4XW10"),
+        phone="0878-6221001",
+        is_gi_authorised=True,
+    )
+    company = create_producer(
+        session,
+        admin,
+        name="大姚核桃食品有限公司（示例）",
+        kind="enterprise",
+        township_code=JINBI,
+        credit_code=_credit_code("91532326MA6N2B7Q0"),
+        phone="0878-6222002",
+        is_gi_authorised=True,
+    )
+    farmer = create_producer(
+        session,
+        admin,
+        name="罗小芬（示例）",
+        kind="farmer",
+        township_code=SANTAI,
+        village="大箐村",
+        phone="13987800001",
+        is_poverty_registered=True,
+    )
+    family_farm = create_producer(
+        session,
+        admin,
+        name="桂花镇李家家庭农场（示例）",
+        kind="family_farm",
+        township_code=GUIHUA,
+        village="皮左黑村",
+        phone="13987800002",
+    )
+    honey_coop = create_producer(
+        session,
+        admin,
+        name="昙华山蜂蜜专业合作社（示例）",
+        kind="cooperative",
+        township_code=TANHUA,
+        village="赤石岩村",
+        credit_code=_credit_code("93532326MA6P8C3L0"),
+        phone="0878-6223003",
+    )
+
+    in_shell = create_product(
+        session,
+        admin,
+        name="大姚核桃·三台薄壳（示例）",
+        gtin="06901234567892",
+        category="walnut_in_shell",
+        variety="三台核桃",
+        net_content_g=500,
+        brand="大姚核桃",
+        shelf_life_days=365,
+    )
+    kernel = create_product(
+        session,
+        admin,
+        name="大姚核桃仁·头路（示例）",
+        gtin=_gtin("690123456790"),
+        category="walnut_kernel",
+        variety="三台核桃",
+        net_content_g=250,
+        brand="大姚核桃",
+        shelf_life_days=270,
+    )
+    honey = create_product(
+        session,
+        admin,
+        name="昙华山百花蜜（示例）",
+        gtin=_gtin("690123456791"),
+        category="honey",
+        variety="百花蜜",
+        net_content_g=500,
+        brand="昙华山",
+        shelf_life_days=730,
+    )
+    vermicelli = create_product(
+        session,
+        admin,
+        name="大姚小把粉丝（示例）",
+        gtin=_gtin("690123456792"),
+        category="vermicelli",
+        variety="豌豆粉丝",
+        net_content_g=1000,
+        brand="大姚",
+        shelf_life_days=540,
+    )
+
+    # The 2025 walnut season: harvests from early September to late October, then processing.
+    walnut_harvests = [
+        (coop, dt.date(2025, 9, 12), Decimal("3200"), "三台村", "新彝村小组 2号地块"),
+        (farmer, dt.date(2025, 9, 15), Decimal("480"), "大箐村", "老核桃树旁 1号地块"),
+        (coop, dt.date(2025, 9, 26), Decimal("2750"), "三台村", "新彝村小组 5号地块"),
+        (family_farm, dt.date(2025, 10, 8), Decimal("1260"), "皮左黑村", "核桃基地 3号地块"),
+        (company, dt.date(2025, 10, 20), Decimal("5100"), "", "公司自营基地"),
+    ]
+    for producer, harvested_on, kg, village, plot in walnut_harvests:
+        batch = create_batch(
+            session,
+            admin,
+            product_id=in_shell.id,
+            producer_id=producer.id,
+            harvested_on=harvested_on,
+            quantity=kg,
+            unit="kg",
+            township_code=producer.township_code,
+            village=village,
+            plot=plot,
+            latitude=Decimal("25.912300") if producer is coop else None,
+            longitude=Decimal("101.167800") if producer is coop else None,
+            altitude_m=2050 if producer is coop else None,
+        )
+        steps = [
+            (EventType.HULLING, 1, "脱青皮", {"method": "机械脱皮"}),
+            (EventType.DRYING, 4, "晾晒/烘干", {"moisture_pct": "7.6"}),
+            (EventType.GRADING, 7, "县质检中心", {"standard": "GB/T 20398-2006"}),
+            (EventType.PACKING, 9, "县质检中心包装车间", {"packaging": "500 g 礼盒"}),
+            (EventType.STORING, 10, "县公共仓储中心", {"temperature_c": "4"}),
+        ]
+        for event_type, days, location, details in steps:
+            append_event(
+                session,
+                admin,
+                batch,
+                event_type,
+                dt.datetime.combine(harvested_on + dt.timedelta(days=days), dt.time(10), SHANGHAI),
+                location,
+                details,
+            )
+
+    create_batch(
+        session,
+        admin,
+        product_id=kernel.id,
+        producer_id=company.id,
+        harvested_on=dt.date(2025, 10, 20),
+        quantity=Decimal("800"),
+        unit="kg",
+        township_code=JINBI,
+        plot="公司自营基地",
+    )
+    create_batch(
+        session,
+        admin,
+        product_id=honey.id,
+        producer_id=honey_coop.id,
+        harvested_on=dt.date(2025, 8, 18),
+        quantity=Decimal("620"),
+        unit="kg",
+        township_code=TANHUA,
+        village="赤石岩村",
+        plot="昙华山蜂场",
+    )
+    create_batch(
+        session,
+        admin,
+        product_id=vermicelli.id,
+        producer_id=company.id,
+        harvested_on=dt.date(2025, 11, 5),
+        quantity=Decimal("1500"),
+        unit="kg",
+        township_code=SHIYANG,
+        plot="石羊镇粉丝加工点",
+    )
+    session.flush()
+    return True

@@ -1,0 +1,57 @@
+"""Batches (lots): one harvest or production run of a product by a producer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trace.db import Base, StrEnumType, UTCDateTime, utcnow
+from trace.models.producers import Producer
+from trace.models.products import Product
+
+
+class BatchStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ON_HOLD = "on_hold"  # failed inspection, awaiting a QC disposition
+    RECALLED = "recalled"
+    CLOSED = "closed"  # fully consumed or sold
+
+
+class Unit(enum.StrEnum):
+    KG = "kg"
+    G = "g"
+    T = "t"
+    PIECE = "piece"
+    BOX = "box"
+    BOTTLE = "bottle"
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot: Mapped[str] = mapped_column(String(20), unique=True)  # GS1 AI (10), set 82
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    harvested_on: Mapped[dt.date] = mapped_column(Date)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    unit: Mapped[Unit] = mapped_column(StrEnumType(Unit, 10))
+    township_code: Mapped[str] = mapped_column(ForeignKey("townships.code"), index=True)
+    village: Mapped[str] = mapped_column(String(50), default="")
+    plot: Mapped[str] = mapped_column(String(100), default="")
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    altitude_m: Mapped[int | None] = mapped_column()
+    grade: Mapped[str] = mapped_column(String(20), default="")
+    status: Mapped[BatchStatus] = mapped_column(
+        StrEnumType(BatchStatus, 16), default=BatchStatus.ACTIVE
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship(lazy="joined")
+    producer: Mapped[Producer] = relationship(lazy="joined")

@@ -1,0 +1,1 @@
+"""Marshmallow schemas: <Thing>Schema dumps, <Thing>CreateSchema loads, <Thing>QueryArgsSchema."""

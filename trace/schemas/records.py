@@ -1,0 +1,194 @@
+"""Schemas for producers, products, batches, trace events, regions, audit entries."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from trace.models.batches import BatchStatus, Unit
+from trace.models.events import EventType
+from trace.models.producers import ProducerKind
+from trace.models.products import ProductCategory
+from trace.schemas.common import QueryArgsSchema, StrictSchema, one_of, page_schema, trimmed
+
+TOWNSHIP_CODE = fields.String(required=True, validate=validate.Regexp(r"^532326\d{3}$"))
+
+
+class TownshipSchema(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_pinyin = fields.String()
+    kind = fields.String()
+
+
+class VillageSchema(Schema):
+    id = fields.Integer()
+    township_code = fields.String()
+    code = fields.String(allow_none=True)
+    name_zh = fields.String()
+    name_pinyin = fields.String()
+
+
+class ProducerSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.Enum(ProducerKind, by_value=True)
+    township_code = fields.String()
+    village = fields.String()
+    credit_code = fields.String(allow_none=True)
+    phone = fields.String()
+    is_poverty_registered = fields.Boolean()
+    is_gi_authorised = fields.Boolean()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ProducerCreateSchema(StrictSchema):
+    name = trimmed(100, 1, required=True)
+    kind = fields.String(required=True, validate=one_of(ProducerKind))
+    township_code = TOWNSHIP_CODE
+    village = trimmed(50, load_default="")
+    credit_code = fields.String(load_default=None, allow_none=True)
+    phone = trimmed(20, load_default="")
+    is_poverty_registered = fields.Boolean(load_default=False)
+    is_gi_authorised = fields.Boolean(load_default=False)
+
+
+class ProducerUpdateSchema(ProducerCreateSchema):
+    """Every field optional: use as `ProducerUpdateSchema(partial=True)`."""
+
+
+class ProducerQueryArgsSchema(QueryArgsSchema):
+    township_code = fields.String()
+    kind = fields.String(validate=one_of(ProducerKind))
+    q = fields.String(validate=validate.Length(max=100))
+
+
+class ProductSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    gtin = fields.String()
+    category = fields.Enum(ProductCategory, by_value=True)
+    variety = fields.String()
+    net_content_g = fields.Integer(allow_none=True)
+    brand = fields.String()
+    shelf_life_days = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ProductCreateSchema(StrictSchema):
+    name = trimmed(100, 1, required=True)
+    gtin = fields.String(required=True, validate=validate.Regexp(r"^\d{8,14}$"))
+    category = fields.String(required=True, validate=one_of(ProductCategory))
+    variety = trimmed(50, load_default="")
+    net_content_g = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=1_000_000)
+    )
+    brand = trimmed(50, load_default="")
+    shelf_life_days = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650)
+    )
+
+
+class ProductUpdateSchema(ProductCreateSchema):
+    """Every field optional: use as `ProductUpdateSchema(partial=True)`."""
+
+
+class ProductQueryArgsSchema(QueryArgsSchema):
+    category = fields.String(validate=one_of(ProductCategory))
+    q = fields.String(validate=validate.Length(max=100))
+
+
+class BatchSchema(Schema):
+    id = fields.Integer()
+    lot = fields.String()
+    product_id = fields.Integer()
+    producer_id = fields.Integer()
+    harvested_on = fields.Date()
+    quantity = fields.Decimal(as_string=True)
+    unit = fields.Enum(Unit, by_value=True)
+    township_code = fields.String()
+    village = fields.String()
+    plot = fields.String()
+    latitude = fields.Decimal(as_string=True, allow_none=True)
+    longitude = fields.Decimal(as_string=True, allow_none=True)
+    altitude_m = fields.Integer(allow_none=True)
+    grade = fields.String()
+    status = fields.Enum(BatchStatus, by_value=True)
+    created_at = fields.AwareDateTime()
+
+
+class BatchCreateSchema(StrictSchema):
+    product_id = fields.Integer(required=True, strict=True)
+    producer_id = fields.Integer(required=True, strict=True)
+    harvested_on = fields.Date(required=True)
+    quantity = fields.Decimal(
+        required=True, places=3, validate=validate.Range(min=0, min_inclusive=False, max=10**10)
+    )
+    unit = fields.String(required=True, validate=one_of(Unit))
+    township_code = TOWNSHIP_CODE
+    village = trimmed(50, load_default="")
+    plot = trimmed(100, load_default="")
+    latitude = fields.Decimal(
+        load_default=None, allow_none=True, places=6, validate=validate.Range(min=-90, max=90)
+    )
+    longitude = fields.Decimal(
+        load_default=None, allow_none=True, places=6, validate=validate.Range(min=-180, max=180)
+    )
+    altitude_m = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=-500, max=9000)
+    )
+
+
+class BatchQueryArgsSchema(QueryArgsSchema):
+    product_id = fields.Integer()
+    producer_id = fields.Integer()
+    township_code = fields.String()
+    status = fields.String(validate=one_of(BatchStatus))
+    lot = fields.String(validate=validate.Length(max=20))
+    harvested_from = fields.Date()
+    harvested_to = fields.Date()
+
+
+class TraceEventSchema(Schema):
+    id = fields.Integer()
+    batch_id = fields.Integer()
+    sequence = fields.Integer()
+    event_type = fields.Enum(EventType, by_value=True)
+    occurred_at = fields.AwareDateTime()
+    recorded_at = fields.AwareDateTime()
+    location = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    details = fields.Dict()
+    corrects_event_id = fields.Integer(allow_none=True)
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class TraceEventCreateSchema(StrictSchema):
+    event_type = fields.String(required=True, validate=one_of(EventType))
+    occurred_at = fields.AwareDateTime(required=True)
+    location = trimmed(200, load_default="")
+    details = fields.Dict(keys=fields.String(), load_default=dict)
+    corrects_event_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class AuditEntrySchema(Schema):
+    id = fields.Integer()
+    actor_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    entity_type = fields.String()
+    entity_id = fields.String()
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    at = fields.AwareDateTime()
+
+
+class AuditQueryArgsSchema(QueryArgsSchema):
+    entity_type = fields.String()
+    entity_id = fields.String()
+
+
+ProducerPageSchema = page_schema(ProducerSchema, "ProducerPage")
+ProductPageSchema = page_schema(ProductSchema, "ProductPage")
+BatchPageSchema = page_schema(BatchSchema, "BatchPage")

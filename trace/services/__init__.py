@@ -1,0 +1,1 @@
+"""Domain operations: take (session, actor, ...), flush, never commit, audit every write."""

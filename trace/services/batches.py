@@ -1,0 +1,140 @@
+"""Registering harvest batches (lots) and assigning their lot codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from trace.db import utcnow
+from trace.errors import NotFoundError, ValidationError
+from trace.models.batches import Batch, BatchStatus, Unit
+from trace.models.events import EventType
+from trace.models.producers import Producer
+from trace.models.products import Product, ProductCategory
+from trace.policy import Actor, authorize
+from trace.services.audit import record_change
+from trace.services.events import append_event
+from trace.services.pages import Page, paginate
+from trace.services.regions import require_township
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+# Two letters per category in the lot code, from the pinyin of the product: 核桃, 核仁, 蜂蜜, 粉丝.
+CATEGORY_LOT_CODES = {
+    ProductCategory.WALNUT_IN_SHELL: "HT",
+    ProductCategory.WALNUT_KERNEL: "HR",
+    ProductCategory.HONEY: "FM",
+    ProductCategory.VERMICELLI: "FS",
+    ProductCategory.OTHER: "QT",
+}
+MAX_LOTS_PER_DAY = 999
+
+
+def lot_prefix(township_code: str, category: ProductCategory, harvested_on: dt.date) -> str:
+    """`DY208HT250915-`: county, township, product, harvest date; a 3-digit sequence follows."""
+    return f"DY{township_code[-3:]}{CATEGORY_LOT_CODES[category]}{harvested_on:%y%m%d}-"
+
+
+def _next_lot(session: Session, prefix: str) -> str:
+    existing = session.scalars(select(Batch.lot).where(Batch.lot.startswith(prefix))).all()
+    numbers = [int(lot[len(prefix) :]) for lot in existing if lot[len(prefix) :].isdigit()]
+    sequence = max(numbers, default=0) + 1
+    if sequence > MAX_LOTS_PER_DAY:
+        raise ValidationError.for_field("harvested_on", "too many lots for this day and township")
+    return f"{prefix}{sequence:03d}"
+
+
+def create_batch(session: Session, actor: Actor | None, **data: Any) -> Batch:
+    """Register a harvest batch, assign its lot and record the harvest (commissioning) event.
+
+    Raises ValidationError (unknown product/producer/township, future date, quantity),
+    PermissionDeniedError.
+    """
+    authorize(actor, "batch.write", data.get("township_code"))
+    product = session.get(Product, data["product_id"])
+    if product is None:
+        raise ValidationError.for_field("product_id", "no such product")
+    producer = session.get(Producer, data["producer_id"])
+    if producer is None:
+        raise ValidationError.for_field("producer_id", "no such producer")
+    township = require_township(session, data["township_code"])
+    harvested_on: dt.date = data["harvested_on"]
+    if harvested_on > utcnow().astimezone(SHANGHAI).date():
+        raise ValidationError.for_field("harvested_on", "is in the future")
+    if data["quantity"] <= 0:
+        raise ValidationError.for_field("quantity", "must be more than zero")
+    data["unit"] = Unit(data["unit"])
+
+    # The lot's sequence is read then written: a concurrent writer can take the same number, so
+    # retry in a savepoint (the unique constraint decides) instead of failing the request.
+    prefix = lot_prefix(township.code, product.category, harvested_on)
+    for _attempt in range(5):
+        batch = Batch(
+            lot=_next_lot(session, prefix), created_by_id=getattr(actor, "id", None), **data
+        )
+        try:
+            with session.begin_nested():
+                session.add(batch)
+                session.flush()
+            break
+        except IntegrityError as exc:
+            if "lot" not in str(exc).lower():
+                raise
+    else:  # pragma: no cover - five clashes in a row means something else is wrong
+        raise ValidationError.for_field("lot", "could not assign a unique lot; try again")
+    record_change(session, actor, "batch.create", batch)
+    append_event(
+        session,
+        actor,
+        batch,
+        EventType.COMMISSIONING,
+        occurred_at=dt.datetime.combine(harvested_on, dt.time(12), SHANGHAI),
+        location=" ".join(p for p in (township.name_zh, batch.village, batch.plot) if p),
+        details={"quantity": str(batch.quantity), "unit": batch.unit.value},
+    )
+    return batch
+
+
+def get_batch(session: Session, actor: Actor | None, batch_id: int) -> Batch:
+    authorize(actor, "record.read")
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFoundError(f"no batch {batch_id}")
+    return batch
+
+
+def list_batches(
+    session: Session,
+    actor: Actor | None,
+    page: int = 1,
+    per_page: int = 50,
+    product_id: int | None = None,
+    producer_id: int | None = None,
+    township_code: str | None = None,
+    status: str | None = None,
+    lot: str | None = None,
+    harvested_from: dt.date | None = None,
+    harvested_to: dt.date | None = None,
+) -> Page[Batch]:
+    authorize(actor, "record.read")
+    query = select(Batch).order_by(Batch.id)
+    filters = {
+        Batch.product_id: product_id,
+        Batch.producer_id: producer_id,
+        Batch.township_code: township_code,
+        Batch.lot: lot,
+    }
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(column == value)
+    if status:
+        query = query.where(Batch.status == BatchStatus(status))
+    if harvested_from:
+        query = query.where(Batch.harvested_on >= harvested_from)
+    if harvested_to:
+        query = query.where(Batch.harvested_on <= harvested_to)
+    return paginate(session, query, page, per_page)

@@ -1,0 +1,102 @@
+"""Appending trace events to a lot's hash chain, and reading it back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trace.db import utcnow
+from trace.errors import NotFoundError, ValidationError
+from trace.models.batches import Batch
+from trace.models.events import EventType, TraceEvent
+from trace.policy import Actor, authorize
+from trace.services.audit import record_change
+
+GENESIS_HASH = "0" * 64
+
+
+def event_digest(event: TraceEvent, lot: str) -> str:
+    """SHA-256 over the event's content and its predecessor's hash, in a canonical JSON form."""
+    content = {
+        "lot": lot,
+        "sequence": event.sequence,
+        "event_type": EventType(event.event_type).value,
+        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(),
+        "recorded_at": event.recorded_at.astimezone(dt.UTC).isoformat(),
+        "location": event.location,
+        "actor_id": event.actor_id,
+        "details": event.details,
+        "corrects_event_id": event.corrects_event_id,
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def append_event(
+    session: Session,
+    actor: Actor | None,
+    batch: Batch,
+    event_type: EventType | str,
+    occurred_at: dt.datetime,
+    location: str = "",
+    details: dict[str, Any] | None = None,
+    corrects_event_id: int | None = None,
+    *,
+    system: bool = False,
+) -> TraceEvent:
+    """Append an event to `batch`'s chain. Corrections point at the event they correct.
+
+    Raises ValidationError (future time, bad correction target), PermissionDeniedError.
+    """
+    if not system:
+        authorize(actor, "event.write", batch.township_code)
+    if occurred_at.tzinfo is None:
+        raise ValidationError.for_field("occurred_at", "needs a time zone")
+    if occurred_at > utcnow() + dt.timedelta(minutes=5):
+        raise ValidationError.for_field("occurred_at", "is in the future")
+    if corrects_event_id is not None:
+        target = session.get(TraceEvent, corrects_event_id)
+        if target is None or target.batch_id != batch.id:
+            raise ValidationError.for_field(
+                "corrects_event_id", "must name an earlier event of the same batch"
+            )
+    # Lock the batch row so two writers cannot take the same place in the chain (PostgreSQL);
+    # the (batch_id, sequence) unique constraint is the backstop on every backend.
+    session.execute(select(Batch.id).where(Batch.id == batch.id).with_for_update())
+    last = session.execute(
+        select(TraceEvent.sequence, TraceEvent.hash)
+        .where(TraceEvent.batch_id == batch.id)
+        .order_by(TraceEvent.sequence.desc())
+        .limit(1)
+    ).first()
+    event = TraceEvent(
+        batch_id=batch.id,
+        sequence=(last.sequence + 1) if last else 1,
+        event_type=EventType(event_type),
+        occurred_at=occurred_at,
+        recorded_at=utcnow().replace(microsecond=0),
+        location=location,
+        actor_id=actor.id if actor is not None else None,
+        details=details or {},
+        corrects_event_id=corrects_event_id,
+        prev_hash=last.hash if last else GENESIS_HASH,
+    )
+    event.hash = event_digest(event, batch.lot)
+    session.add(event)
+    record_change(session, actor, "event.append", event)
+    return event
+
+
+def list_events(session: Session, actor: Actor | None, batch_id: int) -> list[TraceEvent]:
+    """A batch's events in chain order. Raises NotFoundError."""
+    authorize(actor, "record.read")
+    if session.get(Batch, batch_id) is None:
+        raise NotFoundError(f"no batch {batch_id}")
+    query = select(TraceEvent).where(TraceEvent.batch_id == batch_id).order_by(TraceEvent.sequence)
+    return list(session.scalars(query))

@@ -1,0 +1,92 @@
+"""Registering products (trade items identified by GTIN)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
+from trace.gs1 import GS1Error, normalize_gtin
+from trace.models.batches import Batch
+from trace.models.products import Product, ProductCategory
+from trace.policy import Actor, authorize
+from trace.services.audit import record_change, snapshot
+from trace.services.pages import Page, paginate
+
+
+def _gtin(session: Session, raw: str, product_id: int | None = None) -> str:
+    try:
+        gtin = normalize_gtin(raw)
+    except GS1Error as exc:
+        raise ValidationError.for_field("gtin", str(exc)) from None
+    clash = session.scalar(select(Product.id).where(Product.gtin == gtin))
+    if clash is not None and clash != product_id:
+        raise ConflictError("another product has this GTIN", {"gtin": ["already registered"]})
+    return gtin
+
+
+def create_product(session: Session, actor: Actor | None, **data: Any) -> Product:
+    """Register a product. Raises ValidationError (GTIN), ConflictError, PermissionDeniedError."""
+    authorize(actor, "product.write")
+    data["gtin"] = _gtin(session, data["gtin"])
+    data["category"] = ProductCategory(data["category"])
+    product = Product(**data)
+    session.add(product)
+    record_change(session, actor, "product.create", product)
+    return product
+
+
+def update_product(
+    session: Session, actor: Actor | None, product_id: int, **changes: Any
+) -> Product:
+    """Change a product. The GTIN is frozen once a batch exists: printed codes must keep resolving.
+
+    Raises NotFoundError, ValidationError, ConflictError, InvalidTransitionError.
+    """
+    authorize(actor, "product.write")
+    product = get_product(session, actor, product_id)
+    before = snapshot(product)
+    if "gtin" in changes:
+        gtin = _gtin(session, changes["gtin"], product.id)
+        has_batches = session.scalar(
+            select(Batch.id).where(Batch.product_id == product.id).limit(1)
+        )
+        if gtin != product.gtin and has_batches is not None:
+            raise InvalidTransitionError(
+                "the GTIN cannot change once batches exist; register a new product",
+                {"gtin": ["frozen: batches (and possibly printed codes) use it"]},
+            )
+        changes["gtin"] = gtin
+    if "category" in changes:
+        changes["category"] = ProductCategory(changes["category"])
+    for key, value in changes.items():
+        setattr(product, key, value)
+    record_change(session, actor, "product.update", product, before)
+    return product
+
+
+def get_product(session: Session, actor: Actor | None, product_id: int) -> Product:
+    authorize(actor, "record.read")
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFoundError(f"no product {product_id}")
+    return product
+
+
+def list_products(
+    session: Session,
+    actor: Actor | None,
+    page: int = 1,
+    per_page: int = 50,
+    category: str | None = None,
+    q: str | None = None,
+) -> Page[Product]:
+    authorize(actor, "record.read")
+    query = select(Product).order_by(Product.id)
+    if category:
+        query = query.where(Product.category == ProductCategory(category))
+    if q:
+        query = query.where(Product.name.contains(q, autoescape=True) | (Product.gtin == q))
+    return paginate(session, query, page, per_page)

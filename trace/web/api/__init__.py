@@ -1,0 +1,42 @@
+"""The JSON API under /api/v1, described by /api/v1/openapi.json, with docs from local assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+
+from trace.web.api import audit, batches, producers, products, regions, tokens, users
+
+SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+
+API_SETTINGS = {
+    "API_TITLE": "Dayao Trace API (大姚农产品溯源)",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    # Served by this app from the swagger-ui-bundle package: no CDN at run time.
+    "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
+    "API_SPEC_OPTIONS": {
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}],
+    },
+}
+
+
+def init_app(app: Flask) -> Api:
+    for key, value in API_SETTINGS.items():
+        app.config.setdefault(key, value)
+    api = Api(app)
+    for module in (tokens, users, regions, producers, products, batches, audit):
+        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
+
+    @app.get("/api/v1/docs/assets/<path:filename>")
+    def swagger_asset(filename: str):  # type: ignore[no-untyped-def]
+        return send_from_directory(SWAGGER_ASSETS, filename, max_age=86400)
+
+    return api

@@ -1,0 +1,109 @@
+"""Error answers: roll back, then JSON `{code, status, message, errors}` or an HTML page."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from trace.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    TraceError,
+    ValidationError,
+)
+from trace.models.events import AppendOnlyError
+from trace.web.database import rollback
+
+log = logging.getLogger(__name__)
+
+STATUS_FOR_ERROR: dict[type[TraceError], int] = {
+    ValidationError: 422,
+    NotFoundError: 404,
+    ConflictError: 409,
+    InvalidTransitionError: 409,
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
+}
+
+
+def wants_json() -> bool:
+    """API paths and clients that prefer JSON get JSON; browsers get a page."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def _flatten(messages: Any) -> dict[str, list[str]]:
+    """webargs nests errors by location ({"json": {"gtin": [...]}}); the contract keys by field."""
+    if not isinstance(messages, dict):
+        return {"_schema": [str(messages)]}
+    flat: dict[str, Any] = {}
+    for location, errors in messages.items():
+        if location in {"json", "query", "form", "files", "headers", "path"} and isinstance(
+            errors, dict
+        ):
+            flat.update(errors)
+        else:
+            flat[location] = errors
+    return flat
+
+
+def error_response(
+    status: int, message: str, errors: dict[str, Any] | None = None
+) -> tuple[Response | str, int]:
+    name = HTTPStatus(status).phrase
+    if wants_json():
+        body: dict[str, Any] = {"code": status, "status": name, "message": message}
+        body["errors"] = errors or {}
+        return jsonify(body), status
+    return render_template("error.html", status=status, name=name, message=message), status
+
+
+def handle_trace_error(error: TraceError) -> Any:
+    rollback()
+    status = next((code for kind, code in STATUS_FOR_ERROR.items() if isinstance(error, kind)), 400)
+    response, status = error_response(status, error.message, error.errors)
+    if status == 401 and not isinstance(response, str):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="dayao-trace"'
+    return response, status
+
+
+def handle_http_exception(error: HTTPException) -> Any:
+    rollback()
+    data = getattr(error, "data", None) or {}
+    errors = _flatten(data["messages"]) if "messages" in data else data.get("errors")
+    message = data.get("message") or error.description or error.name
+    if errors and error.code == 422:
+        message = "the request has invalid fields: " + ", ".join(sorted(errors))
+    response, status = error_response(error.code or 500, str(message), errors)
+    if not isinstance(response, str):
+        for key, value in (data.get("headers") or {}).items():
+            response.headers[key] = value
+    return response, status
+
+
+def handle_unexpected(error: Exception) -> Any:
+    """Log the stack trace on the server; the client sees only that something failed."""
+    rollback()
+    if isinstance(error, AppendOnlyError):
+        log.error("append-only record change refused: %s", error)
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+    return handle_http_exception(InternalServerError("an internal error occurred; it was logged"))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(TraceError, handle_trace_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
