@@ -91,7 +91,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     config.attributes["configure_logger"] = False
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
     yield engine
     engine.dispose()
 

@@ -38,7 +38,7 @@ def scratch_url(database_url, tmp_path):
 def test_upgrade_matches_models_then_downgrades(scratch_url):
     config = alembic_config(scratch_url)
     config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
     engine = make_engine(scratch_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

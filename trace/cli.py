@@ -35,9 +35,9 @@ demo_cli = AppGroup("demo", help="Dayao demonstration data (every invented name 
 
 
 @db_cli.command("upgrade")
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 def db_upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION (default: head)."""
+    """Apply migrations up to REVISION (default: every head)."""
     if current_app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(current_app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True

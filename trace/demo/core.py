@@ -1,4 +1,4 @@
-"""Dayao demonstration data: example producers, products and the 2025 harvest season.
+"""Core demo records: accounts, example producers, products and the 2025 harvest season.
 
 Every invented name carries 示例 (example). Township codes and village names are real.
 """
@@ -6,6 +6,7 @@ Every invented name carries 示例 (example). Township codes and village names a
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -13,7 +14,10 @@ from sqlalchemy.orm import Session
 
 from trace.gs1 import check_digit
 from trace.identifiers import credit_code_check_char
+from trace.models.batches import Batch
 from trace.models.events import EventType
+from trace.models.producers import Producer
+from trace.models.products import Product
 from trace.models.regions import Village
 from trace.models.users import Role, User
 from trace.services.batches import SHANGHAI, create_batch
@@ -51,11 +55,22 @@ def _gtin(body13: str) -> str:
     return body13 + check_digit(body13)
 
 
-def load_demo(session: Session) -> bool:
-    """Create the demo records unless they exist. Returns True when it created them."""
+@dataclass
+class CoreDemo:
+    """What the core demo made, keyed by short names, for the modules' demo loaders."""
+
+    users: dict[Role, User]
+    producers: dict[str, Producer]
+    products: dict[str, Product]
+    batches: list[Batch] = field(default_factory=list)
+
+
+def load_core(session: Session) -> CoreDemo | None:
+    """Create the core demo records, or return None when they exist already."""
     admin_email = f"admin@{DEMO_DOMAIN}"
     if session.scalar(select(User.id).where(User.email == admin_email)) is not None:
-        return False
+        return None
+    batches: list[Batch] = []
 
     for township, code, name, pinyin in VILLAGES:
         session.add(Village(township_code=township, code=code, name_zh=name, name_pinyin=pinyin))
@@ -200,6 +215,7 @@ def load_demo(session: Session) -> bool:
             longitude=Decimal("101.167800") if producer is coop else None,
             altitude_m=2050 if producer is coop else None,
         )
+        batches.append(batch)
         steps = [
             (EventType.HULLING, 1, "脱青皮", {"method": "机械脱皮"}),
             (EventType.DRYING, 4, "晾晒/烘干", {"moisture_pct": "7.6"}),
@@ -218,7 +234,7 @@ def load_demo(session: Session) -> bool:
                 details,
             )
 
-    create_batch(
+    kernel_batch = create_batch(
         session,
         admin,
         product_id=kernel.id,
@@ -229,7 +245,7 @@ def load_demo(session: Session) -> bool:
         township_code=JINBI,
         plot="公司自营基地",
     )
-    create_batch(
+    honey_batch = create_batch(
         session,
         admin,
         product_id=honey.id,
@@ -241,7 +257,7 @@ def load_demo(session: Session) -> bool:
         village="赤石岩村",
         plot="昙华山蜂场",
     )
-    create_batch(
+    vermicelli_batch = create_batch(
         session,
         admin,
         product_id=vermicelli.id,
@@ -252,5 +268,22 @@ def load_demo(session: Session) -> bool:
         township_code=SHIYANG,
         plot="石羊镇粉丝加工点",
     )
+    batches += [kernel_batch, honey_batch, vermicelli_batch]
     session.flush()
-    return True
+    return CoreDemo(
+        users=users,
+        producers={
+            "coop": coop,
+            "company": company,
+            "farmer": farmer,
+            "family_farm": family_farm,
+            "honey_coop": honey_coop,
+        },
+        products={
+            "in_shell": in_shell,
+            "kernel": kernel,
+            "honey": honey,
+            "vermicelli": vermicelli,
+        },
+        batches=batches,
+    )

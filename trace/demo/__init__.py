@@ -1,0 +1,21 @@
+"""Dayao demonstration data, loaded by `flask --app trace demo load`: core records first, then each
+module's own records. Every invented name carries 示例 (example)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from trace.demo.core import DEMO_DOMAIN, DEMO_PASSWORD, CoreDemo, load_core
+
+__all__ = ["DEMO_DOMAIN", "DEMO_PASSWORD", "CoreDemo", "load_demo"]
+
+
+def load_demo(session: Session) -> bool:
+    """Create the demo records unless they exist. Returns True when it created them."""
+    core = load_core(session)
+    if core is None:
+        return False
+    # Each module adds its demo records here, given the core records it builds on.
+    _ = core
+    session.flush()
+    return True
