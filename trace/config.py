@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trace.errors import ConfigError
 
@@ -26,11 +27,23 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     ),
     "TOKEN_TTL_HOURS": (24 * 7, "lifetime of an API token"),
     "SCAN_LIMIT": (5, "public scans of one pack before the page says 'query limit exceeded'"),
+    "PUBLIC_CACHE_SECONDS": (30, "how long a batch's public record is reused between scans"),
     "REDIS_URL": (None, "Redis for rate limits and caches; unset means in-process memory"),
     "MAX_CONTENT_LENGTH": (8 * 1024 * 1024, "largest request body in bytes"),
     "DEFAULT_LOCALE": ("zh", "language of pages when the client asks for none"),
     "TIMEZONE": ("Asia/Shanghai", "zone in which dates are shown"),
     "SQL_ECHO": (False, "log every SQL statement"),
+    "INSECURE_COOKIES": (False, "allow session cookies over plain http; debug/testing imply it"),
+    "SESSION_IDLE_MINUTES": (60, "sign staff out after this long without a request"),
+    "SESSION_LIFETIME_MINUTES": (12 * 60, "sign staff out this long after sign-in, however active"),
+    "RATE_LIMITS_ENABLED": (True, "apply the RATE_LIMIT_* settings below"),
+    "RATE_LIMIT_PUBLIC": ("120 per minute", "public scan/resolver pages, per client address"),
+    "RATE_LIMIT_API": ("600 per minute", "JSON API requests, per client address"),
+    "RATE_LIMIT_SIGNIN_ACCOUNT": ("5 per 15 minutes", "failed sign-ins per account"),
+    "RATE_LIMIT_SIGNIN_ADDRESS": ("20 per 15 minutes", "failed sign-ins per client address"),
+    "PROXY_COUNT": (0, "reverse proxies in front whose X-Forwarded-For/-Proto are trusted"),
+    "HSTS_SECONDS": (365 * 24 * 3600, "Strict-Transport-Security max-age on https; 0 = off"),
+    "LOG_REQUESTS": (True, "one JSON line per request on stderr, without IPs or secrets"),
 }
 
 _HOST_RE = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
@@ -94,6 +107,10 @@ def load_settings(
     for name in ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH"):
         if int(settings[name]) < 1:
             raise ConfigError(f"TRACE_{name} must be at least 1")
+    try:
+        ZoneInfo(str(settings["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("TRACE_TIMEZONE must be an IANA zone such as Asia/Shanghai") from None
     if settings["DEFAULT_LOCALE"] not in {"zh", "en"}:
         raise ConfigError("TRACE_DEFAULT_LOCALE must be zh or en")
     return settings

@@ -20,10 +20,32 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.read": frozenset({ADMIN, REGULATOR}),
     "user.manage": frozenset({ADMIN}),
     "token.own": STAFF,
+    "account.own": STAFF,  # one's own account: profile, password, staff dashboard
+    "label.issue": frozenset({ADMIN, QC}),  # issue runs, download their PDFs, record reprints
+    "label.void": frozenset({ADMIN, QC}),
+    # Programme modules: admin runs the plan's records, QC the cold chain, stations their training.
+    "station.manage": frozenset({ADMIN}),
+    "facility.manage": frozenset({ADMIN}),
+    "target.manage": frozenset({ADMIN}),
+    "course.manage": frozenset({ADMIN}),
+    "training.write": frozenset({ADMIN, STATION}),
+    "shipment.write": frozenset({ADMIN, QC}),
+    "temperature.write": frozenset({ADMIN, QC}),
+    # Quality records: the QC centre grades, inspects and certifies; only qc decides on a hold.
+    "standard.write": frozenset({ADMIN, QC}),  # grading standards, inspection limits
+    "grading.write": frozenset({ADMIN, QC}),
+    "packaging.write": frozenset({ADMIN, QC}),
+    "inspection.write": frozenset({ADMIN, QC}),
+    "disposition.write": frozenset({QC}),
+    "certification.write": frozenset({ADMIN, QC}),
+    "brand.apply": frozenset({ADMIN, QC, STATION}),
+    "brand.review": frozenset({ADMIN, QC}),  # decide applications, edit admission rules
 }
 
 # Writes a station user may make only inside their own township.
-TOWNSHIP_SCOPED = frozenset({"producer.write", "batch.write", "event.write"})
+TOWNSHIP_SCOPED = frozenset(
+    {"producer.write", "batch.write", "event.write", "training.write", "brand.apply"}
+)
 
 
 class Actor(Protocol):

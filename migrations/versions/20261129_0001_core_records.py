@@ -132,6 +132,7 @@ def upgrade() -> None:
     sa.Column('entity_id', sa.String(length=50), nullable=False),
     sa.Column('before', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True),
     sa.Column('after', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True),
+    sa.Column('note', sa.String(length=500), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_entries_actor_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))

@@ -2,26 +2,120 @@
 
 from trace.models.audit import AuditEntry
 from trace.models.batches import Batch, BatchStatus, Unit
+from trace.models.brand import ApplicationStatus, BrandApplication, BrandCheck, BrandRule
+from trace.models.certifications import (
+    Certification,
+    CertificationScope,
+    CertificationStatus,
+    CertificationType,
+)
 from trace.models.events import AppendOnlyError, EventType, TraceEvent
+from trace.models.grading import (
+    Bound,
+    GradeSpec,
+    GradeThreshold,
+    Grading,
+    GradingStandard,
+    StandardKind,
+)
+from trace.models.inspections import (
+    Disposition,
+    DispositionKind,
+    Inspection,
+    InspectionLimit,
+    InspectionReport,
+    InspectionResult,
+)
+from trace.models.labels import CodeStatus, LabelRun, PackCode
+from trace.models.logistics import (
+    Facility,
+    FacilityKind,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+    TemperatureAlert,
+    TemperatureLimit,
+    TemperatureReading,
+)
+from trace.models.packaging import PackageType, PackagingSpec
 from trace.models.producers import Producer, ProducerKind
 from trace.models.products import Product, ProductCategory
 from trace.models.regions import Township, Village
+from trace.models.scans import Scan
+from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
+from trace.models.targets import MetricKey, Target
+from trace.models.training import (
+    Attendance,
+    Course,
+    Incubation,
+    IncubationOutcome,
+    Trainee,
+    TrainingKind,
+    TrainingSession,
+)
 from trace.models.users import ApiToken, Role, User
 
 __all__ = [
     "ApiToken",
     "AppendOnlyError",
+    "ApplicationStatus",
+    "Attendance",
     "AuditEntry",
     "Batch",
     "BatchStatus",
+    "Bound",
+    "BrandApplication",
+    "BrandCheck",
+    "BrandRule",
+    "Certification",
+    "CertificationScope",
+    "CertificationStatus",
+    "CertificationType",
+    "CodeStatus",
+    "Course",
+    "Disposition",
+    "DispositionKind",
     "EventType",
+    "Facility",
+    "FacilityKind",
+    "GradeSpec",
+    "GradeThreshold",
+    "Grading",
+    "GradingStandard",
+    "Incubation",
+    "IncubationOutcome",
+    "Inspection",
+    "InspectionLimit",
+    "InspectionReport",
+    "InspectionResult",
+    "LabelRun",
+    "MetricKey",
+    "PackCode",
+    "PackageType",
+    "PackagingSpec",
     "Producer",
     "ProducerKind",
     "Product",
     "ProductCategory",
     "Role",
+    "Scan",
+    "Shipment",
+    "ShipmentLine",
+    "ShipmentStatus",
+    "StandardKind",
+    "Station",
+    "StationService",
+    "StationServiceOffer",
+    "StationTier",
+    "Target",
+    "TemperatureAlert",
+    "TemperatureLimit",
+    "TemperatureReading",
     "Township",
     "TraceEvent",
+    "Trainee",
+    "TrainingKind",
+    "TrainingSession",
     "Unit",
     "User",
     "Village",

@@ -22,6 +22,7 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(50))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    note: Mapped[str] = mapped_column(String(500), default="")  # why: a void or reprint reason
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 

@@ -181,6 +181,7 @@ class AuditEntrySchema(Schema):
     entity_id = fields.String()
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
+    note = fields.String()
     at = fields.AwareDateTime()
 
 

@@ -43,6 +43,7 @@ def record_change(
     action: str,
     record: Any,
     before: dict[str, Any] | None = None,
+    note: str = "",
 ) -> AuditEntry:
     """Append an audit entry for `record` after it was created or changed (flushes first)."""
     session.flush()
@@ -54,6 +55,7 @@ def record_change(
         entity_id=str(inspect(record).identity[0] if inspect(record).identity else ""),
         before=before,
         after=after,
+        note=note[:500],
     )
     session.add(entry)
     session.flush()

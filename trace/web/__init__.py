@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from trace.web import api, database, errors, i18n, public
+from trace.web import access, api, database, errors, i18n, public, resolver, security, staff
+from trace.web.program import init_app as init_program
 
 
 def init_app(app: Flask) -> None:
     database.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    # Headers, rate and size limits first, then the one access check (trace.web.access).
+    security.init_app(app)
+    access.init_app(app)
     app.register_blueprint(public.bp)
-    api.init_app(app)
+    app.register_blueprint(resolver.bp)
+    staff.init_app(app)
+    init_program(app, api.init_app(app))  # programme modules, on the Api that api.init_app returns
     # flask-smorest installs its own HTTP error handler; ours answers in the project's format.
     errors.init_app(app)

@@ -19,6 +19,7 @@ from trace.errors import (
     ValidationError,
 )
 from trace.models.events import AppendOnlyError
+from trace.printing.errors import FontNotFoundError, PrintingError
 from trace.web.database import rollback
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,15 @@ def handle_trace_error(error: TraceError) -> Any:
     return response, status
 
 
+def handle_printing_error(error: PrintingError) -> Any:
+    """A missing font is the server's fault (503); a label that cannot be laid out, the input's."""
+    rollback()
+    if isinstance(error, FontNotFoundError):
+        log.error("label printing unavailable: %s", error)
+        return error_response(503, str(error))
+    return error_response(422, str(error), {"template": [str(error)]})
+
+
 def handle_http_exception(error: HTTPException) -> Any:
     rollback()
     data = getattr(error, "data", None) or {}
@@ -105,5 +115,6 @@ def handle_unexpected(error: Exception) -> Any:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(TraceError, handle_trace_error)
+    app.register_error_handler(PrintingError, handle_printing_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -8,7 +8,21 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask_smorest import Api
 
-from trace.web.api import audit, batches, producers, products, regions, tokens, users
+from trace.web.api import (
+    audit,
+    batches,
+    brand,
+    certifications,
+    grading,
+    inspections,
+    labels,
+    packaging,
+    producers,
+    products,
+    regions,
+    tokens,
+    users,
+)
 
 SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 
@@ -32,7 +46,8 @@ def init_app(app: Flask) -> Api:
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
     api = Api(app)
-    for module in (tokens, users, regions, producers, products, batches, audit):
+    quality = (grading, inspections, packaging, certifications, brand)
+    for module in (tokens, users, regions, producers, products, batches, labels, *quality, audit):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
 
     @app.get("/api/v1/docs/assets/<path:filename>")

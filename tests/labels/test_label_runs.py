@@ -1,0 +1,209 @@
+"""Label runs through the API: unique serials, idempotency, refusals, voids, reprints, the PDF."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from tests import factories
+from tests.conftest import require_tool
+from trace.models.audit import AuditEntry
+from trace.models.batches import BatchStatus
+from trace.models.labels import CodeStatus, PackCode
+from trace.services.labels import SERIAL_ALPHABET
+
+SERIAL_RE = re.compile(f"^[{SERIAL_ALPHABET}]{{10}}$")
+
+
+@pytest.fixture()
+def batch(db_session, make_user):
+    return factories.batch(db_session, make_user("admin"))
+
+
+def _codes(session):
+    return session.scalar(select(func.count(PackCode.id)))
+
+
+def test_issue_run_gives_unique_random_serials_and_numbers(client, as_role, batch, db_session):
+    headers = as_role("qc")
+    first = client.post(
+        f"/api/v1/batches/{batch.id}/label-runs", json={"count": 24}, headers=headers
+    )
+    assert first.status_code == 201, first.get_json()
+    body = first.get_json()
+    assert body["count"] == 24 and len(body["serials"]) == 24
+    assert len(set(body["serials"])) == 24
+    assert all(SERIAL_RE.match(s) for s in body["serials"])
+    assert body["pdf_url"].endswith(f"/label-runs/{body['id']}/pdf")
+    second = client.post(
+        f"/api/v1/batches/{batch.id}/label-runs", json={"count": 10}, headers=headers
+    ).get_json()
+    assert second["first_sequence"] == 25
+    sequences = db_session.scalars(
+        select(PackCode.sequence).where(PackCode.batch_id == batch.id).order_by(PackCode.sequence)
+    ).all()
+    assert sequences == list(range(1, 35))
+    # Not sequential: sorted serials are not the issue order.
+    assert body["serials"] != sorted(body["serials"])
+
+
+def test_idempotency_key_returns_the_same_run(client, as_role, batch, db_session):
+    headers = as_role("qc")
+    url = f"/api/v1/batches/{batch.id}/label-runs"
+    body = {"count": 5, "idempotency_key": "retry-key-123456"}
+    first = client.post(url, json=body, headers=headers).get_json()
+    before = _codes(db_session)
+    again = client.post(url, json=body, headers=headers)
+    assert again.status_code == 201 and again.get_json()["id"] == first["id"]
+    assert again.get_json()["serials"] == first["serials"]
+    assert _codes(db_session) == before
+    clash = client.post(url, json={**body, "count": 6}, headers=headers)
+    assert clash.status_code == 409 and "idempotency_key" in clash.get_json()["errors"]
+
+
+@pytest.mark.parametrize("status", [BatchStatus.ON_HOLD, BatchStatus.RECALLED])
+def test_held_or_recalled_batch_gets_no_labels(client, as_role, batch, db_session, status):
+    batch.status = status
+    db_session.flush()
+    before = _codes(db_session)
+    answer = client.post(
+        f"/api/v1/batches/{batch.id}/label-runs", json={"count": 3}, headers=as_role("qc")
+    )
+    assert answer.status_code == 409
+    assert "batch_id" in answer.get_json()["errors"]
+    assert _codes(db_session) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"count": 0}, "count"),
+        ({"count": 100_001}, "count"),
+        ({"count": "5"}, "count"),
+        ({"count": 5, "template": "no-such-template"}, "template"),
+    ],
+)
+def test_bad_run_requests_name_the_field(client, as_role, batch, db_session, body, field):
+    before = _codes(db_session)
+    answer = client.post(f"/api/v1/batches/{batch.id}/label-runs", json=body, headers=as_role("qc"))
+    assert answer.status_code == 422 and field in answer.get_json()["errors"]
+    assert _codes(db_session) == before
+
+
+def test_only_qc_and_admin_issue_labels(client, as_role, batch):
+    url = f"/api/v1/batches/{batch.id}/label-runs"
+    assert client.post(url, json={"count": 1}, headers=as_role("station")).status_code == 403
+    assert client.post(url, json={"count": 1}, headers=as_role("regulator")).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/batches/999999/label-runs", json={"count": 1}, headers=as_role("qc")
+        ).status_code
+        == 404
+    )
+
+
+def test_void_run_and_single_codes_are_audited(client, as_role, batch, db_session):
+    headers = as_role("qc")
+    run = client.post(
+        f"/api/v1/batches/{batch.id}/label-runs", json={"count": 4}, headers=headers
+    ).get_json()
+    one = client.post(
+        "/api/v1/pack-codes/void",
+        json={"serials": [run["serials"][0]], "reason": "标签撕坏"},
+        headers=headers,
+    )
+    assert one.status_code == 200 and one.get_json()[0]["status"] == "void"
+    unknown = client.post(
+        "/api/v1/pack-codes/void", json={"serials": ["ZZZZZZZZZZ"], "reason": "x"}, headers=headers
+    )
+    assert unknown.status_code == 422 and "serials" in unknown.get_json()["errors"]
+    whole = client.post(
+        f"/api/v1/label-runs/{run['id']}/void", json={"reason": "整张打印错位"}, headers=headers
+    )
+    assert whole.get_json()["status"] == "void"
+    statuses = db_session.scalars(
+        select(PackCode.status).where(PackCode.label_run_id == run["id"])
+    ).all()
+    assert set(statuses) == {CodeStatus.VOID}
+    notes = db_session.scalars(
+        select(AuditEntry.note).where(AuditEntry.action.in_(["pack_code.void", "label_run.void"]))
+    ).all()
+    assert {"标签撕坏", "整张打印错位"} <= set(notes)
+    reprint = client.post(
+        f"/api/v1/label-runs/{run['id']}/reprints", json={"reason": "卡纸"}, headers=headers
+    )
+    assert reprint.status_code == 409
+
+
+def test_reprint_keeps_the_codes(client, as_role, batch, db_session):
+    headers = as_role("qc")
+    run = client.post(
+        f"/api/v1/batches/{batch.id}/label-runs", json={"count": 2}, headers=headers
+    ).get_json()
+    again = client.post(
+        f"/api/v1/label-runs/{run['id']}/reprints", json={"reason": "卡纸重打"}, headers=headers
+    ).get_json()
+    assert again["reprint_count"] == 1 and again["serials"] == run["serials"]
+    entry = db_session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "label_run.reprint")
+    ).one()
+    assert entry.note == "卡纸重打"
+
+
+def test_serials_are_unique_by_database_constraint(client, as_role, batch, db_session):
+    run = client.post(
+        f"/api/v1/batches/{batch.id}/label-runs", json={"count": 1}, headers=as_role("qc")
+    ).get_json()
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.execute(
+            insert(PackCode),
+            [
+                {
+                    "serial": run["serials"][0],
+                    "label_run_id": run["id"],
+                    "batch_id": batch.id,
+                    "sequence": 999,
+                    "status": "active",
+                    "void_reason": "",
+                    "public_scan_count": 0,
+                }
+            ],
+        )
+
+
+def test_pdf_download_reads_back(client, as_role, batch, tmp_path):
+    pdftoppm = require_tool("pdftoppm")
+    import zxingcpp
+    from PIL import Image
+
+    headers = as_role("qc")
+    run = client.post(
+        f"/api/v1/batches/{batch.id}/label-runs", json={"count": 3}, headers=headers
+    ).get_json()
+    pdf = client.get(run["pdf_url"], headers=headers)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    data = pdf.get_data()
+    assert data.startswith(b"%PDF-")
+    (tmp_path / "run.pdf").write_bytes(data)
+    subprocess.run(
+        [pdftoppm, "-r", "300", "-png", str(tmp_path / "run.pdf"), str(tmp_path / "p")], check=True
+    )
+    page = Image.open(next(tmp_path.glob("p*.png")))
+    found = {
+        r.text for r in zxingcpp.read_barcodes(page) if r.format == zxingcpp.BarcodeFormat.QRCode
+    }
+    lot = batch.lot
+    gtin = batch.product.gtin
+    assert found == {f"https://trace.test/01/{gtin}/10/{lot}/21/{s}" for s in run["serials"]}
+    assert client.get(run["pdf_url"], headers=as_role("station")).status_code == 403
+
+
+def test_compliance_certificate_pdf(client, as_role, batch):
+    answer = client.get(
+        f"/api/v1/batches/{batch.id}/compliance-certificate.pdf", headers=as_role("qc")
+    )
+    assert answer.status_code == 200 and answer.get_data().startswith(b"%PDF-")

@@ -1,0 +1,90 @@
+"""Single-label exports for e-commerce listings: PNG at a chosen dpi, SVG at true size."""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+import zxingcpp
+from PIL import Image
+
+from tests.printing.conftest import GTIN, by_format, decode, make_labels
+from trace.printing import (
+    ComplianceCertificate,
+    LabelLayoutError,
+    load_template,
+    render_label_png,
+    render_label_svg,
+)
+from trace.printing.fonts import LabelFont
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.mark.parametrize("dpi", [200, 300, 600])
+def test_png_is_true_size_and_scans(dpi: int, label_font: LabelFont) -> None:
+    template = load_template("a4-2x5")
+    (label,) = make_labels(1)
+    png = render_label_png(template, label, dpi=dpi)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    assert image.info["dpi"] == pytest.approx((dpi, dpi), abs=0.01)
+    assert image.size == (round(99.1 * dpi / 25.4), round(57 * dpi / 25.4))
+    codes = decode(np.asarray(image.convert("L")))
+    assert [c.text for c in by_format(codes, zxingcpp.BarcodeFormat.QRCode)] == [label.uri]
+    assert [c.text for c in by_format(codes, zxingcpp.BarcodeFormat.EAN13)] == [GTIN[1:]]
+
+
+def test_png_has_visible_chinese_text(label_font: LabelFont) -> None:
+    template = load_template("a4-3x8")
+    (label,) = make_labels(1)
+    image = np.asarray(
+        Image.open(io.BytesIO(render_label_png(template, label, dpi=300))).convert("L")
+    )
+    # The product-name line (right of the QR) must contain ink: no blank text.
+    k = 300 / 25.4
+    band = image[round(3.6 * k) : round(7.2 * k), round(26.5 * k) : round(66 * k)]
+    assert (band < 128).mean() > 0.05
+
+
+def test_png_needs_enough_pixels_per_module(label_font: LabelFont) -> None:
+    (label,) = make_labels(1)
+    with pytest.raises(LabelLayoutError, match="QR code"):
+        render_label_png(load_template("a4-3x8"), label, dpi=72)
+    with pytest.raises(ValueError):
+        render_label_png(load_template("a4-3x8"), label, dpi=10_000)
+
+
+def test_svg_is_true_size_vector(label_font: LabelFont) -> None:
+    template = load_template("a4-3x8")
+    (label,) = make_labels(1)
+    svg = render_label_svg(template, label)
+    root = ET.fromstring(svg)
+    assert root.get("width") == "70mm" and root.get("height") == "37mm"
+    assert root.get("viewBox") == "0 0 70 37"
+    paths = root.findall(f"{SVG}path")
+    assert len(paths) == 1  # the QR is one path of merged runs, not an image
+    assert root.find(f"{SVG}image") is None
+    texts = ["".join(t.itertext()) for t in root.findall(f"{SVG}text")]
+    assert "大姚核桃（三台薄壳）" in texts
+    assert f"No.{label.sequence:06d}" in texts
+    assert "大姚核桃" in texts  # the brand mark
+    # Module size in the path transform equals the PDF's (snapped to the printer's dots).
+    scale = float(re.search(r"matrix\(([\d.]+) 0 0", paths[0].get("transform", "")).group(1))  # type: ignore[union-attr]
+    assert round(scale / (25.4 / template.dpi), 6) == round(scale / (25.4 / template.dpi))
+
+
+def test_certificate_png_scans(certificate: ComplianceCertificate, label_font: LabelFont) -> None:
+    png = render_label_png(load_template("compliance-cert"), certificate, dpi=200)
+    codes = decode(np.asarray(Image.open(io.BytesIO(png)).convert("L")))
+    assert [c.text for c in by_format(codes, zxingcpp.BarcodeFormat.QRCode)] == [certificate.uri]
+
+
+def test_template_kind_must_match_the_record(
+    certificate: ComplianceCertificate, label_font: LabelFont
+) -> None:
+    with pytest.raises(LabelLayoutError, match="prints pack records"):
+        render_label_svg(load_template("a4-3x8"), certificate)

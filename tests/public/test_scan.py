@@ -1,0 +1,127 @@
+"""The scan page: verdicts from the scan log, what counts, the log's privacy, bounded queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import event, select
+
+from trace.models.batches import BatchStatus
+from trace.models.events import EventType
+from trace.models.labels import PackCode
+from trace.models.scans import Scan
+from trace.services.events import append_event
+
+JSON = {"Accept": "application/json"}
+
+
+def _scan(client, serial, **kwargs):
+    return client.get(f"/scan/{serial}", **kwargs)
+
+
+def _verdict(html: str) -> str:
+    return re.search(r'data-verdict="(\w+)"', html).group(1)
+
+
+def test_first_repeat_then_exceeded(client, labelled, app):
+    serial = labelled.serials[0]
+    first = _scan(client, serial)
+    assert first.status_code == 200 and _verdict(first.get_data(as_text=True)) == "genuine"
+    second = _scan(client, serial, headers=JSON).get_json()
+    assert second["verdict"] == "repeat" and second["scan_count"] == 2
+    assert second["first_scanned_at"] is not None
+    limit = app.config["SCAN_LIMIT"]
+    for _ in range(limit - 2):
+        _scan(client, serial)
+    over = _scan(client, serial, headers=JSON).get_json()
+    assert over["verdict"] == "exceeded" and over["scan_count"] == limit + 1
+    page = _scan(client, serial).get_data(as_text=True)
+    assert _verdict(page) == "exceeded" and str(limit + 2) in page
+    assert _scan(client, labelled.serials[1], headers=JSON).get_json()["verdict"] == "genuine"
+
+
+def test_json_carries_the_public_record(client, labelled):
+    body = _scan(client, labelled.serials[0], headers=JSON).get_json()
+    assert set(body) >= {"verdict", "scan_count", "first_scanned_at", "record"}
+    record = body["record"]
+    assert record["lot"] == labelled.batch.lot
+    assert record["timeline"][0]["type"] == "commissioning"
+    assert record["origin"]["township"] == "三台乡"
+
+
+def test_head_and_staff_scans_do_not_count(client, labelled, as_role, db_session):
+    serial = labelled.serials[0]
+    assert client.head(f"/scan/{serial}").status_code == 200
+    staff = _scan(client, serial, headers={**JSON, **as_role("qc")}).get_json()
+    assert staff["scan_count"] == 0
+    public = _scan(client, serial, headers=JSON).get_json()
+    assert public["verdict"] == "genuine" and public["scan_count"] == 1
+    logged = db_session.scalars(select(Scan).order_by(Scan.id)).all()
+    assert [s.is_public for s in logged] == [False, True]  # HEAD left no trace
+
+
+def test_log_keeps_no_raw_address(client, labelled, db_session):
+    _scan(client, labelled.serials[0], environ_base={"REMOTE_ADDR": "203.0.113.7"},
+          headers={"User-Agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0"})
+    scan = db_session.scalars(select(Scan)).one()
+    assert "203.0.113.7" not in scan.client_hash and len(scan.client_hash) == 32
+    assert scan.user_agent_family == "wechat"
+
+
+def test_void_and_recall(client, labelled, db_session):
+    code = db_session.scalar(select(PackCode).where(PackCode.serial == labelled.serials[0]))
+    code.status = "void"
+    db_session.flush()
+    assert _scan(client, labelled.serials[0], headers=JSON).get_json()["verdict"] == "void"
+    labelled.batch.status = BatchStatus.RECALLED
+    db_session.flush()
+    for serial in labelled.serials[:2]:  # a recall overrides void and everything else
+        page = _scan(client, serial).get_data(as_text=True)
+        assert _verdict(page) == "recalled"
+
+
+def test_unknown_code_is_404_and_says_so(client, labelled):
+    answer = _scan(client, "ZZZZZZZZZZ")
+    assert answer.status_code == 404
+    assert _verdict(answer.get_data(as_text=True)) == "unknown"
+    assert _scan(client, "ZZZZZZZZZZ", headers=JSON).get_json()["verdict"] == "unknown"
+
+
+def test_english_by_query_or_header(client, labelled):
+    zh = _scan(client, labelled.serials[0]).get_data(as_text=True)
+    assert "正品验证通过" in zh
+    en = _scan(client, labelled.serials[1] + "?lang=en").get_data(as_text=True)
+    assert "lang=\"en\"" in en
+
+
+def test_query_count_does_not_grow_with_history(client, labelled, db_session, app, engine):
+    app.config["PUBLIC_CACHE_SECONDS"] = 0
+    app.extensions.pop("trace.public_records", None)
+    statements: list[str] = []
+
+    def count(*_args):
+        statements.append("x")
+
+    def measure(serial):
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert _scan(client, serial).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    try:
+        short = measure(labelled.serials[0])
+        for day in range(40):
+            append_event(db_session, None, labelled.batch, EventType.STORING,
+                         dt.datetime(2025, 10, 1, tzinfo=dt.UTC) + dt.timedelta(days=day),
+                         "县公共仓储中心", system=True)
+        db_session.flush()
+        long = measure(labelled.serials[1])
+    finally:
+        app.config["PUBLIC_CACHE_SECONDS"] = 30
+        app.extensions.pop("trace.public_records", None)
+    assert long == short
+    assert short <= 12

@@ -1,0 +1,66 @@
+"""Schemas for label runs and pack codes."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from trace.models.labels import CodeStatus
+from trace.schemas.common import StrictSchema, trimmed
+from trace.services.labels import MAX_RUN
+
+
+class LabelRunCreateSchema(StrictSchema):
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_RUN))
+    template = fields.String(load_default="a4-3x8", validate=validate.Regexp(r"^[a-z0-9-]{1,40}$"))
+    idempotency_key = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=8, max=100),
+        metadata={"description": "repeat it on a retry to get the same run back"},
+    )
+
+
+class LabelRunSchema(Schema):
+    id = fields.Integer()
+    batch_id = fields.Integer()
+    count = fields.Integer()
+    template = fields.String()
+    first_sequence = fields.Integer()
+    pack_date = fields.Date()
+    status = fields.Enum(CodeStatus, by_value=True)
+    void_reason = fields.String()
+    reprint_count = fields.Integer()
+    created_at = fields.AwareDateTime()
+    serials = fields.List(fields.String())
+    pdf_url = fields.String()
+
+
+class LabelRunSummarySchema(LabelRunSchema):
+    """A run without its serials, for lists."""
+
+    class Meta:
+        exclude = ("serials",)
+
+
+class ReasonSchema(StrictSchema):
+    reason = trimmed(200, 1, required=True)
+
+
+class VoidCodesSchema(StrictSchema):
+    serials = fields.List(
+        fields.String(validate=validate.Length(max=20)),
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+    )
+    reason = trimmed(200, 1, required=True)
+
+
+class PackCodeSchema(Schema):
+    serial = fields.String()
+    sequence = fields.Integer()
+    batch_id = fields.Integer()
+    label_run_id = fields.Integer()
+    status = fields.Enum(CodeStatus, by_value=True)
+    void_reason = fields.String()
+    public_scan_count = fields.Integer()
+    first_scanned_at = fields.AwareDateTime(allow_none=True)

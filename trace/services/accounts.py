@@ -1,0 +1,52 @@
+"""Account chores beside trace.services.users: enabling/disabling accounts, one's own recent work."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trace.db import utcnow
+from trace.errors import NotFoundError, ValidationError
+from trace.models.audit import AuditEntry
+from trace.models.users import User
+from trace.policy import Actor, authorize
+from trace.services.audit import record_change, snapshot
+
+
+def set_user_active(session: Session, actor: Actor | None, user_id: int, is_active: bool) -> User:
+    """Enable or disable an account (admins). Disabling revokes its API tokens at once; its
+    staff sessions end on their next request.
+
+    Raises NotFoundError, ValidationError (an admin disabling themselves), PermissionDeniedError.
+    """
+    authorize(actor, "user.manage")
+    assert actor is not None
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"no user {user_id}")
+    if user.id == actor.id and not is_active:
+        raise ValidationError.for_field("is_active", "you cannot disable your own account")
+    if user.is_active == is_active:
+        return user
+    before = snapshot(user)
+    user.is_active = is_active
+    if not is_active:
+        now = utcnow()
+        for token in user.tokens:
+            if token.revoked_at is None:
+                token.revoked_at = now
+    record_change(session, actor, "user.enable" if is_active else "user.disable", user, before)
+    return user
+
+
+def recent_work(session: Session, actor: Actor | None, limit: int = 10) -> list[AuditEntry]:
+    """The caller's own latest audit entries, newest first (anyone may see their own)."""
+    authorize(actor, "account.own")
+    assert actor is not None
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.actor_id == actor.id)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

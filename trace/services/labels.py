@@ -1,0 +1,279 @@
+"""Issuing label runs: unique, unguessable pack codes for a batch; voiding and reprinting them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from trace import gs1
+from trace.db import utcnow
+from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
+from trace.models.batches import Batch, BatchStatus
+from trace.models.labels import CodeStatus, LabelRun, PackCode
+from trace.models.products import ProductCategory
+from trace.models.regions import Township
+from trace.policy import Actor, authorize
+from trace.printing.errors import TemplateError
+from trace.printing.models import ComplianceCertificate, PackLabel
+from trace.printing.templates import load_template
+from trace.services.audit import record_change, snapshot
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+MAX_RUN = 100_000
+SERIAL_LENGTH = 10
+# Crockford base32: no I, L, O, U, so a serial read aloud or retyped is not misread.
+SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+WALNUT_CATEGORIES = frozenset({ProductCategory.WALNUT_IN_SHELL, ProductCategory.WALNUT_KERNEL})
+
+
+def new_serial() -> str:
+    """10 random Crockford base32 characters (50 bits): a guessed serial is surely unknown."""
+    return "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(SERIAL_LENGTH))
+
+
+def _check_releasable(session: Session, batch: Batch) -> None:
+    if batch.status is not BatchStatus.ACTIVE:
+        reasons = {
+            BatchStatus.ON_HOLD: "the batch is on hold after a failed inspection",
+            BatchStatus.RECALLED: "the batch has been recalled",
+            BatchStatus.CLOSED: "the batch is closed",
+        }
+        raise InvalidTransitionError(
+            f"labels cannot be issued: {reasons[batch.status]}",
+            {"batch_id": [reasons[batch.status]]},
+        )
+
+
+def _existing_run(
+    session: Session, key: str, batch_id: int, count: int, template: str
+) -> LabelRun | None:
+    run = session.scalar(select(LabelRun).where(LabelRun.idempotency_key == key))
+    if run is None:
+        return None
+    if (run.batch_id, run.count, run.template) != (batch_id, count, template):
+        raise ConflictError(
+            "this idempotency key was used for a different label run",
+            {"idempotency_key": ["already used with other values"]},
+        )
+    return run
+
+
+def issue_label_run(
+    session: Session,
+    actor: Actor | None,
+    batch_id: int,
+    count: int,
+    template: str = "a4-3x8",
+    idempotency_key: str | None = None,
+) -> LabelRun:
+    """Issue `count` new pack codes for a batch as one run.
+
+    A retry with the same idempotency key returns the first run. Raises ValidationError (count,
+    template), NotFoundError (batch), InvalidTransitionError (batch on hold, recalled, closed),
+    ConflictError (key reused with other values), PermissionDeniedError.
+    """
+    authorize(actor, "label.issue")
+    if idempotency_key:
+        existing = _existing_run(session, idempotency_key, batch_id, count, template)
+        if existing is not None:
+            return existing
+    if not 1 <= count <= MAX_RUN:
+        raise ValidationError.for_field("count", f"must be between 1 and {MAX_RUN}")
+    try:
+        tpl = load_template(template)
+    except TemplateError as exc:
+        raise ValidationError.for_field("template", str(exc)) from None
+    if tpl.kind != "pack":
+        raise ValidationError.for_field("template", f"{template} is not a pack label template")
+    # Lock the batch: concurrent runs for one lot must not take the same printed numbers.
+    batch = session.scalar(select(Batch).where(Batch.id == batch_id).with_for_update(of=Batch))
+    if batch is None:
+        raise NotFoundError(f"no batch {batch_id}")
+    _check_releasable(session, batch)
+
+    last = session.scalar(select(func.max(PackCode.sequence)).where(PackCode.batch_id == batch.id))
+    run = LabelRun(
+        batch_id=batch.id,
+        count=count,
+        template=template,
+        first_sequence=(last or 0) + 1,
+        pack_date=utcnow().astimezone(SHANGHAI).date(),
+        idempotency_key=idempotency_key or None,
+        created_by_id=actor.id if actor is not None else None,
+    )
+    session.add(run)
+    session.flush()
+    _insert_codes(session, run)
+    record_change(session, actor, "label_run.issue", run)
+    return run
+
+
+def _insert_codes(session: Session, run: LabelRun) -> None:
+    """Bulk-insert the run's codes; a serial clash (about 1 in 10^9 a run) retries with new ones."""
+    for _attempt in range(3):
+        rows = [
+            {
+                "serial": new_serial(),
+                "label_run_id": run.id,
+                "batch_id": run.batch_id,
+                "sequence": run.first_sequence + i,
+                "status": CodeStatus.ACTIVE,
+                "void_reason": "",
+                "public_scan_count": 0,
+            }
+            for i in range(run.count)
+        ]
+        if len({row["serial"] for row in rows}) != len(rows):
+            continue
+        try:
+            with session.begin_nested():
+                session.execute(insert(PackCode), rows)
+            return
+        except IntegrityError as exc:
+            if "serial" not in str(exc).lower():
+                raise
+    raise ConflictError("could not draw unique serials; try again")  # pragma: no cover
+
+
+def get_label_run(session: Session, actor: Actor | None, run_id: int) -> LabelRun:
+    authorize(actor, "record.read")
+    run = session.get(LabelRun, run_id)
+    if run is None:
+        raise NotFoundError(f"no label run {run_id}")
+    return run
+
+
+def run_serials(session: Session, run_id: int) -> list[str]:
+    query = (
+        select(PackCode.serial).where(PackCode.label_run_id == run_id).order_by(PackCode.sequence)
+    )
+    return list(session.scalars(query))
+
+
+def list_label_runs(session: Session, actor: Actor | None, batch_id: int) -> list[LabelRun]:
+    authorize(actor, "record.read")
+    query = select(LabelRun).where(LabelRun.batch_id == batch_id).order_by(LabelRun.id)
+    return list(session.scalars(query))
+
+
+def void_label_run(session: Session, actor: Actor | None, run_id: int, reason: str) -> LabelRun:
+    """Void every code of a run (a misprinted or lost sheet). Raises NotFoundError."""
+    authorize(actor, "label.void")
+    run = get_label_run(session, actor, run_id)
+    if not reason.strip():
+        raise ValidationError.for_field("reason", "say why the labels are voided")
+    before = snapshot(run)
+    run.status = CodeStatus.VOID
+    run.void_reason = reason
+    session.execute(
+        update(PackCode)
+        .where(PackCode.label_run_id == run.id)
+        .values(status=CodeStatus.VOID, void_reason=reason)
+    )
+    record_change(session, actor, "label_run.void", run, before, note=reason)
+    return run
+
+
+def void_pack_codes(
+    session: Session, actor: Actor | None, serials: Sequence[str], reason: str
+) -> list[PackCode]:
+    """Void single codes (a torn label). Raises ValidationError naming unknown serials."""
+    authorize(actor, "label.void")
+    if not reason.strip():
+        raise ValidationError.for_field("reason", "say why the labels are voided")
+    codes = list(session.scalars(select(PackCode).where(PackCode.serial.in_(serials))))
+    missing = sorted(set(serials) - {c.serial for c in codes})
+    if missing:
+        raise ValidationError.for_field("serials", f"unknown serials: {', '.join(missing[:10])}")
+    for code in codes:
+        before = snapshot(code)
+        code.status = CodeStatus.VOID
+        code.void_reason = reason
+        record_change(session, actor, "pack_code.void", code, before, note=reason)
+    return codes
+
+
+def record_reprint(session: Session, actor: Actor | None, run_id: int, reason: str) -> LabelRun:
+    """Note that a run's sheets are printed again (same codes): audited, never new serials."""
+    authorize(actor, "label.issue")
+    run = get_label_run(session, actor, run_id)
+    if run.status is CodeStatus.VOID:
+        raise InvalidTransitionError("a voided run cannot be reprinted", {"run": ["voided"]})
+    before = snapshot(run)
+    run.reprint_count += 1
+    record_change(session, actor, "label_run.reprint", run, before, note=reason)
+    return run
+
+
+@dataclass(frozen=True)
+class LabelMarks:
+    brand_mark: bool
+    gi_mark: bool
+
+
+def label_marks_for(session: Session, batch: Batch) -> LabelMarks:
+    """Which marks the batch's labels may carry: the GI mark only for authorised GI-mark users."""
+    gi = batch.producer.is_gi_authorised and batch.product.category in WALNUT_CATEGORIES
+    return LabelMarks(brand_mark=False, gi_mark=gi)
+
+
+def _net_content(grams: int | None) -> str:
+    if not grams:
+        return ""
+    return f"{grams / 1000:g} kg" if grams >= 1000 else f"{grams} g"
+
+
+def pack_labels(session: Session, run: LabelRun, host: str) -> Iterator[PackLabel]:
+    """The run's labels in printed order, read in chunks so 100,000 codes never sit in memory."""
+    batch = run.batch
+    product, producer = batch.product, batch.producer
+    marks = label_marks_for(session, batch)
+    best_before = (
+        run.pack_date + dt.timedelta(days=product.shelf_life_days)
+        if product.shelf_life_days
+        else None
+    )
+    common = {
+        "gtin": product.gtin,
+        "product_name": product.name,
+        "grade": batch.grade,
+        "net_content": _net_content(product.net_content_g),
+        "lot": batch.lot,
+        "pack_date": run.pack_date,
+        "producer": producer.name,
+        "brand_mark": marks.brand_mark,
+        "gi_mark": marks.gi_mark,
+        "gi_user_code": (producer.credit_code or "") if marks.gi_mark else "",
+        "best_before": best_before,
+    }
+    base = gs1.pack_uri(host, product.gtin, batch.lot)
+    query = (
+        select(PackCode.serial, PackCode.sequence)
+        .where(PackCode.label_run_id == run.id)
+        .order_by(PackCode.sequence)
+        .execution_options(yield_per=2000)
+    )
+    for serial, sequence in session.execute(query):
+        yield PackLabel(uri=f"{base}/21/{serial}", serial=serial, sequence=sequence, **common)
+
+
+def compliance_certificate(session: Session, batch: Batch, host: str) -> ComplianceCertificate:
+    """The batch's 承诺达标合格证; its QR carries the batch's Digital Link."""
+    place = session.get(Township, batch.township_code)
+    origin = "云南省楚雄州大姚县" + (place.name_zh if place else "") + batch.village
+    return ComplianceCertificate(
+        uri=gs1.pack_uri(host, batch.product.gtin, batch.lot),
+        product_name=batch.product.name,
+        quantity=f"{batch.quantity.normalize():f} {batch.unit.value}",
+        origin=origin,
+        issued_on=utcnow().astimezone(SHANGHAI).date(),
+        promiser=batch.producer.name,
+        contact=batch.producer.phone,
+        lot=batch.lot,
+    )

@@ -1,0 +1,215 @@
+"""The programme's metrics, each computed from the records; None means "not yet measured"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, and_, distinct, func, inspect, or_, select
+from sqlalchemy.orm import Session
+
+from trace.db import Base, utcnow
+from trace.models.events import TraceEvent
+from trace.models.logistics import Facility, FacilityKind
+from trace.models.products import Product
+from trace.models.stations import Station, StationTier
+from trace.models.targets import MetricKey
+from trace.models.training import Attendance, Course, Incubation, Trainee, TrainingKind, TrainingSession
+from trace.services.stations import county_coverage, coverage_by_township
+
+Metric = Callable[[Session], Decimal | None]
+ZERO = Decimal(0)
+
+
+def _count(session: Session, query: Any) -> Decimal:
+    return Decimal(session.scalar(query) or 0)
+
+
+def _stations(tier: StationTier) -> Metric:
+    return lambda s: _count(s, select(func.count(Station.id)).where(Station.tier == tier))
+
+
+def _facilities(kind: FacilityKind) -> Metric:
+    return lambda s: _count(
+        s, select(func.count(Facility.id)).where(Facility.kind == kind, Facility.is_active.is_(True))
+    )
+
+
+def _facility_sum(kind: FacilityKind, column: Any) -> Metric:
+    return lambda s: _count(
+        s, select(func.sum(column)).where(Facility.kind == kind, Facility.is_active.is_(True))
+    )
+
+
+def county_centre_area(session: Session) -> Decimal:
+    query = select(func.sum(Station.floor_area_m2)).where(Station.tier == StationTier.COUNTY)
+    return _count(session, query)
+
+
+def village_coverage_pct(session: Session) -> Decimal | None:
+    return county_coverage(coverage_by_township(session)).pct
+
+
+def _attendances(*conditions: Any) -> Any:
+    return (
+        select(func.count(Attendance.id))
+        .join(Trainee, Trainee.id == Attendance.trainee_id)
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .join(Course, Course.id == TrainingSession.course_id)
+        .where(*conditions)
+    )
+
+
+def training_person_times(session: Session) -> Decimal:
+    return _count(session, _attendances())
+
+
+def skills_share_pct(session: Session) -> Decimal | None:
+    total = training_person_times(session)
+    if not total:
+        return None
+    skills = _count(session, _attendances(Course.kind == TrainingKind.SKILLS))
+    return (skills * 100 / total).quantize(Decimal("0.1"))
+
+
+def poor_person_times(session: Session) -> Decimal:
+    return _count(session, _attendances(Trainee.is_poverty_registered.is_(True)))
+
+
+def poor_or_disabled_trainees(session: Session) -> Decimal:
+    query = (
+        select(func.count(distinct(Trainee.id)))
+        .join(Attendance, Attendance.trainee_id == Trainee.id)
+        .where(or_(Trainee.is_poverty_registered.is_(True), Trainee.is_disabled.is_(True)))
+    )
+    return _count(session, query)
+
+
+def incubated_entrepreneurs(session: Session) -> Decimal:
+    return _count(session, select(func.count(Incubation.id)))
+
+
+def brands(session: Session) -> Decimal:
+    """Distinct brand names carried by products."""
+    query = select(func.count(distinct(Product.brand))).where(Product.brand != "")
+    return _count(session, query)
+
+
+def lots_traced(session: Session) -> Decimal:
+    """Batches with at least one event on their timeline."""
+    return _count(session, select(func.count(distinct(TraceEvent.batch_id))))
+
+
+def _table(session: Session, name: str, *columns: str) -> Table | None:
+    """A colleague's table when its model is loaded, it has been migrated, and it has the
+    columns a metric needs; otherwise None, and the metric reports "not yet measured"."""
+    table = Base.metadata.tables.get(name)
+    if table is None or not all(c in table.c for c in columns):
+        return None
+    if not inspect(session.connection()).has_table(name):
+        return None
+    return table
+
+
+def certified_products(session: Session) -> Decimal | None:
+    """Products holding a currently valid certificate (GI, green food, organic...)."""
+    table = _table(session, "certifications", "product_id")
+    if table is None:
+        return None
+    conditions = [table.c.product_id.is_not(None)]
+    today = utcnow().date()
+    if "valid_to" in table.c:
+        conditions.append(or_(table.c.valid_to.is_(None), table.c.valid_to >= today))
+    if "valid_from" in table.c:
+        conditions.append(or_(table.c.valid_from.is_(None), table.c.valid_from <= today))
+    query = select(func.count(distinct(table.c.product_id))).where(and_(*conditions))
+    return _count(session, query)
+
+
+def packs_labelled(session: Session) -> Decimal | None:
+    """Pack codes issued and not voided."""
+    table = _table(session, "pack_codes")
+    if table is None:
+        return None
+    query = select(func.count()).select_from(table)
+    if "status" in table.c:
+        query = query.where(table.c.status != "void")
+    return _count(session, query)
+
+
+def scans_last_30_days(session: Session) -> Decimal | None:
+    """Consumer (public) scans in the last 30 days."""
+    table = _table(session, "scans", "scanned_at")
+    if table is None:
+        return None
+    since = utcnow() - dt.timedelta(days=30)
+    query = select(func.count()).select_from(table).where(table.c.scanned_at >= since)
+    if "is_public" in table.c:
+        query = query.where(table.c.is_public.is_(True))
+    return _count(session, query)
+
+
+METRICS: dict[MetricKey, Metric] = {
+    MetricKey.COUNTY_CENTRES: _stations(StationTier.COUNTY),
+    MetricKey.TOWNSHIP_STATIONS: _stations(StationTier.TOWNSHIP),
+    MetricKey.VILLAGE_STATIONS: _stations(StationTier.VILLAGE),
+    MetricKey.VILLAGE_COVERAGE_PCT: village_coverage_pct,
+    MetricKey.COUNTY_CENTRE_AREA_M2: county_centre_area,
+    MetricKey.DISTRIBUTION_CENTRE_AREA_M2: _facility_sum(
+        FacilityKind.DISTRIBUTION_CENTRE, Facility.floor_area_m2
+    ),
+    MetricKey.DELIVERY_CENTRES: _facilities(FacilityKind.DELIVERY_CENTRE),
+    MetricKey.VILLAGE_POINTS: _facilities(FacilityKind.VILLAGE_POINT),
+    MetricKey.WAREHOUSE_AREA_M2: _facility_sum(FacilityKind.PUBLIC_WAREHOUSE, Facility.floor_area_m2),
+    MetricKey.COLD_STORE_VOLUME_M3: _facility_sum(FacilityKind.COLD_STORE, Facility.volume_m3),
+    MetricKey.TRAINING_PERSON_TIMES: training_person_times,
+    MetricKey.SKILLS_SHARE_PCT: skills_share_pct,
+    MetricKey.POOR_PERSON_TIMES: poor_person_times,
+    MetricKey.POOR_OR_DISABLED_TRAINEES: poor_or_disabled_trainees,
+    MetricKey.INCUBATED_ENTREPRENEURS: incubated_entrepreneurs,
+    MetricKey.BRANDS: brands,
+    MetricKey.CERTIFIED_PRODUCTS: certified_products,
+    MetricKey.LOTS_TRACED: lots_traced,
+    MetricKey.PACKS_LABELLED: packs_labelled,
+    MetricKey.SCANS_LAST_30_DAYS: scans_last_30_days,
+}
+
+
+def compute(session: Session, keys: list[MetricKey] | None = None) -> dict[MetricKey, Decimal | None]:
+    """The current value of each metric asked for (every metric by default), each computed once."""
+    wanted = list(dict.fromkeys(keys if keys is not None else list(MetricKey)))
+    return {key: METRICS[key](session) for key in wanted}
+
+
+def training_by_month(session: Session, year: int) -> dict[int, dict[TrainingKind, int]]:
+    """Person-times per month of `year`, split by kind of training, for the dashboard chart."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    rows = session.execute(
+        select(TrainingSession.held_on, Course.kind, func.count(Attendance.id))
+        .join(Attendance, Attendance.session_id == TrainingSession.id)
+        .join(Course, Course.id == TrainingSession.course_id)
+        .where(TrainingSession.held_on.between(start, end))
+        .group_by(TrainingSession.held_on, Course.kind)
+    )
+    months: dict[int, dict[TrainingKind, int]] = {
+        m: dict.fromkeys(TrainingKind, 0) for m in range(1, 13)
+    }
+    for held_on, kind, count in rows:
+        months[held_on.month][TrainingKind(kind)] += int(count)
+    return months
+
+
+def stations_by_tier(session: Session) -> dict[StationTier, int]:
+    rows = session.execute(select(Station.tier, func.count(Station.id)).group_by(Station.tier))
+    counts = dict.fromkeys(StationTier, 0)
+    for tier, count in rows:
+        counts[StationTier(tier)] = int(count)
+    return counts
+
+
+def latest_training_year(session: Session) -> int | None:
+    """The year of the latest training session, which the dashboard charts by default."""
+    latest = session.scalar(select(func.max(TrainingSession.held_on)))
+    return latest.year if latest else None

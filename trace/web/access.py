@@ -1,0 +1,218 @@
+"""Who may call which route: the one table from every endpoint to "public" or a permission.
+
+`trace.policy.PERMISSIONS` says which roles hold a permission; `ACCESS` below says which
+permission each Flask endpoint needs. One `before_request` hook enforces it for every request:
+anonymous callers get 401 on the API and a redirect to the sign-in page elsewhere; a signed-in
+role without the permission gets 403. An endpoint missing from the table is refused to everyone
+(deny by default) and `tests/security/test_access_matrix.py` fails until it is listed.
+
+Services keep their own `authorize()` calls (defence in depth, and the township scope of station
+staff, which depends on the record and cannot be decided from the route alone).
+
+A value is a permission for every method, or a dict from HTTP method to permission when one
+endpoint serves a read and a write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, Response, current_app, redirect, request, url_for
+from flask_wtf.csrf import CSRFProtect
+
+from trace.errors import AuthenticationError, PermissionDeniedError
+from trace.policy import PERMISSIONS
+from trace.web.auth import current_actor
+
+PUBLIC = "public"
+
+Rule = str | Mapping[str, str]
+
+ACCESS: dict[str, Rule] = {
+    # -- public: consumers, printers' scanners and health checks ---------------------------------
+    "static": PUBLIC,
+    "public.home": PUBLIC,
+    "public.health": PUBLIC,
+    "public.scan_page": PUBLIC,
+    "public.batch_page": PUBLIC,
+    "public.product_page": PUBLIC,
+    "resolver.digital_link": PUBLIC,
+    "resolver.description": PUBLIC,
+    "api-docs.openapi_json": PUBLIC,
+    "api-docs.openapi_swagger_ui": PUBLIC,
+    "swagger_asset": PUBLIC,
+    "tokens.create_token": PUBLIC,  # the API's sign-in; throttled like the sign-in form
+    # -- JSON API --------------------------------------------------------------------------------
+    "users.me": "account.own",
+    "users.list_users": "user.manage",
+    "users.create_user": "user.manage",
+    "tokens.list_tokens": "token.own",
+    "tokens.revoke_token": "token.own",
+    "townships.list_townships": "record.read",
+    "townships.list_villages": "record.read",
+    "producers.list_producers": "record.read",
+    "producers.get_producer": "record.read",
+    "producers.create_producer": "producer.write",
+    "producers.update_producer": "producer.write",
+    "products.list_products": "record.read",
+    "products.get_product": "record.read",
+    "products.create_product": "product.write",
+    "products.update_product": "product.write",
+    "batches.list_batches": "record.read",
+    "batches.get_batch": "record.read",
+    "batches.create_batch": "batch.write",
+    "batches.list_events": "record.read",
+    "batches.append_event": "event.write",
+    "audit.list_entries": "audit.read",
+    "labels.list_label_runs": "record.read",
+    "labels.get_label_run": "record.read",
+    "labels.issue_label_run": "label.issue",
+    "labels.label_run_pdf": "label.issue",
+    "labels.reprint_label_run": "label.issue",
+    "labels.compliance_certificate_pdf": "label.issue",
+    "labels.void_label_run": "label.void",
+    "labels.void_pack_codes": "label.void",
+    # -- programme modules (trace.web.program): API, then public pages of aggregates only --------
+    "stations.list_stations": "record.read",
+    "stations.get_station": "record.read",
+    "stations.coverage": "record.read",
+    "stations.create_station": "station.manage",
+    "stations.update_station": "station.manage",
+    "logistics.list_facilities": "record.read",
+    "logistics.get_facility": "record.read",
+    "logistics.facility_stock": "record.read",
+    "logistics.create_facility": "facility.manage",
+    "logistics.update_facility": "facility.manage",
+    "logistics.list_shipments": "record.read",
+    "logistics.get_shipment": "record.read",
+    "logistics.create_shipment": "shipment.write",
+    "logistics.depart_shipment": "shipment.write",
+    "logistics.arrive_shipment": "shipment.write",
+    "logistics.list_limits": "record.read",
+    "logistics.set_limit": "temperature.write",
+    "logistics.list_readings": "record.read",
+    "logistics.record_reading": "temperature.write",
+    "logistics.list_alerts": "record.read",
+    "logistics.acknowledge_alert": "temperature.write",
+    "training.list_courses": "record.read",
+    "training.get_course": "record.read",
+    "training.create_course": "course.manage",
+    "training.list_sessions": "record.read",
+    "training.get_session": "record.read",
+    "training.create_session": "training.write",
+    "training.list_attendance": "record.read",
+    "training.record_attendance": "training.write",
+    "training.list_trainees": "record.read",
+    "training.get_trainee": "record.read",
+    "training.create_trainee": "training.write",
+    "training.list_incubations": "record.read",
+    "training.get_incubation": "record.read",
+    "training.create_incubation": "training.write",
+    "training.update_incubation": "training.write",
+    "targets.list_targets": "record.read",
+    "targets.get_target": "record.read",
+    "targets.dashboard": "record.read",
+    "targets.create_target": "target.manage",
+    "targets.update_target": "target.manage",
+    "program_home": PUBLIC,
+    "program_dashboard.dashboard_page": PUBLIC,
+    "program_dashboard.dashboard_csv": PUBLIC,
+    "program_stations.stations_page": PUBLIC,
+    "program_logistics.logistics_page": PUBLIC,
+    "program_training.training_page": PUBLIC,
+    # -- staff pages -----------------------------------------------------------------------------
+    "staff.auth.sign_in": PUBLIC,
+    "staff.auth.sign_out": PUBLIC,  # ends whatever session there is; CSRF-checked like any form
+    "staff.auth.password": "account.own",
+    "staff.auth.tokens": "token.own",
+    "staff.auth.revoke_token": "token.own",
+    "staff.home.dashboard": "record.read",
+    "staff.records.producers": "record.read",
+    "staff.records.producer": "record.read",
+    "staff.records.new_producer": "producer.write",
+    "staff.records.products": "record.read",
+    "staff.records.new_product": "product.write",
+    "staff.records.batches": "record.read",
+    "staff.records.batch": "record.read",
+    "staff.records.new_batch": "batch.write",
+    "staff.records.new_event": "event.write",
+    "staff.labels.new_run": "label.issue",
+    "staff.labels.run": "record.read",
+    "staff.labels.pdf": "label.issue",
+    "staff.users.users": "user.manage",
+    "staff.users.new_user": "user.manage",
+    "staff.users.set_active": "user.manage",
+    "staff.users.reset_password": "user.manage",
+}
+
+# Methods that never change anything and so need no CSRF token.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+csrf = CSRFProtect()
+
+
+def rule_for(endpoint: str, method: str = "GET") -> str | None:
+    """The permission (or PUBLIC) an endpoint needs for `method`, or None when unlisted."""
+    rule = ACCESS.get(endpoint)
+    if rule is None or isinstance(rule, str):
+        return rule
+    return rule.get(method) or rule.get("GET" if method in {"HEAD", "OPTIONS"} else method)
+
+
+def unlisted_endpoints(app: Flask) -> list[str]:
+    """Endpoints of the app's routes that the table does not mention (must be none)."""
+    return sorted({r.endpoint for r in app.url_map.iter_rules()} - set(ACCESS))
+
+
+def unknown_permissions() -> list[str]:
+    """Permissions named in the table that trace.policy does not define (typos)."""
+    named = {v for r in ACCESS.values() for v in ([r] if isinstance(r, str) else r.values())}
+    return sorted(named - {PUBLIC} - set(PERMISSIONS))
+
+
+def _is_page_request() -> bool:
+    return not request.path.startswith("/api/")
+
+
+def enforce() -> Response | None:
+    """The one check every request passes; see the module docstring."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: the 404/405 answer follows
+        return None
+    if request.method not in SAFE_METHODS and _is_page_request():
+        # Page forms are cookie-authenticated, so every one carries a CSRF token. The API takes
+        # bearer tokens only (a browser never adds those by itself), so it needs none.
+        csrf.protect()
+    if request.method == "OPTIONS":
+        return None
+    permission = rule_for(endpoint, request.method)
+    if permission is None:
+        current_app.logger.error("endpoint %s is not in trace.web.access.ACCESS", endpoint)
+        raise PermissionDeniedError("this route has no access rule; it is closed to everyone")
+    if permission == PUBLIC:
+        return None
+    actor = current_actor()
+    if actor is None:
+        if _is_page_request():
+            target = request.full_path if request.method == "GET" else None
+            return redirect(url_for("staff.auth.sign_in", next=target), 303)  # type: ignore[return-value]
+        raise AuthenticationError("sign in first")
+    if actor.role not in PERMISSIONS[permission]:
+        raise PermissionDeniedError(f"the {actor.role.value} role may not do {permission}")
+    return None
+
+
+def can(permission: str) -> bool:
+    """For templates: may the signed-in user do this? (Hides links they could not follow.)"""
+    actor = current_actor()
+    return actor is not None and actor.role in PERMISSIONS.get(permission, frozenset())
+
+
+def init_app(app: Flask) -> None:
+    # CSRF is checked in `enforce`, for pages only; Flask-WTF's own global hook stays off.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    # A form may stay open as long as the session lives (a slow connection in a village).
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    app.before_request(enforce)
+    app.jinja_env.globals["can"] = can

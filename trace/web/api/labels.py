@@ -1,0 +1,132 @@
+"""Label runs: issue pack codes for a batch, download the printable PDF, void and reprint."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Response, current_app, stream_with_context, url_for
+from flask_smorest import Blueprint
+
+from trace.policy import authorize
+from trace.printing.fonts import load_font
+from trace.printing.render import render_compliance_certificate_pdf, render_sheet_pdf
+from trace.printing.templates import load_template
+from trace.schemas.labels import (
+    LabelRunCreateSchema,
+    LabelRunSchema,
+    LabelRunSummarySchema,
+    PackCodeSchema,
+    ReasonSchema,
+    VoidCodesSchema,
+)
+from trace.services import batches as batch_service
+from trace.services import labels as service
+from trace.web.auth import current_actor
+from trace.web.database import db
+from trace.web.streaming import stream_writer
+
+PREFIX = ""
+blp = Blueprint("labels", __name__, description="Label runs and pack codes")
+
+
+def _dump(run: Any, with_serials: bool = True) -> Any:
+    """Attach what the response shows beside the stored columns (never persisted)."""
+    if with_serials:
+        run.serials = service.run_serials(db(), run.id)
+    run.pdf_url = url_for("labels.label_run_pdf", run_id=run.id)
+    return run
+
+
+@blp.post("/batches/<int:batch_id>/label-runs")
+@blp.arguments(LabelRunCreateSchema)
+@blp.response(201, LabelRunSchema)
+def issue_label_run(data: dict[str, Any], batch_id: int) -> Any:
+    session = db()
+    run = service.issue_label_run(session, current_actor(), batch_id, **data)
+    session.commit()
+    return _dump(run)
+
+
+@blp.get("/batches/<int:batch_id>/label-runs")
+@blp.response(200, LabelRunSummarySchema(many=True))
+def list_label_runs(batch_id: int) -> Any:
+    runs = service.list_label_runs(db(), current_actor(), batch_id)
+    return [_dump(run, with_serials=False) for run in runs]
+
+
+@blp.get("/label-runs/<int:run_id>")
+@blp.response(200, LabelRunSchema)
+def get_label_run(run_id: int) -> Any:
+    return _dump(service.get_label_run(db(), current_actor(), run_id))
+
+
+@blp.get("/label-runs/<int:run_id>/pdf")
+@blp.response(200, content_type="application/pdf")
+def label_run_pdf(run_id: int) -> Response:
+    """The run's label sheets, streamed page by page (memory stays flat for 100,000 labels)."""
+    session = db()
+    actor = current_actor()
+    authorize(actor, "label.issue")
+    run = service.get_label_run(session, actor, run_id)
+    template = load_template(run.template)
+    load_font()  # a missing CJK font is a clear error now, not a broken download later
+    labels = service.pack_labels(session, run, current_app.config["PUBLIC_HOST"])
+
+    def render(out: Any) -> None:
+        render_sheet_pdf(template, labels, out, title=f"{run.batch.lot} #{run.id}")
+
+    filename = f"labels-{run.batch.lot}-run{run.id}.pdf"
+    return Response(
+        stream_with_context(stream_writer(render)),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@blp.post("/label-runs/<int:run_id>/void")
+@blp.arguments(ReasonSchema)
+@blp.response(200, LabelRunSchema)
+def void_label_run(data: dict[str, Any], run_id: int) -> Any:
+    session = db()
+    run = service.void_label_run(session, current_actor(), run_id, data["reason"])
+    session.commit()
+    return _dump(run)
+
+
+@blp.post("/label-runs/<int:run_id>/reprints")
+@blp.arguments(ReasonSchema)
+@blp.response(200, LabelRunSchema)
+def reprint_label_run(data: dict[str, Any], run_id: int) -> Any:
+    session = db()
+    run = service.record_reprint(session, current_actor(), run_id, data["reason"])
+    session.commit()
+    return _dump(run)
+
+
+@blp.post("/pack-codes/void")
+@blp.arguments(VoidCodesSchema)
+@blp.response(200, PackCodeSchema(many=True))
+def void_pack_codes(data: dict[str, Any]) -> Any:
+    session = db()
+    codes = service.void_pack_codes(session, current_actor(), data["serials"], data["reason"])
+    session.commit()
+    return codes
+
+
+@blp.get("/batches/<int:batch_id>/compliance-certificate.pdf")
+@blp.response(200, content_type="application/pdf")
+def compliance_certificate_pdf(batch_id: int) -> Response:
+    """The batch's 承诺达标合格证 as a one-page PDF."""
+    session = db()
+    actor = current_actor()
+    authorize(actor, "label.issue")
+    batch = batch_service.get_batch(session, actor, batch_id)
+    cert = service.compliance_certificate(session, batch, current_app.config["PUBLIC_HOST"])
+    buffer = io.BytesIO()
+    render_compliance_certificate_pdf(cert, buffer)
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="cert-{batch.lot}.pdf"'},
+    )

@@ -1,0 +1,242 @@
+"""The GS1-conformant resolver: /01/{gtin}[/10/{lot}[/21/{serial}]] and /.well-known/gs1resolver.
+
+A printed code must keep resolving forever, so resolution goes by the identifiers alone (GTIN, lot,
+serial), never by names or database ids, and the raw request path is parsed before any decoding
+that would turn %2F inside a lot into a path separator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from trace import gs1
+from trace.models.batches import Batch
+from trace.models.labels import PackCode
+from trace.models.products import Product
+from trace.web.database import db
+from trace.web.errors import error_response
+
+bp = Blueprint("resolver", __name__)
+
+GS1_VOC = "https://ref.gs1.org/voc/"
+LINKSET_TYPE = "application/linkset+json"
+METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language",
+    "Access-Control-Expose-Headers": "Link, Location",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a Digital Link resolved to: the product, and the lot and pack when named."""
+
+    link: gs1.DigitalLink
+    product: Product
+    batch: Batch | None
+    serial: str | None
+
+    @property
+    def level(self) -> str:
+        return "pack" if self.serial else "batch" if self.batch else "product"
+
+
+def _raw_path() -> str:
+    """The path and query as the client sent them, still percent-encoded."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if raw:
+        return str(raw)
+    query = request.query_string.decode("latin-1")
+    return request.path + (f"?{query}" if query else "")
+
+
+def _resolve() -> Target | tuple[Any, int]:
+    try:
+        link = gs1.parse_digital_link(_raw_path(), permit_zero_suppressed_gtin=True)
+    except gs1.DigitalLinkError as exc:
+        return error_response(400, _("这不是有效的 GS1 数字链接：%(reason)s", reason=str(exc)),
+                              {"uri": [str(exc)]})
+    gtin = gs1.normalize_gtin(link.gtin or "")
+    session = db()
+    product = session.scalar(select(Product).where(Product.gtin == gtin))
+    if product is None or link.value("22") is not None:
+        return _unknown()
+    batch = None
+    if link.lot is not None:
+        batch = session.scalar(
+            select(Batch).where(Batch.lot == link.lot, Batch.product_id == product.id)
+        )
+        if batch is None:
+            return _unknown()
+    if link.serial is not None:
+        if batch is None:
+            return _unknown()
+        found = session.scalar(
+            select(PackCode.id).where(PackCode.serial == link.serial, PackCode.batch_id == batch.id)
+        )
+        if found is None:
+            return _unknown()
+    return Target(link, product, batch, link.serial)
+
+
+def _unknown() -> tuple[Any, int]:
+    return error_response(
+        404, _("此码未登记，可能是假冒产品。"), {"uri": ["not a registered code"]}
+    )
+
+
+def _absolute(endpoint: str, **values: Any) -> str:
+    return url_for(endpoint, _external=True, **values)
+
+
+def _links(target: Target) -> dict[str, list[dict[str, Any]]]:
+    """Link type (full URI) -> links, for every level from the item up to the GTIN."""
+    product, batch = target.product, target.batch
+    links: dict[str, list[dict[str, Any]]] = {}
+
+    def add(link_type: str, endpoint: str, title_zh: str, title_en: str, **values: Any) -> None:
+        href = _absolute(endpoint, **values)
+        links.setdefault(GS1_VOC + link_type, []).extend(
+            [
+                {"href": href, "title": title_zh, "type": "text/html", "hreflang": ["zh"]},
+                {"href": f"{href}?lang=en", "title": title_en, "type": "text/html",
+                 "hreflang": ["en"]},
+            ]
+        )
+
+    if target.serial and batch is not None:
+        add("verificationService", "public.scan_page", "防伪查询与溯源信息",
+            "Authenticity check and trace record", serial=target.serial)
+    if batch is not None:
+        add("traceability", "public.batch_page", f"批次 {batch.lot} 溯源记录",
+            f"Trace record of lot {batch.lot}", lot=batch.lot)
+        add("certificationInfo", "public.batch_page", "质检报告与认证证书",
+            "Inspections and certificates", lot=batch.lot, _anchor="certificates")
+        add("recallStatus", "public.batch_page", "召回状态", "Recall status",
+            lot=batch.lot, _anchor="recall")
+    add("pip", "public.product_page", product.name, f"Product information: {product.name}",
+        gtin=product.gtin)
+    default = _default_href(target)
+    links[GS1_VOC + "defaultLink"] = [{"href": default, "title": _default_title(target),
+                                       "type": "text/html", "hreflang": ["zh", "en"]}]
+    return links
+
+
+def _default_href(target: Target) -> str:
+    if target.serial:
+        return _absolute("public.scan_page", serial=target.serial)
+    if target.batch is not None:
+        return _absolute("public.batch_page", lot=target.batch.lot)
+    return _absolute("public.product_page", gtin=target.product.gtin)
+
+
+def _default_title(target: Target) -> str:
+    return {"pack": "防伪查询与溯源信息", "batch": "批次溯源记录", "product": "产品信息"}[
+        target.level
+    ]
+
+
+def _anchor(target: Target) -> str:
+    return target.link.to_uri(request.host_url.rstrip("/"))
+
+
+def _linkset(target: Target) -> Response:
+    body = {
+        "linkset": [
+            {
+                "anchor": _anchor(target),
+                "itemDescription": target.product.name
+                + (f" 批次 {target.batch.lot}" if target.batch is not None else ""),
+                **_links(target),
+            }
+        ]
+    }
+    response = jsonify(body)
+    response.mimetype = LINKSET_TYPE
+    return response
+
+
+def _wants_linkset(link_type: str | None) -> bool:
+    if link_type in {"linkset", "all"}:
+        return True
+    if link_type:
+        return False
+    best = request.accept_mimetypes.best_match([LINKSET_TYPE, "text/html", "application/json"])
+    return best == LINKSET_TYPE
+
+
+def _forwarded_query(href: str) -> str:
+    """The incoming query string, minus our own linkType, passed on to the target."""
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "linkType"]
+    if not pairs:
+        return href
+    return href + ("&" if "?" in href else "?") + urlencode(pairs)
+
+
+def _answer() -> Any:
+    if request.method == "OPTIONS":
+        response = current_app.response_class(status=204)
+        response.headers["Allow"] = ", ".join(METHODS)
+        return _with_cors(response)
+    resolved = _resolve()
+    if not isinstance(resolved, Target):
+        body, status = resolved
+        if isinstance(body, Response):
+            _with_cors(body)
+        return body, status
+    link_type = request.args.get("linkType")
+    if _wants_linkset(link_type):
+        return _with_cors(_linkset(resolved))
+    if link_type:
+        wanted = link_type.removeprefix("gs1:")
+        wanted = wanted.removeprefix(GS1_VOC)
+        links = _links(resolved).get(GS1_VOC + wanted)
+        if not links:
+            body, status = error_response(
+                404, _("此码没有这种链接类型：%(type)s", type=link_type), {"linkType": ["none"]}
+            )
+            return _with_cors(body) if isinstance(body, Response) else body, status
+        href = links[0]["href"]
+    else:
+        href = _default_href(resolved)
+    response = redirect(_forwarded_query(href), code=307)
+    linkset_url = f"{_anchor(resolved)}?linkType=linkset"
+    response.headers["Link"] = f'<{linkset_url}>; rel="linkset"; type="{LINKSET_TYPE}"'
+    return _with_cors(response)
+
+
+def _with_cors(response: Response) -> Response:
+    response.headers.update(CORS_HEADERS)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/01/<path:_rest>", methods=METHODS, provide_automatic_options=False)
+def digital_link(_rest: str) -> Any:
+    """Any GS1 Digital Link with a GTIN: product, batch (10) or pack (21)."""
+    return _answer()
+
+
+@bp.get("/.well-known/gs1resolver")
+def description() -> Response:
+    root = request.host_url.rstrip("/")
+    body = {
+        "name": "大姚农产品溯源 Dayao Trace GS1 resolver",
+        "resolverRoot": root,
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        "linkTypeDefaultCanBeLinkset": False,
+        "contact": {
+            "fn": "大姚县电子商务公共服务中心 Dayao County e-commerce public service centre",
+            "hasAddress": {"locality": "大姚县", "region": "云南省楚雄彝族自治州"},
+        },
+    }
+    return _with_cors(jsonify(body))

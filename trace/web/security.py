@@ -1,0 +1,431 @@
+"""Hardening: security headers, rate limits, request size limit, upload checks, JSON request logs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import IO, Any, TypeVar
+
+from flask import Flask, Response, current_app, g, request, session
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from trace.errors import ConfigError, ValidationError
+
+log = logging.getLogger(__name__)
+request_log = logging.getLogger("trace.requests")
+
+EXTENSION_KEY = "trace.rate_limits"
+
+# No inline script anywhere and no host but our own: an injected <script> or a tampered CDN
+# cannot run. Inline style attributes are refused too; data: images allow inline QR codes.
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# Swagger UI (React) sets style attributes at run time; it still runs no inline script.
+DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Full URLs (scan pages carry unguessable serials) never leave the site; same-origin form
+    # posts keep their Referer, which the CSRF check requires over https.
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+    ),
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def client_key(addr: str | None = None) -> str:
+    """A stable pseudonym of the client address: HMAC with the secret key, never the raw IP.
+
+    IPv6 clients are keyed by their /64 network, since one host commonly holds a whole /64.
+    """
+    raw = addr if addr is not None else (request.remote_addr or "")
+    try:
+        ip = ipaddress.ip_address(raw)
+        if ip.version == 6:
+            raw = str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    except ValueError:
+        pass
+    return pseudonym(raw)
+
+
+def pseudonym(value: str) -> str:
+    """16 hex characters of HMAC-SHA256(secret key, value): joinable in logs, not reversible."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+# -- rate limits ---------------------------------------------------------------------------------
+
+
+T = TypeVar("T")
+
+
+class RateLimits:
+    """Moving-window counters in Redis when TRACE_REDIS_URL is set, else in this process.
+
+    If Redis is unreachable the counters fall back to memory (logged), so an outage of Redis
+    never takes the service down with it.
+    """
+
+    def __init__(self, redis_url: str | None) -> None:
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._shared = MovingWindowRateLimiter(storage_from_string(redis_url)) if redis_url else None
+
+    def _run(self, action: Callable[[MovingWindowRateLimiter], T]) -> T:
+        if self._shared is not None:
+            try:
+                return action(self._shared)
+            except Exception as exc:  # any storage failure: degrade, do not fail the request
+                log.warning("rate-limit storage unavailable, using memory: %s", type(exc).__name__)
+        return action(self._memory)
+
+    def hit(self, item: RateLimitItem, *keys: str) -> bool:
+        """Count one request; False when it is over the limit."""
+        return self._run(lambda limiter: limiter.hit(item, *keys))
+
+    def test(self, item: RateLimitItem, *keys: str) -> bool:
+        """Would one more request be allowed? (Counts nothing.)"""
+        return self._run(lambda limiter: limiter.test(item, *keys))
+
+    def clear(self, item: RateLimitItem, *keys: str) -> None:
+        self._run(lambda limiter: limiter.clear(item, *keys))
+
+    def retry_after(self, item: RateLimitItem, *keys: str) -> int:
+        stats = self._run(lambda limiter: limiter.get_window_stats(item, *keys))
+        return max(1, int(stats.reset_time - time.time()))
+
+    def reset(self) -> None:
+        """Forget every counter (tests)."""
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        if self._shared is not None:
+            self._run(lambda limiter: limiter.storage.reset())
+
+
+def limit(name: str) -> RateLimitItem:
+    """The configured limit `RATE_LIMIT_<NAME>` as a limits item."""
+    return parse(current_app.config[f"RATE_LIMIT_{name.upper()}"])
+
+
+def rate_limits() -> RateLimits:
+    limits: RateLimits = current_app.extensions[EXTENSION_KEY]
+    return limits
+
+
+def limits_enabled() -> bool:
+    return bool(current_app.config["RATE_LIMITS_ENABLED"])
+
+
+def too_many(item: RateLimitItem, *keys: str) -> TooManyRequests:
+    """A 429 whose answer (in the project's error format) carries Retry-After."""
+    seconds = rate_limits().retry_after(item, *keys)
+    error = TooManyRequests("too many requests; try again later")
+    error.data = {"headers": {"Retry-After": str(seconds)}}  # type: ignore[attr-defined]
+    request_log.info(json.dumps({"event": "rate_limited", "endpoint": request.endpoint}))
+    return error
+
+
+def account_key(email: str) -> str:
+    return "account:" + pseudonym(email.strip().lower())
+
+
+class SignInThrottle:
+    """Failed sign-ins are counted per account and per client address; either limit pauses it.
+
+    Used by the staff sign-in form and by POST /api/v1/tokens (the API's sign-in).
+    """
+
+    @staticmethod
+    def check(email: str) -> None:
+        """Raise TooManyRequests when this account or this address failed too often lately."""
+        if not limits_enabled():
+            return
+        checks = (("signin_account", account_key(email)), ("signin_address", client_key()))
+        for name, key in checks:
+            item = limit(name)
+            if not rate_limits().test(item, name, key):
+                raise too_many(item, name, key)
+
+    @staticmethod
+    def failed(email: str) -> None:
+        if not limits_enabled():
+            return
+        rate_limits().hit(limit("signin_account"), "signin_account", account_key(email))
+        rate_limits().hit(limit("signin_address"), "signin_address", client_key())
+        request_log.info(json.dumps({"event": "sign_in_failed", "account": account_key(email)}))
+
+    @staticmethod
+    def succeeded(email: str) -> None:
+        """A correct password clears the account's failures (not the address's)."""
+        if limits_enabled():
+            rate_limits().clear(limit("signin_account"), "signin_account", account_key(email))
+
+
+def _rate_limit_group() -> str | None:
+    """Which request budget this request draws on: 'api', 'public' or none (staff, assets)."""
+    from trace.web.access import PUBLIC, rule_for
+
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in {"static", "swagger_asset", "public.health"}:
+        return None
+    if request.path.startswith("/api/"):
+        return "api"
+    if rule_for(endpoint) == PUBLIC and not endpoint.startswith("staff."):
+        # Signed-in staff (a signed cookie; no database look-up) scan in bulk at the QC desk.
+        return None if session.get("uid") else "public"
+    return None
+
+
+def _apply_rate_limits() -> None:
+    if not limits_enabled():
+        return
+    group = _rate_limit_group()
+    if group is None:
+        return
+    item, key = limit(group), client_key()
+    if not rate_limits().hit(item, group, key):
+        raise too_many(item, group, key)
+
+
+def _api_sign_in_throttle() -> None:
+    """POST /api/v1/tokens trades a password for a token: throttle it like the sign-in form."""
+    if request.endpoint != "tokens.create_token" or request.method != "POST":
+        return
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    if isinstance(email, str) and email:
+        g.signin_email = email
+        SignInThrottle.check(email)
+
+
+def _count_api_sign_in_failure(response: Response) -> Response:
+    email = g.pop("signin_email", None)
+    if email is not None and response.status_code == 401:
+        SignInThrottle.failed(email)
+    elif email is not None and response.status_code == 201:
+        SignInThrottle.succeeded(email)
+    return response
+
+
+# -- size limit ----------------------------------------------------------------------------------
+
+
+def _refuse_large_bodies() -> None:
+    """Refuse a declared-too-large body before any view, parser or sign-in check runs."""
+    maximum = current_app.config.get("MAX_CONTENT_LENGTH")
+    if maximum and request.content_length is not None and request.content_length > maximum:
+        raise RequestEntityTooLarge(f"the request body is larger than {maximum} bytes")
+
+
+# -- uploads -------------------------------------------------------------------------------------
+
+# Leading bytes of the formats staff may upload (certificate scans, inspection reports).
+UPLOAD_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+}
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    content_type: str
+    data: bytes
+    sha256: str
+
+
+def check_upload(
+    stream: IO[bytes],
+    declared_type: str | None,
+    field: str = "file",
+    allowed: Iterable[str] = ("application/pdf", "image/png", "image/jpeg"),
+    max_bytes: int = 8 * 1024 * 1024,
+) -> CheckedUpload:
+    """Read an upload and accept it only if its bytes are what it claims and it is small enough.
+
+    The content type comes from the bytes, never from the file name; callers store the data
+    outside the web root (e.g. instance/uploads/<sha256>) and serve it only through a view
+    that checks access. Raises ValidationError naming `field`.
+    """
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationError.for_field(field, f"larger than {max_bytes // 1024} KiB")
+    if not data:
+        raise ValidationError.for_field(field, "the file is empty")
+    sniffed = next(
+        (
+            kind
+            for kind in allowed
+            if any(data.startswith(sig) for sig in UPLOAD_SIGNATURES.get(kind, ()))
+        ),
+        None,
+    )
+    if sniffed is None:
+        raise ValidationError.for_field(field, "only PDF, PNG or JPEG files are accepted")
+    declared = (declared_type or "").split(";")[0].strip().lower()
+    if declared and declared not in {sniffed, "application/octet-stream"}:
+        raise ValidationError.for_field(field, "the file's content does not match its type")
+    return CheckedUpload(sniffed, data, hashlib.sha256(data).hexdigest())
+
+
+# -- headers and logs ----------------------------------------------------------------------------
+
+
+def _start_request() -> None:
+    g.request_started = time.perf_counter()
+    incoming = request.headers.get("X-Request-ID", "")
+    # Accept a proxy's id only if it looks like one: it ends up in logs.
+    ok = 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum()
+    g.request_id = incoming if ok else uuid.uuid4().hex
+
+
+def _add_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    csp = DOCS_CSP if request.endpoint == DOCS_ENDPOINT else CSP
+    response.headers.setdefault("Content-Security-Policy", csp)
+    hsts = int(current_app.config["HSTS_SECONDS"])
+    if request.is_secure and hsts:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
+    # Pages and answers for a signed-in person must not stay in shared or back-button caches.
+    if request.path.startswith("/staff") or g.get("actor") is not None:
+        response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("X-Request-ID", g.get("request_id", ""))
+    return response
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as one JSON object per line; the message is JSON already or becomes `msg`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        try:
+            body = json.loads(message)
+            if not isinstance(body, dict):
+                raise ValueError
+        except ValueError:
+            body = {"msg": message}
+        entry = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            **body,
+        }
+        return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+def request_record(response: Response) -> dict[str, Any]:
+    """What is logged about a request: the route pattern, never the raw path (serials, lots),
+    query string, headers, body, token or address; the actor only as an id."""
+    actor = g.get("actor")
+    started = g.get("request_started")
+    return {
+        "event": "request",
+        "request_id": g.get("request_id"),
+        "method": request.method,
+        "endpoint": request.endpoint,
+        "route": request.url_rule.rule if request.url_rule is not None else None,
+        "status": response.status_code,
+        "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+        "client": client_key(),
+        "actor_id": getattr(actor, "id", None),
+        "role": getattr(getattr(actor, "role", None), "value", None),
+    }
+
+
+def _log_request(response: Response) -> Response:
+    if current_app.config["LOG_REQUESTS"]:
+        request_log.info(json.dumps(request_record(response), ensure_ascii=False))
+    return response
+
+
+def _configure_request_log() -> None:
+    if not any(getattr(h, "trace_json", False) for h in request_log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        handler.trace_json = True  # type: ignore[attr-defined]
+        request_log.addHandler(handler)
+    request_log.setLevel(logging.INFO)
+    request_log.propagate = False
+
+
+def _check_settings(app: Flask) -> None:
+    for name in ("PUBLIC", "API", "SIGNIN_ACCOUNT", "SIGNIN_ADDRESS"):
+        try:
+            parse(str(app.config[f"RATE_LIMIT_{name}"]))
+        except ValueError:
+            raise ConfigError(
+                f"TRACE_RATE_LIMIT_{name} must look like '120 per minute'"
+            ) from None
+    for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_MINUTES"):
+        if int(app.config[name]) < 1:
+            raise ConfigError(f"TRACE_{name} must be at least 1")
+
+
+def configure_cookies(app: Flask) -> None:
+    """Session cookies: HttpOnly, SameSite=Lax, and Secure unless the app runs in debug or
+    testing mode or TRACE_INSECURE_COOKIES=1 (plain http://127.0.0.1 during development).
+
+    A Secure cookie gets the `__Host-` prefix, so the browser also refuses it from http pages,
+    from another path or with a Domain attribute (a sibling sub-domain cannot plant one).
+    """
+    secure = not (app.debug or app.testing or app.config["INSECURE_COOKIES"])
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["SESSION_COOKIE_NAME"] = "__Host-trace-session" if secure else "trace-session"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_PATH"] = "/"
+    app.config["SESSION_COOKIE_DOMAIN"] = None
+    # The cookie's own expiry is the absolute lifetime; the idle limit is checked per request.
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(
+        minutes=int(app.config["SESSION_LIFETIME_MINUTES"])
+    )
+    # Refreshed only when the session changes (the idle clock moves at most once a minute).
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+
+
+def init_app(app: Flask) -> None:
+    _check_settings(app)
+    configure_cookies(app)
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+    app.extensions[EXTENSION_KEY] = RateLimits(app.config.get("REDIS_URL"))
+    _configure_request_log()
+    app.before_request(_start_request)
+    app.before_request(_refuse_large_bodies)
+    app.before_request(_apply_rate_limits)
+    app.before_request(_api_sign_in_throttle)
+    app.after_request(_count_api_sign_in_failure)
+    app.after_request(_add_headers)
+    app.after_request(_log_request)

@@ -1,0 +1,132 @@
+"""HTML forms on top of the API's marshmallow schemas: keep what was typed, errors by field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema
+from marshmallow import ValidationError as SchemaError
+
+from trace.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    PermissionDeniedError,
+    TraceError,
+    ValidationError,
+)
+
+# Field errors a form shows beside the field instead of failing the whole page.
+FORM_ERRORS = (ValidationError, ConflictError, InvalidTransitionError, PermissionDeniedError)
+
+# Chinese (and, through messages.po, English) wording for the messages schemas and services
+# produce most often; anything else is shown as it came.
+_EXACT: dict[str, Any] = {
+    "Missing data for required field.": _l("必填"),
+    "Not a valid integer.": _l("请输入整数"),
+    "Not a valid number.": _l("请输入数字"),
+    "Not a valid date.": _l("日期格式应为 年-月-日"),
+    "Not a valid datetime.": _l("请填写日期和时间"),
+    "Not a valid email address.": _l("电子邮箱格式不对"),
+    "Not a valid boolean.": _l("请选择是或否"),
+    "Field may not be null.": _l("必填"),
+    "already registered": _l("已登记过"),
+    "no such product": _l("没有这个产品"),
+    "no such producer": _l("没有这个生产主体"),
+    "is in the future": _l("不能晚于今天"),
+    "must be more than zero": _l("必须大于零"),
+    "not your township": _l("只能登记本乡镇的记录"),
+    "station staff need a township": _l("服务站人员须指定乡镇"),
+    "cooperatives and enterprises need their 统一社会信用代码": _l(
+        "合作社和企业须填写统一社会信用代码"
+    ),
+    "not a mainland mobile or landline number": _l("不是有效的手机或座机号码"),
+    "not a valid e-mail address": _l("电子邮箱格式不对"),
+    "you cannot disable your own account": _l("不能停用自己的账号"),
+}
+_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(r"^Must be one of"), _l("请从列表中选择")),
+    (re.compile(r"^Longer than maximum length"), _l("太长了")),
+    (re.compile(r"^Shorter than minimum length"), _l("必填")),
+    (re.compile(r"^Must be (greater|less) than"), _l("超出允许范围")),
+    (re.compile(r"^String does not match expected pattern"), _l("格式不对")),
+    (re.compile(r"^no township"), _l("大姚县没有这个乡镇")),
+]
+
+
+def friendly(message: str) -> str:
+    """The user-facing wording of a schema or service message."""
+    if message in _EXACT:
+        return str(_EXACT[message])
+    least = re.match(r"^must be at least (\d+) characters", message)
+    if least:
+        return str(_l("至少 %(n)s 个字符", n=least.group(1)))
+    for pattern, text in _PATTERNS:
+        if pattern.search(message):
+            return str(text)
+    return message
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(messages, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            flat.update(_flatten(value, f"{prefix}{key}" if not prefix else f"{prefix}.{key}"))
+        return flat
+    if isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_form": [str(m) for m in messages]}
+    return {prefix or "_form": [str(messages)]}
+
+
+class Form:
+    """What the user typed (`values`) and what is wrong with it (`errors`, by field name).
+
+    `load(schema)` validates with the same schema the API uses; fields left empty are dropped
+    so optional ones take their defaults and required ones say they are required.
+    """
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        self.values: dict[str, Any] = dict(values or {})
+        self.errors: dict[str, list[str]] = {}
+
+    def value(self, name: str, default: Any = "") -> Any:
+        value = self.values.get(name)
+        return default if value is None else value
+
+    def error(self, name: str) -> str:
+        return "；".join(self.errors.get(name, []))
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(friendly(message))
+
+    def load(self, schema: Schema, fields: tuple[str, ...] | None = None) -> dict[str, Any] | None:
+        wanted = fields if fields is not None else tuple(schema.fields)
+        submitted = {
+            name: value.strip() if isinstance(value, str) else value
+            for name, value in self.values.items()
+            if name in wanted
+        }
+        submitted = {name: value for name, value in submitted.items() if value != ""}
+        try:
+            data: dict[str, Any] = schema.load(submitted)
+        except SchemaError as exc:
+            for field, messages in _flatten(exc.messages).items():
+                for message in messages:
+                    self.add(field, message)
+            return None
+        return data
+
+    def fail(self, error: TraceError) -> None:
+        """Show a service's refusal beside its fields, or at the top when it names none."""
+        if error.errors:
+            for field, messages in error.errors.items():
+                for message in messages:
+                    self.add(field, message)
+        else:
+            self.add("_form", error.message)

@@ -1,0 +1,108 @@
+"""The staff dashboard: one's own recent work and what needs attention."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
+
+from trace.errors import PermissionDeniedError
+from trace.models.users import Role
+from trace.services import accounts
+from trace.services import batches as batch_service
+from trace.web.auth import current_actor
+from trace.web.database import db
+
+bp = Blueprint("home", __name__)
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OptionalPanel:
+    """A dashboard panel fed by a service another module provides, shown once it exists."""
+
+    key: str
+    title: Any
+    module: str
+    function: str
+
+
+OPTIONAL_PANELS = (
+    OptionalPanel(
+        "certificates",
+        _l("即将到期的证书"),
+        "trace.services.certifications",
+        "expiring_certificates",
+    ),
+    OptionalPanel("recalls", _l("进行中的召回"), "trace.services.recalls", "open_recalls"),
+)
+
+
+def _optional_service(panel: OptionalPanel) -> Callable[..., Any] | None:
+    """The panel's service function if its module is installed, looked up at call time."""
+    try:
+        module = importlib.import_module(panel.module)
+    except ModuleNotFoundError:
+        return None
+    function = getattr(module, panel.function, None)
+    return function if callable(function) else None
+
+
+def _call_panel(function: Callable[..., Any]) -> list[Any]:
+    """Call `function(session, actor)`; pass `limit` only if it takes one. A list or a Page."""
+    kwargs: dict[str, Any] = {}
+    parameters = inspect.signature(function).parameters
+    if "limit" in parameters:
+        kwargs["limit"] = 10
+    result = function(db(), current_actor(), **kwargs)
+    items = getattr(result, "items", result)
+    return list(items)[:10]
+
+
+def describe(item: Any) -> str:
+    """A one-line label for a record of another module, from the attributes it commonly has."""
+    parts = []
+    for attribute in ("number", "certificate_no", "name", "title", "lot", "level", "reason"):
+        value = getattr(item, attribute, None)
+        if value not in (None, ""):
+            parts.append(str(getattr(value, "value", value)))
+    for attribute in ("valid_to", "expires_on", "started_at", "opened_at"):
+        value = getattr(item, attribute, None)
+        if value is not None:
+            parts.append(str(value)[:10])
+            break
+    return " · ".join(parts) or f"#{getattr(item, 'id', '?')}"
+
+
+@bp.get("/")
+def dashboard() -> Any:
+    session = db()
+    actor = current_actor()
+    assert actor is not None
+    township = actor.township_code if actor.role is Role.STATION else None
+    held = batch_service.list_batches(
+        session, actor, per_page=10, status="on_hold", township_code=township
+    )
+    panels = []
+    for panel in OPTIONAL_PANELS:
+        function = _optional_service(panel)
+        if function is None:
+            continue
+        try:
+            items = _call_panel(function)
+        except PermissionDeniedError:
+            continue
+        panels.append({"key": panel.key, "title": panel.title, "items": items})
+    return render_template(
+        "staff/dashboard.html",
+        work=accounts.recent_work(session, actor, limit=10),
+        held=held,
+        panels=panels,
+        describe=describe,
+    )

@@ -1,0 +1,87 @@
+"""Display names (Chinese msgids, English in messages.po) for the enum values staff see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+ROLES = {
+    "admin": _l("管理员"),
+    "qc": _l("质检中心"),
+    "station": _l("服务站"),
+    "regulator": _l("监管部门"),
+}
+PRODUCER_KINDS = {
+    "farmer": _l("农户"),
+    "family_farm": _l("家庭农场"),
+    "cooperative": _l("专业合作社"),
+    "enterprise": _l("企业"),
+}
+CATEGORIES = {
+    "walnut_in_shell": _l("带壳核桃"),
+    "walnut_kernel": _l("核桃仁"),
+    "honey": _l("蜂蜜"),
+    "vermicelli": _l("粉丝"),
+    "other": _l("其他"),
+}
+UNITS = {
+    "kg": _l("千克"),
+    "g": _l("克"),
+    "t": _l("吨"),
+    "piece": _l("件"),
+    "box": _l("箱"),
+    "bottle": _l("瓶"),
+}
+BATCH_STATUSES = {
+    "active": _l("正常"),
+    "on_hold": _l("暂扣待处理"),
+    "recalled": _l("已召回"),
+    "closed": _l("已结束"),
+}
+EVENT_TYPES = {
+    "commissioning": _l("采收"),
+    "hulling": _l("脱青皮"),
+    "drying": _l("晾晒烘干"),
+    "grading": _l("分级"),
+    "sampling": _l("抽样"),
+    "inspecting": _l("检测"),
+    "packing": _l("包装"),
+    "storing": _l("入库贮藏"),
+    "shipping": _l("发货"),
+    "receiving": _l("收货"),
+    "transforming": _l("加工"),
+    "holding": _l("暂扣"),
+    "recalling": _l("召回"),
+    "correcting": _l("更正"),
+}
+# What staff record by hand; harvest comes with the batch, holds and recalls from QC's modules.
+STAFF_EVENT_TYPES = (
+    "hulling",
+    "drying",
+    "grading",
+    "sampling",
+    "packing",
+    "storing",
+    "shipping",
+    "receiving",
+    "transforming",
+    "correcting",
+)
+CODE_STATUSES = {"active": _l("有效"), "void": _l("已作废")}
+
+ALL = {
+    "roles": ROLES,
+    "producer_kinds": PRODUCER_KINDS,
+    "categories": CATEGORIES,
+    "units": UNITS,
+    "batch_statuses": BATCH_STATUSES,
+    "event_types": EVENT_TYPES,
+    "code_statuses": CODE_STATUSES,
+}
+
+
+def name_of(table: dict[str, Any], value: Any) -> str:
+    """The display name of an enum value (or its raw value when the table lacks it)."""
+    key = getattr(value, "value", value)
+    return str(table.get(key, key)) if key is not None else ""
