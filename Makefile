@@ -25,7 +25,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 translations: $(VENV)/.runtime ## compile the language catalogues
-	@$(BIN)/pybabel compile -q -d trace/translations
+	$(BIN)/pybabel compile -d trace/translations
 
 setup: $(VENV)/.runtime translations ## create .venv with the pinned runtime requirements
 	@scripts/system-deps.sh run

@@ -104,6 +104,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "SECRET_KEY": "test-secret-key-not-for-production",
             "PUBLIC_HOST": "trace.test",
             "TESTING": True,
+            # One app serves the whole suite from one address; tests/security turns limits on.
+            "RATE_LIMITS_ENABLED": False,
         }
     )
     return app

@@ -9,9 +9,12 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trace.cli_verify import verify_command
 from trace.errors import TraceError
+from trace.models import Batch, PackCode, Product
 from trace.models.users import Role
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +25,19 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def sample_pack_path(session: Session) -> str | None:
+    """The Digital Link path of one active demo pack, for people trying the scan page."""
+    row = session.execute(
+        select(Product.gtin, Batch.lot, PackCode.serial)
+        .join(Batch, Batch.id == PackCode.batch_id)
+        .join(Product, Product.id == Batch.product_id)
+        .where(PackCode.status == "active")
+        .order_by(PackCode.id)
+        .limit(1)
+    ).first()
+    return f"/01/{row.gtin}/10/{row.lot}/21/{row.serial}" if row else None
 
 
 def _session() -> Session:
@@ -92,8 +108,13 @@ def demo_load() -> None:
     click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
     for role in Role:
         click.echo(f"  {role.value + '@demo.dayao.example.cn':<34} {role.value}")
+    with _session() as session:
+        sample = sample_pack_path(session)
+    if sample:
+        click.echo(f"a demo pack's QR code (open it after the host): {sample}")
 
 
 def init_app(app: Flask) -> None:
     for group in (db_cli, users_cli, demo_cli):
         app.cli.add_command(group)
+    app.cli.add_command(verify_command)

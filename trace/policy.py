@@ -40,6 +40,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "certification.write": frozenset({ADMIN, QC}),
     "brand.apply": frozenset({ADMIN, QC, STATION}),
     "brand.review": frozenset({ADMIN, QC}),  # decide applications, edit admission rules
+    # Recalls: the regulator orders them (the one write a regulator makes), staff carry them out.
+    "recall.open": frozenset({ADMIN, REGULATOR}),  # open and close
+    "recall.progress": frozenset({ADMIN, QC, STATION}),  # holders notified, quantities recovered
+    "trace.export": frozenset({ADMIN, QC, REGULATOR}),  # CSV/XLSX/EPCIS of lots and date ranges
+    "regulator.view": frozenset({ADMIN, REGULATOR}),  # the read-only regulator pages
+    # Consumer reports: QC triages them, the regulator follows them; contacts only when needed.
+    "report.read": frozenset({ADMIN, QC, REGULATOR}),
+    "report.triage": frozenset({ADMIN, QC}),  # assign, answer, escalate, close
+    "report.contact": frozenset({QC, REGULATOR}),  # reveal a reporter's contact (audited)
+    "disclosure.manage": frozenset({ADMIN}),  # notices, attachments, reported figures (政务公开)
 }
 
 # Writes a station user may make only inside their own township.

@@ -207,3 +207,31 @@ def test_compliance_certificate_pdf(client, as_role, batch):
         f"/api/v1/batches/{batch.id}/compliance-certificate.pdf", headers=as_role("qc")
     )
     assert answer.status_code == 200 and answer.get_data().startswith(b"%PDF-")
+
+
+def test_single_label_png_and_svg(client, as_role, batch):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    headers = as_role("qc")
+    run = client.post(
+        f"/api/v1/batches/{batch.id}/label-runs", json={"count": 1}, headers=headers
+    ).get_json()
+    serial = run["serials"][0]
+    png = client.get(f"/api/v1/pack-codes/{serial}/label.png?dpi=300", headers=headers)
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    image = Image.open(io.BytesIO(png.get_data()))
+    decoded = {r.text for r in zxingcpp.read_barcodes(image)}
+    assert f"https://trace.test/01/{batch.product.gtin}/10/{batch.lot}/21/{serial}" in decoded
+    svg = client.get(f"/api/v1/pack-codes/{serial}/label.svg", headers=headers)
+    assert svg.status_code == 200 and svg.get_data(as_text=True).lstrip().startswith("<")
+    missing = client.get("/api/v1/pack-codes/ZZZZZZZZZZ/label.svg", headers=headers)
+    assert missing.status_code == 404
+    assert (
+        client.get(
+            f"/api/v1/pack-codes/{serial}/label.png", headers=as_role("regulator")
+        ).status_code
+        == 403
+    )

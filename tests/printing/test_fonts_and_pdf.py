@@ -57,7 +57,7 @@ def test_font_override_and_install_hint(tmp_path: Path, monkeypatch: pytest.Monk
         load_font()
     # An env override is read at call time, not import time.
     monkeypatch.setenv("TRACE_LABEL_FONT", str(tmp_path / "gone.ttc"))
-    with pytest.raises(FontNotFoundError, match="gone.ttc does not exist"):
+    with pytest.raises(FontNotFoundError, match=r"gone\.ttc does not exist"):
         load_font()
 
 

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from tests.printing.conftest import GTIN, by_format, decode, make_labels
 from trace.printing import (
@@ -58,7 +58,7 @@ def test_png_needs_enough_pixels_per_module(label_font: LabelFont) -> None:
         render_label_png(load_template("a4-3x8"), label, dpi=10_000)
 
 
-def test_svg_is_true_size_vector(label_font: LabelFont) -> None:
+def test_svg_is_true_size_vector_with_text_as_outlines(label_font: LabelFont) -> None:
     template = load_template("a4-3x8")
     (label,) = make_labels(1)
     svg = render_label_svg(template, label)
@@ -68,13 +68,44 @@ def test_svg_is_true_size_vector(label_font: LabelFont) -> None:
     paths = root.findall(f"{SVG}path")
     assert len(paths) == 1  # the QR is one path of merged runs, not an image
     assert root.find(f"{SVG}image") is None
-    texts = ["".join(t.itertext()) for t in root.findall(f"{SVG}text")]
-    assert "大姚核桃（三台薄壳）" in texts
-    assert f"No.{label.sequence:06d}" in texts
-    assert "大姚核桃" in texts  # the brand mark
+    # No <text>: glyphs are outlines from the label font, so no viewer needs a Chinese font.
+    assert root.find(f"{SVG}text") is None
+    words = [g.get("aria-label") for g in root.iter(f"{SVG}g")]
+    assert "大姚核桃（三台薄壳）" in words
+    assert f"No.{label.sequence:06d}" in words
+    assert "大姚核桃" in words  # the brand mark
+    glyphs = root.findall(f"{SVG}defs/{SVG}path")
+    drawn = {c for w in words if w for c in w if not c.isspace()}
+    assert len(glyphs) == len(drawn)  # each glyph defined once, reused with <use>
     # Module size in the path transform equals the PDF's (snapped to the printer's dots).
-    scale = float(re.search(r"matrix\(([\d.]+) 0 0", paths[0].get("transform", "")).group(1))  # type: ignore[union-attr]
-    assert round(scale / (25.4 / template.dpi), 6) == round(scale / (25.4 / template.dpi))
+    transform = paths[0].get("transform", "")
+    scale = float(re.search(r"matrix\(([\d.]+) 0 0", transform).group(1))  # type: ignore[union-attr]
+    dots = scale / (25.4 / template.dpi)
+    assert dots == pytest.approx(round(dots), abs=1e-3)
+
+
+@pytest.mark.parametrize("char", list("大姚核桃（薄壳）承诺达标合格证AgQ@5&é"))
+def test_glyph_outlines_match_freetype(char: str, label_font: LabelFont) -> None:
+    # Independent reference: the inked box FreeType (through Pillow) draws for the glyph.
+    path, advance = label_font.glyph_outline(char)
+    numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", path)]
+    xs, ys = numbers[0::2], numbers[1::2]
+    em = label_font.units_per_em
+    px = 256  # pixels per em for the reference rendering
+    reference = ImageFont.truetype(str(label_font.path), size=px)
+    canvas = Image.new("L", (2 * px, 2 * px), 0)
+    origin = (px // 2, 3 * px // 2)
+    ImageDraw.Draw(canvas).text(origin, char, font=reference, fill=255, anchor="ls")
+    ink = np.argwhere(np.asarray(canvas) > 0)
+    top, left = (ink.min(axis=0) - (origin[1], origin[0])) * em / px
+    bottom, right = (ink.max(axis=0) + 1 - (origin[1], origin[0])) * em / px
+    slack = 2 * em / px  # two reference pixels
+    # On-curve points bound the ink; off-curve control points may only lie outside it.
+    assert min(xs) <= left + slack and max(xs) >= right - slack
+    assert -max(ys) <= top + slack and -min(ys) >= bottom - slack
+    assert max(xs) - min(xs) <= (right - left) + 0.1 * em
+    assert max(ys) - min(ys) <= (bottom - top) + 0.1 * em
+    assert advance == pytest.approx(reference.getlength(char) * em / px, abs=em / px)
 
 
 def test_certificate_png_scans(certificate: ComplianceCertificate, label_font: LabelFont) -> None:

@@ -115,7 +115,7 @@ def test_invalid_templates_are_rejected(tmp_path: Path, change, message: str) ->
 
 
 def test_unknown_and_unsafe_names(tmp_path: Path) -> None:
-    with pytest.raises(TemplateError, match="no label template 'a4-9x9'.*a4-3x8"):
+    with pytest.raises(TemplateError, match=r"no label template 'a4-9x9'.*a4-3x8"):
         load_template("a4-9x9")
     with pytest.raises(TemplateError, match="lowercase letters"):
         load_template("../../etc/passwd")

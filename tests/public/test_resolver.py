@@ -132,3 +132,12 @@ def test_resolver_description_validates(client):
         _schema("gs1-resolver-description-file-schema.json"), format_checker=FormatChecker()
     ).validate(body)
     assert body["supportedPrimaryKeys"] == ["01"]
+
+
+def test_plain_clients_follow_the_default_link(client, labelled):
+    for accept in ("*/*", "text/html,application/xhtml+xml,*/*;q=0.8", "application/json"):
+        answer = client.get(labelled.pack_path(), headers={"Accept": accept})
+        assert answer.status_code == 307, accept
+    english = client.get(labelled.lot_path + "?linkType=linkset").get_json()
+    certs = english["linkset"][0]["https://ref.gs1.org/voc/certificationInfo"]
+    assert any(link["href"].endswith("?lang=en#certificates") for link in certs)

@@ -6,6 +6,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from trace.demo.core import DEMO_DOMAIN, DEMO_PASSWORD, CoreDemo, load_core
+from trace.demo.program import load_program
+from trace.demo.genealogy import load_genealogy
+from trace.demo.labels import load_labels
+from trace.demo.quality import load_quality
 
 __all__ = ["DEMO_DOMAIN", "DEMO_PASSWORD", "CoreDemo", "load_demo"]
 
@@ -16,6 +20,10 @@ def load_demo(session: Session) -> bool:
     if core is None:
         return False
     # Each module adds its demo records here, given the core records it builds on.
-    _ = core
+    load_program(session, core)
+    load_quality(session, core)
+    load_genealogy(session, core)
+    # Labels stay last: issuing them needs the quality records above.
+    load_labels(session, core)
     session.flush()
     return True

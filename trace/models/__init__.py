@@ -9,7 +9,19 @@ from trace.models.certifications import (
     CertificationStatus,
     CertificationType,
 )
+from trace.models.disclosure import DisclosureFigure, Notice, NoticeAttachment, NoticeCategory
 from trace.models.events import AppendOnlyError, EventType, TraceEvent
+from trace.models.feedback import (
+    ContactKind,
+    FeedbackContact,
+    FeedbackReport,
+    FeedbackStep,
+    ReportAction,
+    ReportKind,
+    ReportOutcome,
+    ReportStatus,
+)
+from trace.models.genealogy import LineRole, LotLink, LotOperation, LotOperationLine, OperationKind
 from trace.models.grading import (
     Bound,
     GradeSpec,
@@ -40,6 +52,7 @@ from trace.models.logistics import (
 from trace.models.packaging import PackageType, PackagingSpec
 from trace.models.producers import Producer, ProducerKind
 from trace.models.products import Product, ProductCategory
+from trace.models.recalls import Recall, RecallAction, RecallActionKind, RecallLot, RecallStatus
 from trace.models.regions import Township, Village
 from trace.models.scans import Scan
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
@@ -72,12 +85,17 @@ __all__ = [
     "CertificationStatus",
     "CertificationType",
     "CodeStatus",
+    "ContactKind",
     "Course",
+    "DisclosureFigure",
     "Disposition",
     "DispositionKind",
     "EventType",
     "Facility",
     "FacilityKind",
+    "FeedbackContact",
+    "FeedbackReport",
+    "FeedbackStep",
     "GradeSpec",
     "GradeThreshold",
     "Grading",
@@ -89,7 +107,15 @@ __all__ = [
     "InspectionReport",
     "InspectionResult",
     "LabelRun",
+    "LineRole",
+    "LotLink",
+    "LotOperation",
+    "LotOperationLine",
     "MetricKey",
+    "Notice",
+    "NoticeAttachment",
+    "NoticeCategory",
+    "OperationKind",
     "PackCode",
     "PackageType",
     "PackagingSpec",
@@ -97,6 +123,15 @@ __all__ = [
     "ProducerKind",
     "Product",
     "ProductCategory",
+    "Recall",
+    "RecallAction",
+    "RecallActionKind",
+    "RecallLot",
+    "RecallStatus",
+    "ReportAction",
+    "ReportKind",
+    "ReportOutcome",
+    "ReportStatus",
     "Role",
     "Scan",
     "Shipment",

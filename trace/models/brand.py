@@ -1,4 +1,4 @@
-"""Admission to the regional public brand 大姚核桃: rules kept as data and producers' applications."""
+"""Admission to the 大姚核桃 regional brand: admission rules as data, producers' applications."""
 
 from __future__ import annotations
 

@@ -65,9 +65,7 @@ class Shipment(Base):
 
     __tablename__ = "shipments"
     __table_args__ = (
-        CheckConstraint(
-            "origin_facility_id IS NOT NULL OR origin_name <> ''", name="origin_given"
-        ),
+        CheckConstraint("origin_facility_id IS NOT NULL OR origin_name <> ''", name="origin_given"),
         CheckConstraint(
             "destination_facility_id IS NOT NULL OR destination_name <> ''",
             name="destination_given",
@@ -169,7 +167,8 @@ class TemperatureReading(Base):
 
 
 class TemperatureAlert(Base):
-    """A reading outside its category's limits; the limits are copied so later edits keep it true."""
+    """A reading outside its category's limits; the limits are copied, so editing them later
+    leaves the alert true to what applied when it was raised."""
 
     __tablename__ = "temperature_alerts"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Final
 from reportlab.pdfbase.ttfonts import TTFError, TTFontFace
 
 from trace.printing.errors import FontNotFoundError, MissingGlyphError
+from trace.printing.outlines import GlyphReader, svg_path
 
 FONT_ENV_VAR: Final = "TRACE_LABEL_FONT"
 # TrueType-outline CJK fonts reportlab can subset. Noto/Source Han CJK are OTF/CFF: unusable.
@@ -69,6 +70,20 @@ class FontMetrics:
     cap_height: float
 
 
+@dataclass(frozen=True, slots=True)
+class FontDescriptor:
+    """PDF font descriptor numbers, in 1/1000 em."""
+
+    ascent: int
+    descent: int
+    cap_height: int
+    flags: int
+    bbox: tuple[int, ...]
+    italic_angle: int
+    stem_v: int
+    missing_width: int
+
+
 class LabelFont:
     """A loaded TrueType face: widths, glyph checks and subset bytes. Shared, read-mostly."""
 
@@ -86,6 +101,8 @@ class LabelFont:
             cap_height=(face.capHeight or face.ascent) / 1000.0,
         )
         self.ps_name = face.name.decode("latin-1").replace(" ", "")
+        self._reader: GlyphReader | None = None
+        self._outlines: dict[str, tuple[str, int]] = {}
         self.family = _family_name(path)
 
     @property
@@ -121,21 +138,44 @@ class LabelFont:
         """Advance width of one code point, in 1/1000 em."""
         return float(self._widths.get(code, self._default_width))
 
-    def descriptor(self) -> dict[str, object]:
-        """Entries of a PDF /FontDescriptor (without names and the font file)."""
+    @property
+    def descriptor(self) -> FontDescriptor:
+        """Values for the PDF /FontDescriptor of every subset of this face."""
         face = self._face
         # Symbolic: our subsets use a private code-to-glyph cmap, not a standard encoding.
         flags = (int(face.flags) & ~(1 << 5)) | (1 << 2)
-        return {
-            "Ascent": round(face.ascent),
-            "Descent": round(face.descent),
-            "CapHeight": round(face.capHeight or face.ascent),
-            "Flags": flags,
-            "FontBBox": [round(v) for v in face.bbox],
-            "ItalicAngle": round(float(face.italicAngle)),
-            "StemV": round(face.stemV),
-            "MissingWidth": round(self._default_width),
-        }
+        return FontDescriptor(
+            ascent=round(face.ascent),
+            descent=round(face.descent),
+            cap_height=round(face.capHeight or face.ascent),
+            flags=flags,
+            bbox=tuple(round(v) for v in face.bbox),
+            italic_angle=round(float(face.italicAngle)),
+            stem_v=round(face.stemV),
+            missing_width=round(self._default_width),
+        )
+
+    @property
+    def units_per_em(self) -> int:
+        """Font design units per em (glyph outlines and advances are in these units)."""
+        return int(self._face.unitsPerEm)
+
+    def glyph_outline(self, char: str) -> tuple[str, int]:
+        """(SVG path data in font units with y up, advance width in font units) of ``char``."""
+        cached = self._outlines.get(char)
+        if cached is not None:
+            return cached
+        face = self._face
+        gid = self._glyphs.get(ord(char), 0)
+        if self._reader is None:
+            # reportlab keeps the parsed file and decoded `loca` offsets; reading them directly
+            # avoids a second font library just for outlines.
+            self._reader = GlyphReader(face._ttf_data, face.get_table_pos("glyf")[0], face.glyphPos)
+        # Glyphs past the last full hmtx entry share its advance (TrueType's hmtx rule).
+        advance = int(face.hmetrics[min(gid, len(face.hmetrics) - 1)][0])
+        result = (svg_path(self._reader.contours(gid)), advance)
+        self._outlines[char] = result
+        return result
 
     def make_subset(self, code_points: list[int]) -> bytes:
         """TrueType bytes whose code ``i`` draws ``code_points[i]`` (code 0 is .notdef)."""
@@ -235,11 +275,3 @@ class FontSubsets:
     def widths(self, index: int) -> list[int]:
         """Advance widths (1/1000 em) for codes 0..n-1 of one subset."""
         return [round(self.font.char_width_units(cp)) for cp in self.subsets[index]]
-
-
-def iter_text_chars(texts: Iterable[str]) -> set[str]:
-    """Distinct characters in ``texts`` (for glyph checks up front)."""
-    chars: set[str] = set()
-    for t in texts:
-        chars.update(t)
-    return chars

@@ -268,7 +268,6 @@ class LabelLayout:
 
     def _lines(
         self,
-        text: str,
         x_mm: float,
         y_mm: float,
         width_mm: float,
@@ -280,6 +279,7 @@ class LabelLayout:
         bold: bool = False,
         white: bool = False,
     ) -> list[TextRun]:
+        """Aligned TextRuns for already-fitted ``lines``; ``y_mm`` is the first line's top."""
         size_mm = size * PT_MM
         baseline = y_mm + self.font.metrics.ascent * size_mm
         runs: list[TextRun] = []
@@ -314,7 +314,6 @@ class LabelLayout:
             raise LabelLayoutError(f"text {text!r} runs below the label ({bottom:.1f} mm)")
         out.extend(
             self._lines(
-                text,
                 e.x_mm,
                 e.y_mm,
                 e.width_mm,
@@ -461,7 +460,6 @@ class LabelLayout:
         size, lines = fitted
         out.extend(
             self._lines(
-                symbol.hri,
                 e.x_mm,
                 e.y_mm + e.bar_height_mm + 0.6,
                 e.width_mm,
@@ -496,7 +494,6 @@ class LabelLayout:
         top -= (self.font.metrics.ascent - self.font.metrics.cap_height) * size_mm
         out.extend(
             self._lines(
-                e.text,
                 e.x_mm + pad,
                 top,
                 e.width_mm - 2 * pad,
@@ -537,9 +534,7 @@ class LabelLayout:
                         max(0.25, b * 0.14),
                     )
                 )
-            out.extend(
-                self._lines(item, text_x, y, text_w, e.size_pt, lines, line_height=e.line_height)
-            )
+            out.extend(self._lines(text_x, y, text_w, e.size_pt, lines, line_height=e.line_height))
             y += len(lines) * e.line_height * size_mm + e.item_gap_mm
         if y > self.template.label_height_mm + 0.01:
             raise LabelLayoutError(f"checklist runs below the label ({y:.1f} mm)")

@@ -124,17 +124,14 @@ class PdfWriter:
             data = zlib.compress(data, _DEFLATE_LEVEL)
         if self._compress:
             extra += " /Filter /FlateDecode"
-        head = f"<< /Length {len(data)}{extra} >>\nstream\n".encode("ascii")
-        self._object(number, head)
-        self._out.write(data)
+        self._offsets[number] = self._out.pos
+        self._out.write(f"{number} 0 obj\n<< /Length {len(data)}{extra} >>\nstream\n".encode())
+        self._out.write(data)  # not concatenated: a page stream can be large
         self._out.write(b"\nendstream\nendobj\n")
 
     def _object(self, number: int, body: bytes) -> None:
         self._offsets[number] = self._out.pos
-        if body.endswith(b"stream\n"):
-            self._out.write(b"%d 0 obj\n" % number + body)
-        else:
-            self._out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+        self._out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
 
     def add_page(self, width_mm: float, height_mm: float, content: bytes) -> None:
         """Queue one page with ``content`` (PDF operators, origin bottom-left, units pt)."""
@@ -165,19 +162,19 @@ class PdfWriter:
     def _write_fonts(self) -> list[tuple[int, int]]:
         refs: list[tuple[int, int]] = []
         font = self._font
-        desc = font.descriptor()
+        desc = font.descriptor
         for index, code_points in enumerate(self.subsets.subsets):
             base = f"{self.subsets.subset_tag(index)}+{font.ps_name}"
             file_no, cmap_no, desc_no, font_no = (self._alloc() for _ in range(4))
             ttf = font.make_subset(code_points)
             self._stream(file_no, ttf, f" /Length1 {len(ttf)}")
             self._stream(cmap_no, _to_unicode_cmap(code_points))
-            bbox = " ".join(str(v) for v in desc["FontBBox"])  # type: ignore[attr-defined]
+            bbox = " ".join(str(v) for v in desc.bbox)
             d = (
-                f"<< /Type /FontDescriptor /FontName /{base} /Flags {desc['Flags']} "
-                f"/FontBBox [{bbox}] /ItalicAngle {desc['ItalicAngle']} /Ascent {desc['Ascent']} "
-                f"/Descent {desc['Descent']} /CapHeight {desc['CapHeight']} /StemV {desc['StemV']} "
-                f"/MissingWidth {desc['MissingWidth']} /FontFile2 {file_no} 0 R >>"
+                f"<< /Type /FontDescriptor /FontName /{base} /Flags {desc.flags} "
+                f"/FontBBox [{bbox}] /ItalicAngle {desc.italic_angle} /Ascent {desc.ascent} "
+                f"/Descent {desc.descent} /CapHeight {desc.cap_height} /StemV {desc.stem_v} "
+                f"/MissingWidth {desc.missing_width} /FontFile2 {file_no} 0 R >>"
             )
             self._object(desc_no, d.encode("ascii"))
             widths = " ".join(str(w) for w in self.subsets.widths(index))
@@ -194,11 +191,13 @@ class PdfWriter:
         """Write fonts, page tree, catalog and xref; returns the page count. Idempotent."""
         if self._closed:
             return self.pages
-        while self._pending:
-            self._write_pending()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        try:
+            while self._pending:
+                self._write_pending()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
         self._closed = True
         fonts = self._write_fonts()
         font_dict = " ".join(f"/F{i} {n} 0 R" for i, n in fonts)

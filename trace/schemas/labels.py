@@ -42,6 +42,11 @@ class LabelRunSummarySchema(LabelRunSchema):
         exclude = ("serials",)
 
 
+class LabelImageArgsSchema(Schema):
+    template = fields.String(load_default="a4-3x8", validate=validate.Regexp(r"^[a-z0-9-]{1,40}$"))
+    dpi = fields.Integer(load_default=300, validate=validate.Range(min=72, max=1200))
+
+
 class ReasonSchema(StrictSchema):
     reason = trimmed(200, 1, required=True)
 

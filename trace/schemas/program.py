@@ -53,9 +53,7 @@ class StationCreateSchema(StrictSchema):
     address = trimmed(200, load_default="")
     opened_on = fields.Date(load_default=None, allow_none=True)
     floor_area_m2 = _area()
-    services = fields.List(
-        fields.String(validate=one_of(StationService)), load_default=list
-    )
+    services = fields.List(fields.String(validate=one_of(StationService)), load_default=list)
     is_funded = fields.Boolean(load_default=False)
 
 
@@ -417,9 +415,7 @@ class TargetSchema(Schema):
 
 
 class TargetCreateSchema(StrictSchema):
-    code = fields.String(
-        required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$")
-    )
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$"))
     label_zh = trimmed(100, 1, required=True)
     label_en = trimmed(150, load_default="")
     target_value = fields.Decimal(

@@ -48,6 +48,26 @@ def _next_lot(session: Session, prefix: str) -> str:
     return f"{prefix}{sequence:03d}"
 
 
+def add_batch_with_lot(session: Session, category: ProductCategory, **data: Any) -> Batch:
+    """Add a batch made of `data` under the next free lot for its township, category and date.
+
+    For lots made from other lots (trace.services.genealogy); the same clash-retry as
+    create_batch. Raises ValidationError (too many lots that day).
+    """
+    prefix = lot_prefix(data["township_code"], category, data["harvested_on"])
+    for _attempt in range(5):
+        batch = Batch(lot=_next_lot(session, prefix), **data)
+        try:
+            with session.begin_nested():
+                session.add(batch)
+                session.flush()
+            return batch
+        except IntegrityError as exc:
+            if "lot" not in str(exc).lower():
+                raise
+    raise ValidationError.for_field("lot", "could not assign a unique lot; try again")
+
+
 def create_batch(session: Session, actor: Actor | None, **data: Any) -> Batch:
     """Register a harvest batch, assign its lot and record the harvest (commissioning) event.
 

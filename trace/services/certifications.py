@@ -30,7 +30,7 @@ from trace.services.pages import Page, paginate
 
 FILE_FOLDER = "certifications"
 FILE_TYPES = frozenset({uploads.PDF, uploads.JPEG, uploads.PNG})
-FILE_MAX_BYTES = 10 * 1024 * 1024
+FILE_MAX_BYTES = 5 * 1024 * 1024
 
 # Number formats known for a type (DOMAIN.md, [V]); other types take the number as printed.
 NUMBER_FORMATS: dict[CertificationType, tuple[re.Pattern[str], str]] = {
@@ -145,6 +145,9 @@ def update_certification(
     authorize(actor, "certification.write")
     certification = get_certification(session, actor, certification_id)
     before = snapshot(certification)
+    if ("scope" in changes) != ("scope_id" in changes):
+        missing = "scope_id" if "scope" in changes else "scope"
+        raise ValidationError.for_field(missing, "scope and scope_id change together")
     if "number" in changes:
         changes["number"] = normalise_number(changes["number"])
     merged: dict[str, Any] = {
@@ -157,15 +160,13 @@ def update_certification(
         **changes,
     }
     _validate(session, merged, certification.id)
-    scope = CertificationScope(merged.pop("scope"))
-    scope_id = merged.pop("scope_id")
-    changes.pop("scope", None)
-    changes.pop("scope_id", None)
+    if "scope" in changes:
+        scope = CertificationScope(changes.pop("scope"))
+        changes["scope"] = scope
+        changes.update(_scope_columns(scope, changes.pop("scope_id")))
+    if "cert_type" in changes:
+        changes["cert_type"] = CertificationType(changes["cert_type"])
     for key, value in changes.items():
-        setattr(certification, key, value)
-    certification.cert_type = CertificationType(merged["cert_type"])
-    certification.scope = scope
-    for key, value in _scope_columns(scope, scope_id).items():
         setattr(certification, key, value)
     record_change(session, actor, "certification.update", certification, before)
     return certification

@@ -35,7 +35,7 @@ from trace.services.pages import Page, paginate
 
 ITEM_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 REPORT_FOLDER = "inspections"
-REPORT_MAX_BYTES = 10 * 1024 * 1024
+REPORT_MAX_BYTES = 5 * 1024 * 1024  # below MAX_CONTENT_LENGTH, so an oversized PDF is named
 REPORT_TYPES = frozenset({uploads.PDF})
 
 

@@ -149,6 +149,17 @@ def get_label_run(session: Session, actor: Actor | None, run_id: int) -> LabelRu
     return run
 
 
+def pack_label(session: Session, actor: Actor | None, serial: str, host: str) -> PackLabel:
+    """One pack's label, as printed. Raises NotFoundError."""
+    authorize(actor, "label.issue")
+    code = session.scalar(select(PackCode).where(PackCode.serial == serial))
+    if code is None:
+        raise NotFoundError(f"no pack code {serial}")
+    run = session.get(LabelRun, code.label_run_id)
+    assert run is not None
+    return next(pack_labels(session, run, host, serial))
+
+
 def run_serials(session: Session, run_id: int) -> list[str]:
     query = (
         select(PackCode.serial).where(PackCode.label_run_id == run_id).order_by(PackCode.sequence)
@@ -229,8 +240,13 @@ def _net_content(grams: int | None) -> str:
     return f"{grams / 1000:g} kg" if grams >= 1000 else f"{grams} g"
 
 
-def pack_labels(session: Session, run: LabelRun, host: str) -> Iterator[PackLabel]:
-    """The run's labels in printed order, read in chunks so 100,000 codes never sit in memory."""
+def pack_labels(
+    session: Session, run: LabelRun, host: str, serial: str | None = None
+) -> Iterator[PackLabel]:
+    """The run's labels in printed order, read in chunks so 100,000 codes never sit in memory.
+
+    With `serial`, only that pack's label (for a PNG or SVG of one label).
+    """
     batch = run.batch
     product, producer = batch.product, batch.producer
     marks = label_marks_for(session, batch)
@@ -259,6 +275,8 @@ def pack_labels(session: Session, run: LabelRun, host: str) -> Iterator[PackLabe
         .order_by(PackCode.sequence)
         .execution_options(yield_per=2000)
     )
+    if serial is not None:
+        query = query.where(PackCode.serial == serial)
     for serial, sequence in session.execute(query):
         yield PackLabel(uri=f"{base}/21/{serial}", serial=serial, sequence=sequence, **common)
 

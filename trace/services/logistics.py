@@ -135,7 +135,9 @@ class StockLine:
 _MOVED = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED)
 
 
-def _held(session: Session, facility_id: int, batch_ids: list[int] | None = None) -> dict[int, Decimal]:
+def _held(
+    session: Session, facility_id: int, batch_ids: list[int] | None = None
+) -> dict[int, Decimal]:
     """Quantity of each lot at a facility: received (delivered there) minus shipped (left)."""
     received = (
         select(ShipmentLine.batch_id, func.sum(ShipmentLine.quantity))
@@ -194,7 +196,9 @@ def _end(
         return facility, ""
     if not name:
         message = f"give the {prefix} as a facility id or as a name (carrier, buyer, producer)"
-        raise ValidationError(message, {f"{prefix}_facility_id": [message], f"{prefix}_name": [message]})
+        raise ValidationError(
+            message, {f"{prefix}_facility_id": [message], f"{prefix}_name": [message]}
+        )
     return None, name
 
 
@@ -432,7 +436,9 @@ def list_shipments(
         )
     if batch_id is not None:
         query = query.where(
-            Shipment.id.in_(select(ShipmentLine.shipment_id).where(ShipmentLine.batch_id == batch_id))
+            Shipment.id.in_(
+                select(ShipmentLine.shipment_id).where(ShipmentLine.batch_id == batch_id)
+            )
         )
     return paginate(session, query, page, per_page)
 
@@ -442,7 +448,9 @@ def list_shipments(
 
 def list_limits(session: Session, actor: Actor | None) -> list[TemperatureLimit]:
     authorize(actor, "record.read")
-    return list(session.scalars(select(TemperatureLimit).order_by(TemperatureLimit.product_category)))
+    return list(
+        session.scalars(select(TemperatureLimit).order_by(TemperatureLimit.product_category))
+    )
 
 
 def set_limit(

@@ -7,20 +7,31 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, distinct, func, inspect, or_, select
+from sqlalchemy import ColumnElement, Table, and_, distinct, func, inspect, or_, select, union
 from sqlalchemy.orm import Session
 
 from trace.db import Base, utcnow
+from trace.models.batches import Batch
 from trace.models.events import TraceEvent
 from trace.models.logistics import Facility, FacilityKind
-from trace.models.products import Product
+from trace.models.producers import Producer
+from trace.models.products import Product, ProductCategory
 from trace.models.stations import Station, StationTier
 from trace.models.targets import MetricKey
-from trace.models.training import Attendance, Course, Incubation, Trainee, TrainingKind, TrainingSession
+from trace.models.training import (
+    Attendance,
+    Course,
+    Incubation,
+    Trainee,
+    TrainingKind,
+    TrainingSession,
+)
 from trace.services.stations import county_coverage, coverage_by_township
 
 Metric = Callable[[Session], Decimal | None]
-ZERO = Decimal(0)
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+# The GI (大姚核桃) covers walnuts: in shell and kernels.
+GI_CATEGORIES = (ProductCategory.WALNUT_IN_SHELL, ProductCategory.WALNUT_KERNEL)
 
 
 def _count(session: Session, query: Any) -> Decimal:
@@ -33,7 +44,8 @@ def _stations(tier: StationTier) -> Metric:
 
 def _facilities(kind: FacilityKind) -> Metric:
     return lambda s: _count(
-        s, select(func.count(Facility.id)).where(Facility.kind == kind, Facility.is_active.is_(True))
+        s,
+        select(func.count(Facility.id)).where(Facility.kind == kind, Facility.is_active.is_(True)),
     )
 
 
@@ -114,18 +126,28 @@ def _table(session: Session, name: str, *columns: str) -> Table | None:
 
 
 def certified_products(session: Session) -> Decimal | None:
-    """Products holding a currently valid certificate (GI, green food, organic...)."""
+    """Products with a currently valid product certificate (GI, green food, organic...), or
+    made by a producer authorised to use the GI mark (walnut products only)."""
     table = _table(session, "certifications", "product_id")
     if table is None:
         return None
-    conditions = [table.c.product_id.is_not(None)]
-    today = utcnow().date()
+    today = utcnow().astimezone(SHANGHAI).date()
+    conditions: list[ColumnElement[bool]] = [table.c.product_id.is_not(None)]
     if "valid_to" in table.c:
         conditions.append(or_(table.c.valid_to.is_(None), table.c.valid_to >= today))
     if "valid_from" in table.c:
-        conditions.append(or_(table.c.valid_from.is_(None), table.c.valid_from <= today))
-    query = select(func.count(distinct(table.c.product_id))).where(and_(*conditions))
-    return _count(session, query)
+        conditions.append(table.c.valid_from <= today)
+    if "cert_type" in table.c:  # 无公害 has been wound down: no longer a certificate that counts
+        conditions.append(table.c.cert_type != "legacy_pollution_free")
+    certified = select(table.c.product_id).where(and_(*conditions))
+    gi_marked = (
+        select(Batch.product_id)
+        .join(Producer, Producer.id == Batch.producer_id)
+        .join(Product, Product.id == Batch.product_id)
+        .where(Producer.is_gi_authorised.is_(True), Product.category.in_(GI_CATEGORIES))
+    )
+    products = union(certified, gi_marked).subquery()
+    return _count(session, select(func.count()).select_from(products))
 
 
 def packs_labelled(session: Session) -> Decimal | None:
@@ -162,7 +184,9 @@ METRICS: dict[MetricKey, Metric] = {
     ),
     MetricKey.DELIVERY_CENTRES: _facilities(FacilityKind.DELIVERY_CENTRE),
     MetricKey.VILLAGE_POINTS: _facilities(FacilityKind.VILLAGE_POINT),
-    MetricKey.WAREHOUSE_AREA_M2: _facility_sum(FacilityKind.PUBLIC_WAREHOUSE, Facility.floor_area_m2),
+    MetricKey.WAREHOUSE_AREA_M2: _facility_sum(
+        FacilityKind.PUBLIC_WAREHOUSE, Facility.floor_area_m2
+    ),
     MetricKey.COLD_STORE_VOLUME_M3: _facility_sum(FacilityKind.COLD_STORE, Facility.volume_m3),
     MetricKey.TRAINING_PERSON_TIMES: training_person_times,
     MetricKey.SKILLS_SHARE_PCT: skills_share_pct,
@@ -177,7 +201,9 @@ METRICS: dict[MetricKey, Metric] = {
 }
 
 
-def compute(session: Session, keys: list[MetricKey] | None = None) -> dict[MetricKey, Decimal | None]:
+def compute(
+    session: Session, keys: list[MetricKey] | None = None
+) -> dict[MetricKey, Decimal | None]:
     """The current value of each metric asked for (every metric by default), each computed once."""
     wanted = list(dict.fromkeys(keys if keys is not None else list(MetricKey)))
     return {key: METRICS[key](session) for key in wanted}

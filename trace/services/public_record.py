@@ -3,33 +3,61 @@
 Built from the records as plain data (the scan page's HTML and JSON both come from it). Personal
 data never enters it: farmers' names are masked, ID numbers are never stored, and poverty status
 is shown only for legal persons (a 扶贫 enterprise or cooperative), never for a household.
+
+The number of queries is fixed (about seven) whatever the length of the lot's history: each kind
+of record is read with one query, never one query per row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, noload
 
 from trace.errors import NotFoundError
 from trace.identifiers import mask_person_name
 from trace.models.batches import Batch
+from trace.models.certifications import Certification, CertificationType
 from trace.models.events import EventType, TraceEvent
+from trace.models.inspections import Inspection, InspectionLimit, InspectionResult
 from trace.models.producers import Producer, ProducerKind
 from trace.models.products import Product
-from trace.models.regions import Township
-from trace.services.labels import label_marks_for
+from trace.models.regions import Township, Village
+from trace.services.brand import label_marks
+from trace.services.certifications import certificates_for_batch
+from trace.services.recalls import public_recall
+from trace.services.trace_query import lineage_lots
 
 COUNTY = "云南省楚雄彝族自治州大姚县"
+COUNTY_EN = "Dayao County, Chuxiong Yi Autonomous Prefecture, Yunnan"
 NATURAL_PERSONS = frozenset({ProducerKind.FARMER, ProducerKind.FAMILY_FARM})
 # Only these detail keys of an event reach the public page; anything else stays internal.
 PUBLIC_DETAIL_KEYS = frozenset(
-    {"method", "moisture_pct", "standard", "grade", "packaging", "temperature_c", "quantity",
-     "unit", "from", "to", "carrier", "report_no", "passed", "reason"}
+    {
+        "method",
+        "moisture_pct",
+        "standard",
+        "grade",
+        "packaging",
+        "temperature_c",
+        "quantity",
+        "unit",
+        "from",
+        "to",
+        "carrier",
+        "report_no",
+        "passed",
+        "reason",
+    }
 )
+# A lot is rarely tested more than a few times; the page shows the latest reports.
+MAX_PUBLIC_INSPECTIONS = 5
+# Where the public can check a certificate when the record names no page of its own ([V] only).
+VERIFY_AT: dict[CertificationType, str] = {CertificationType.ORGANIC: "https://food.cnca.cn"}
 
 
 def _number(value: Decimal | None) -> str | None:
@@ -39,7 +67,8 @@ def _number(value: Decimal | None) -> str | None:
 def public_producer(producer: Producer) -> dict[str, Any]:
     is_person = producer.kind in NATURAL_PERSONS
     return {
-        "name": mask_person_name(producer.name) if producer.kind is ProducerKind.FARMER
+        "name": mask_person_name(producer.name)
+        if producer.kind is ProducerKind.FARMER
         else producer.name,
         "kind": producer.kind.value,
         # A company's or cooperative's contact details are public; a farmer's are not.
@@ -61,11 +90,19 @@ def public_product(product: Product) -> dict[str, Any]:
     }
 
 
+def best_before(pack_date: dt.date | None, shelf_life_days: int | None) -> dt.date | None:
+    """The last day of the shelf life counted from the pack date, when both are known."""
+    if pack_date is None or not shelf_life_days:
+        return None
+    return pack_date + dt.timedelta(days=shelf_life_days)
+
+
 def _timeline(session: Session, batch: Batch) -> list[dict[str, Any]]:
+    lots = lineage_lots(session, batch)  # the lot and its ancestors: their history is its history
     events = session.scalars(
         select(TraceEvent)
-        .where(TraceEvent.batch_id == batch.id)
-        .order_by(TraceEvent.occurred_at, TraceEvent.sequence)
+        .where(TraceEvent.batch_id.in_(list(lots)))
+        .order_by(TraceEvent.occurred_at, TraceEvent.id)
     ).all()
     corrected = {e.corrects_event_id for e in events if e.corrects_event_id is not None}
     return [
@@ -76,19 +113,107 @@ def _timeline(session: Session, batch: Batch) -> list[dict[str, Any]]:
             "details": {k: v for k, v in e.details.items() if k in PUBLIC_DETAIL_KEYS},
             "is_corrected": e.id in corrected,
             "is_correction": e.event_type is EventType.CORRECTING,
-            "lot": batch.lot,
+            "lot": lots[e.batch_id],
         }
         for e in events
     ]
 
 
+def _result(result: InspectionResult, name_zh: str | None) -> dict[str, Any]:
+    return {
+        "item": result.item,
+        "name": name_zh or "",
+        "value": _number(result.value),
+        "unit": result.unit,
+        "method": result.method,
+        "limit_min": _number(result.limit_min),
+        "limit_max": _number(result.limit_max),
+        "limit_is_uncertain": result.limit_is_uncertain,
+        "passed": result.passed,  # None: recorded for information, no limit applies
+    }
+
+
+def _inspections(session: Session, batch: Batch) -> list[dict[str, Any]]:
+    """The latest lab reports, newest first, each with its items and the limits they met."""
+    inspections: Sequence[Inspection] = session.scalars(
+        select(Inspection)
+        .where(Inspection.batch_id == batch.id)
+        # Results come in the one query below, with their names; the PDF is staff-only.
+        .options(noload(Inspection.results), noload(Inspection.report))
+        .order_by(Inspection.tested_on.desc(), Inspection.id.desc())
+        .limit(MAX_PUBLIC_INSPECTIONS)
+    ).all()
+    if not inspections:
+        return []
+    rows = session.execute(
+        select(InspectionResult, InspectionLimit.name_zh)
+        .outerjoin(
+            InspectionLimit,
+            and_(
+                InspectionLimit.item == InspectionResult.item,
+                InspectionLimit.product_category == batch.product.category,
+            ),
+        )
+        .where(InspectionResult.inspection_id.in_([i.id for i in inspections]))
+        .order_by(InspectionResult.id)
+    ).all()
+    results: dict[int, list[dict[str, Any]]] = {}
+    for result, name_zh in rows:
+        results.setdefault(result.inspection_id, []).append(_result(result, name_zh))
+    corrected = {i.corrects_inspection_id for i in inspections if i.corrects_inspection_id}
+    return [
+        {
+            "lab": i.lab,
+            "report_no": i.report_no,
+            "sampled_on": i.sampled_on.isoformat(),
+            "tested_on": i.tested_on.isoformat(),
+            "passed": i.passed,
+            "is_corrected": i.id in corrected,
+            "results": results.get(i.id, []),
+        }
+        for i in inspections
+    ]
+
+
+def _verify_url(certificate: Certification) -> str | None:
+    url = certificate.verify_url or VERIFY_AT.get(certificate.cert_type, "")
+    # Typed by staff: only plain web links reach a public href (never javascript: and the like).
+    return url if url.startswith(("https://", "http://")) else None
+
+
+def _certificates(session: Session, batch: Batch) -> list[dict[str, Any]]:
+    """Certificates valid today for the batch, its product or its producer; others never show."""
+    return [
+        {
+            "type": c.cert_type.value,
+            "number": c.number,
+            "holder": c.holder,
+            "issuer": c.issuer,
+            "scope": c.scope.value,
+            "valid_from": c.valid_from.isoformat(),
+            "valid_to": c.valid_to.isoformat() if c.valid_to else None,
+            "verify_url": _verify_url(c),
+            "is_legacy": c.is_legacy,
+        }
+        for c in certificates_for_batch(session, batch)
+    ]
+
+
 def public_batch_record(session: Session, batch_id: int) -> dict[str, Any]:
     """The batch's public record as JSON-ready data. Raises NotFoundError."""
-    batch = session.get(Batch, batch_id)
-    if batch is None:
+    row = session.execute(
+        select(Batch, Township, Village.name_pinyin)
+        .outerjoin(Township, Township.code == Batch.township_code)
+        .outerjoin(
+            Village,
+            and_(Village.township_code == Batch.township_code, Village.name_zh == Batch.village),
+        )
+        .where(Batch.id == batch_id)
+    ).first()
+    if row is None:
         raise NotFoundError(f"no batch {batch_id}")
-    township = session.get(Township, batch.township_code)
-    marks = label_marks_for(session, batch)
+    batch, township, village_en = row
+    brand_mark, gi_mark = label_marks(session, batch.producer, batch.product)
     return {
         "lot": batch.lot,
         "status": batch.status.value,
@@ -100,18 +225,21 @@ def public_batch_record(session: Session, batch_id: int) -> dict[str, Any]:
         "producer": public_producer(batch.producer),
         "origin": {
             "county": COUNTY,
+            "county_en": COUNTY_EN,
             "township": township.name_zh if township else "",
             "township_en": township.name_pinyin if township else "",
             "village": batch.village,
+            "village_en": village_en or "",
             "plot": batch.plot,
             "latitude": _number(batch.latitude),
             "longitude": _number(batch.longitude),
             "altitude_m": batch.altitude_m,
         },
-        "marks": {"brand": marks.brand_mark, "gi": marks.gi_mark},
+        "marks": {"brand": brand_mark, "gi": gi_mark},
         "timeline": _timeline(session, batch),
-        "inspections": [],
-        "certificates": [],
-        "recall": None,
+        "inspections": _inspections(session, batch),
+        "certificates": _certificates(session, batch),
+        # Filled by the recall module: {level, reason, instructions, opened_at} while one is open.
+        "recall": public_recall(session, batch),
         "generated_at": dt.datetime.now(dt.UTC).isoformat(),
     }

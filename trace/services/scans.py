@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, insert, literal, select, update
 
 from trace.db import UTCDateTime, utcnow
 from trace.models.batches import Batch, BatchStatus
-from trace.models.labels import CodeStatus, PackCode
+from trace.models.labels import CodeStatus, LabelRun, PackCode
 from trace.models.scans import Scan
 
 
@@ -38,6 +38,7 @@ class ScanOutcome:
     batch_id: int | None
     sequence: int | None
     serial: str
+    pack_date: dt.date | None = None  # the label run's pack date
 
 
 def verdict_for(
@@ -76,9 +77,18 @@ def client_hash(secret: str, address: str) -> str:
     return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-_code_lookup = select(
-    PackCode.id, PackCode.status, PackCode.batch_id, PackCode.sequence, Batch.status
-).join(Batch, Batch.id == PackCode.batch_id)
+_code_lookup = (
+    select(
+        PackCode.id,
+        PackCode.status,
+        PackCode.batch_id,
+        PackCode.sequence,
+        Batch.status,
+        LabelRun.pack_date,
+    )
+    .join(Batch, Batch.id == PackCode.batch_id)
+    .join(LabelRun, LabelRun.id == PackCode.label_run_id)
+)
 
 
 def record_scan(
@@ -101,7 +111,7 @@ def record_scan(
     found = connection.execute(_code_lookup.where(PackCode.serial == serial)).first()
     if found is None:
         return ScanOutcome(Verdict.UNKNOWN, 0, None, None, None, serial)
-    code_id, code_status, batch_id, sequence, batch_status = found
+    code_id, code_status, batch_id, sequence, batch_status, pack_date = found
     code_status, batch_status = CodeStatus(code_status), BatchStatus(batch_status)
 
     if is_public and log:
@@ -136,4 +146,4 @@ def record_scan(
                 verdict=verdict.value,
             )
         )
-    return ScanOutcome(verdict, count, first, batch_id, sequence, serial)
+    return ScanOutcome(verdict, count, first, batch_id, sequence, serial, pack_date)

@@ -103,9 +103,7 @@ def _set_services(station: Station, services: list[str]) -> None:
     wanted = list(dict.fromkeys(StationService(s) for s in services))
     kept = [row for row in station.service_rows if row.service in wanted]
     have = {row.service for row in kept}
-    station.service_rows = kept + [
-        StationServiceOffer(service=s) for s in wanted if s not in have
-    ]
+    station.service_rows = kept + [StationServiceOffer(service=s) for s in wanted if s not in have]
 
 
 def create_station(session: Session, actor: Actor | None, **data: Any) -> Station:
@@ -147,6 +145,7 @@ def update_station(
     if services is not None:
         _set_services(station, services)
     _flush_guarded(session, station, merged["village"])
+    session.expire(station, ["village", "township"])  # follow the changed ids
     record_change(session, actor, "station.update", station, before)
     return station
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from trace.web import access, api, database, errors, i18n, public, resolver, security, staff
+from trace.web.feedback import init_app as init_feedback
 from trace.web.program import init_app as init_program
+from trace.web.regulator import bp as regulator_bp
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(resolver.bp)
     staff.init_app(app)
+    app.register_blueprint(regulator_bp)  # the regulator's read-only pages, /regulator
+    init_feedback(app)  # consumer reports (/report, /staff/reports) and /disclosure
     init_program(app, api.init_app(app))  # programme modules, on the Api that api.init_app returns
     # flask-smorest installs its own HTTP error handler; ours answers in the project's format.
     errors.init_app(app)

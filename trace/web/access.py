@@ -72,6 +72,70 @@ ACCESS: dict[str, Rule] = {
     "labels.compliance_certificate_pdf": "label.issue",
     "labels.void_label_run": "label.void",
     "labels.void_pack_codes": "label.void",
+    "labels.pack_label_png": "label.issue",
+    "labels.pack_label_svg": "label.issue",
+    # -- quality records: grading, packaging, inspections, certifications, brand admission -------
+    "grading.list_standards": "record.read",
+    "grading.get_standard": "record.read",
+    "grading.create_standard": "standard.write",
+    "grading.update_standard": "standard.write",
+    "grading.update_threshold": "standard.write",
+    "grading.list_gradings": "record.read",
+    "grading.get_grading": "record.read",
+    "grading.grade_batch": "grading.write",
+    "packaging.list_specs": "record.read",
+    "packaging.get_spec": "record.read",
+    "packaging.report": "record.read",
+    "packaging.create_spec": "packaging.write",
+    "packaging.update_spec": "packaging.write",
+    "inspections.list_limits": "record.read",
+    "inspections.get_limit": "record.read",
+    "inspections.create_limit": "standard.write",
+    "inspections.update_limit": "standard.write",
+    "inspections.list_inspections": "record.read",
+    "inspections.get_inspection": "record.read",
+    "inspections.record_inspection": "inspection.write",
+    "inspections.attach_report": "inspection.write",
+    "inspections.download_report": "record.read",  # staff only: never a public link
+    "inspections.list_dispositions": "record.read",
+    "inspections.record_disposition": "disposition.write",
+    "inspections.release_check": "record.read",
+    "certifications.list_certifications": "record.read",
+    "certifications.get_certification": "record.read",
+    "certifications.expiring": "record.read",
+    "certifications.download_file": "record.read",
+    "certifications.batch_certifications": "record.read",
+    "certifications.create_certification": "certification.write",
+    "certifications.update_certification": "certification.write",
+    "certifications.attach_file": "certification.write",
+    "brand.list_rules": "record.read",
+    "brand.create_rule": "brand.review",
+    "brand.update_rule": "brand.review",
+    "brand.list_applications": "record.read",
+    "brand.get_application": "record.read",
+    "brand.checks": "record.read",
+    "brand.marks": "record.read",
+    "brand.apply": "brand.apply",
+    "brand.approve": "brand.review",
+    "brand.reject": "brand.review",
+    "brand.suspend": "brand.review",
+    # -- genealogy, trace queries, chain checks, recalls, exports (traceability) ------------------
+    "genealogy.create_operation": "batch.write",
+    "genealogy.list_operations": "record.read",
+    "genealogy.get_operation": "record.read",
+    "genealogy.lot_history": "record.read",
+    "genealogy.upstream": "record.read",
+    "genealogy.downstream": "record.read",
+    "genealogy.downstream_pack_codes": "record.read",
+    "genealogy.verify_lot": "audit.read",
+    "recalls.open_recall": "recall.open",
+    "recalls.close_recall": "recall.open",
+    "recalls.list_recalls": "record.read",
+    "recalls.get_recall": "record.read",
+    "recalls.record_action": "recall.progress",
+    "exports.events_csv": "trace.export",
+    "exports.events_xlsx": "trace.export",
+    "exports.lot_epcis": "trace.export",
     # -- programme modules (trace.web.program): API, then public pages of aggregates only --------
     "stations.list_stations": "record.read",
     "stations.get_station": "record.read",
@@ -143,6 +207,58 @@ ACCESS: dict[str, Rule] = {
     "staff.users.new_user": "user.manage",
     "staff.users.set_active": "user.manage",
     "staff.users.reset_password": "user.manage",
+    # -- the regulator's read-only pages (trace.web.regulator) -----------------------------------
+    "regulator.index": "regulator.view",
+    "regulator.lots": "regulator.view",
+    "regulator.lot": "regulator.view",
+    "regulator.lot_export": "regulator.view",
+    "regulator.exports": "regulator.view",
+    "regulator.recalls": "regulator.view",
+    "regulator.recall": "regulator.view",
+    "regulator.audit": "regulator.view",
+    # -- consumer reports and public disclosure (trace.web.feedback, api/feedback, api/notices) --
+    "feedback.report_form": PUBLIC,  # anonymous; honeypot, signed form stamp, RATE_LIMIT_REPORT
+    "feedback.report_status": PUBLIC,  # by reference number; RATE_LIMIT_REPORT_STATUS
+    "disclosure.disclosure_page": PUBLIC,
+    "disclosure.notices_page": PUBLIC,
+    "disclosure.notice_page": PUBLIC,  # published notices only
+    "disclosure.notice_file": PUBLIC,  # attachments of published notices only
+    "feedback_staff.reports": "report.read",
+    "feedback_staff.report": "report.read",
+    "feedback_staff.photo": "report.read",
+    "feedback_staff.assign": "report.triage",
+    "feedback_staff.answer": "report.triage",
+    "feedback_staff.escalate": "report.triage",
+    "feedback_staff.close": "report.triage",
+    "feedback_staff.contact": "report.contact",
+    "feedback_staff.recall": "recall.open",
+    "disclosure_staff.notices": "disclosure.manage",
+    "disclosure_staff.new_notice": "disclosure.manage",
+    "disclosure_staff.notice": "disclosure.manage",
+    "disclosure_staff.upload": "disclosure.manage",
+    "disclosure_staff.figures": "disclosure.manage",
+    "disclosure_staff.delete_figure": "disclosure.manage",
+    "reports.list_reports": "report.read",
+    "reports.list_clusters": "report.read",
+    "reports.statistics": "report.read",
+    "reports.get_report": "report.read",
+    "reports.report_photo": "report.read",
+    "reports.assign_report": "report.triage",
+    "reports.answer_report": "report.triage",
+    "reports.escalate_report": "report.triage",
+    "reports.close_report": "report.triage",
+    "reports.reveal_contact": "report.contact",
+    "reports.recall_from_report": "recall.open",
+    "notices.list_notices": "record.read",
+    "notices.get_notice": "record.read",
+    "notices.download_file": "record.read",
+    "notices.create_notice": "disclosure.manage",
+    "notices.update_notice": "disclosure.manage",
+    "notices.attach_file": "disclosure.manage",
+    "notices.list_figures": "record.read",
+    "notices.create_figure": "disclosure.manage",
+    "notices.update_figure": "disclosure.manage",
+    "notices.delete_figure": "disclosure.manage",
 }
 
 # Methods that never change anything and so need no CSRF token.
@@ -179,7 +295,11 @@ def enforce() -> Response | None:
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: the 404/405 answer follows
         return None
-    if request.method not in SAFE_METHODS and _is_page_request():
+    if (
+        request.method not in SAFE_METHODS
+        and _is_page_request()
+        and current_app.config.get("WTF_CSRF_ENABLED", True)
+    ):
         # Page forms are cookie-authenticated, so every one carries a CSRF token. The API takes
         # bearer tokens only (a browser never adds those by itself), so it needs none.
         csrf.protect()
@@ -194,7 +314,7 @@ def enforce() -> Response | None:
     actor = current_actor()
     if actor is None:
         if _is_page_request():
-            target = request.full_path if request.method == "GET" else None
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
             return redirect(url_for("staff.auth.sign_in", next=target), 303)  # type: ignore[return-value]
         raise AuthenticationError("sign in first")
     if actor.role not in PERMISSIONS[permission]:

@@ -1,18 +1,28 @@
-"""Public pages that need no sign-in: home, the pack scan page, batch and product pages."""
+"""Public pages that need no sign-in: home, the pack scan page, batch and product pages.
+
+The scan page is the hot path. Per scan only the verdict is worked out (one short transaction in
+`trace.services.scans`) and only the banner is rendered; the batch's public record and its HTML
+(per language and pack date) are kept for PUBLIC_CACHE_SECONDS in a per-process cache.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from trace.models.batches import Batch
 from trace.models.producers import Producer
 from trace.models.products import Product
+from trace.models.regions import Township
 from trace.services import scans
-from trace.services.public_record import public_batch_record, public_product
+from trace.services.public_record import best_before, public_batch_record, public_product
 from trace.web.auth import current_actor
 from trace.web.cache import TTLCache
 from trace.web.database import db
@@ -20,21 +30,84 @@ from trace.web.errors import error_response, wants_json
 
 bp = Blueprint("public", __name__)
 
+# The problem-report form (built in another module): the one place its address is written.
+REPORT_PATH = "/report"
+CACHE_KEY = "trace.public_records"
+# Dayao County's extent (county gazetteer figures, 25°33'-26°24'N, 100°53'-101°42'E) and its
+# seat, 金碧镇, for the origin locator: it places a pin within the county's frame, not a map.
+COUNTY_BOUNDS = (25.55, 26.40, 100.88, 101.70)  # south, north, west, east
+COUNTY_SEAT = (25.73, 101.32)
+LOCATOR_SIZE = (120, 120)
+LOCATOR_MARGIN = 10
 
-def _records() -> TTLCache[dict[str, Any]]:
-    """One cache per app: a batch's public record is reused for PUBLIC_CACHE_SECONDS.
 
-    The verdict and a recall are never cached: they come from the scan query itself.
+def _cache() -> TTLCache[Any]:
+    """One cache per app: a batch's public record (key: batch id) and its rendered HTML (key:
+    ("html", batch id, pack date, language)) are reused for PUBLIC_CACHE_SECONDS.
+
+    The verdict and the batch's status are never cached: they come from the scan query itself.
     """
-    cache = current_app.extensions.get("trace.public_records")
+    cache: TTLCache[Any] | None = current_app.extensions.get(CACHE_KEY)
     if cache is None:
         cache = TTLCache(current_app.config["PUBLIC_CACHE_SECONDS"])
-        current_app.extensions["trace.public_records"] = cache
+        current_app.extensions[CACHE_KEY] = cache
     return cache
 
 
 def batch_record(batch_id: int) -> dict[str, Any]:
-    return _records().get_or_make(batch_id, lambda: public_batch_record(db(), batch_id))
+    record: dict[str, Any] = _cache().get_or_make(
+        batch_id, lambda: public_batch_record(db(), batch_id)
+    )
+    return record
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "zh"
+
+
+def record_html(batch_id: int, record: dict[str, Any], pack_date: dt.date | None) -> Markup:
+    """The record's sections as HTML, rendered once per batch, pack date and language."""
+    key = ("html", batch_id, pack_date, _language())
+
+    def render() -> str:
+        return render_template(
+            "public/_record.html",
+            record=record,
+            pack_date=pack_date,
+            best_before=best_before(pack_date, record["product"]["shelf_life_days"]),
+        )
+
+    return Markup(_cache().get_or_make(key, render))
+
+
+@bp.app_template_global()
+def report_url(code: str | None = None) -> str:
+    """Where a shopper reports a problem with a pack (or a lot): one place to change."""
+    return REPORT_PATH + (f"?{urlencode({'code': code})}" if code else "")
+
+
+@bp.app_template_global()
+def origin_locator(latitude: str | None, longitude: str | None) -> dict[str, float] | None:
+    """Pin and county-seat positions in the locator's frame, or None without coordinates."""
+    if not latitude or not longitude:
+        return None
+    south, north, west, east = COUNTY_BOUNDS
+    width, height = LOCATOR_SIZE
+    inner_w, inner_h = width - 2 * LOCATOR_MARGIN, height - 2 * LOCATOR_MARGIN
+
+    def place(lat: float, lon: float) -> tuple[float, float]:
+        x = LOCATOR_MARGIN + (lon - west) / (east - west) * inner_w
+        y = LOCATOR_MARGIN + (north - lat) / (north - south) * inner_h
+        # A point outside the county (a typing slip) stays on the frame's edge.
+        return (
+            round(min(max(x, LOCATOR_MARGIN), width - LOCATOR_MARGIN), 1),
+            round(min(max(y, LOCATOR_MARGIN), height - LOCATOR_MARGIN), 1),
+        )
+
+    x, y = place(float(latitude), float(longitude))
+    seat_x, seat_y = place(*COUNTY_SEAT)
+    return {"x": x, "y": y, "seat_x": seat_x, "seat_y": seat_y}
 
 
 @bp.get("/")
@@ -54,6 +127,10 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 @bp.get("/scan/<serial>")
 def scan_page(serial: str) -> Any:
     """The pack's default link: verdict from its scan log, then the batch's public record."""
@@ -70,20 +147,34 @@ def scan_page(serial: str) -> Any:
     session.commit()
     status = 404 if outcome.verdict is scans.Verdict.UNKNOWN else 200
     record = batch_record(outcome.batch_id) if outcome.batch_id is not None else None
+    shelf_life = record["product"]["shelf_life_days"] if record else None
     body = {
         "verdict": outcome.verdict.value,
         "serial": outcome.serial,
         "sequence": outcome.sequence,
         "scan_count": outcome.scan_count,
-        "first_scanned_at": (
-            outcome.first_scanned_at.isoformat() if outcome.first_scanned_at else None
-        ),
+        "first_scanned_at": _iso(outcome.first_scanned_at),
         "scan_limit": current_app.config["SCAN_LIMIT"],
+        "pack_date": _iso(outcome.pack_date),
+        "best_before": _iso(best_before(outcome.pack_date, shelf_life)),
         "record": record,
     }
     if wants_json():
-        return jsonify(body), status
-    return render_template("public/scan.html", scan=body, record=record), status
+        response = jsonify(body)
+    else:
+        sections = (
+            record_html(outcome.batch_id, record, outcome.pack_date)
+            if record is not None and outcome.batch_id is not None
+            else None
+        )
+        response = current_app.make_response(
+            render_template("public/scan.html", scan=body, record=record, sections=sections)
+        )
+    response.status_code = status
+    # Every scan must reach us to be counted: no browser or proxy may answer it from a cache.
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.update(("Accept", "Accept-Language"))
+    return response
 
 
 @bp.get("/lots/<lot>")
@@ -93,19 +184,52 @@ def batch_page(lot: str) -> Any:
         return _not_found()
     record = batch_record(batch_id)
     if wants_json():
-        return jsonify(record)
-    return render_template("public/batch.html", record=record)
+        return _shareable(jsonify(record))
+    sections = record_html(batch_id, record, None)
+    return _shareable(
+        current_app.make_response(
+            render_template("public/batch.html", record=record, sections=sections)
+        )
+    )
 
 
 @bp.get("/products/<gtin>")
 def product_page(gtin: str) -> Any:
-    product = db().scalar(select(Product).where(Product.gtin == gtin))
+    session = db()
+    product = session.scalar(select(Product).where(Product.gtin == gtin))
     if product is None:
         return _not_found()
     data = public_product(product)
+    lots = session.execute(
+        select(Batch.lot, Batch.harvested_on, Batch.status, Township.name_zh, Township.name_pinyin)
+        .outerjoin(Township, Township.code == Batch.township_code)
+        .where(Batch.product_id == product.id)
+        .order_by(Batch.harvested_on.desc(), Batch.id.desc())
+        .limit(20)
+    ).all()
+    data["lots"] = [
+        {
+            "lot": lot,
+            "harvested_on": harvested_on.isoformat(),
+            "status": status.value,
+            "township": township or "",
+            "township_en": township_en or "",
+        }
+        for lot, harvested_on, status, township, township_en in lots
+    ]
     if wants_json():
-        return jsonify(data)
-    return render_template("public/product.html", product=data)
+        return _shareable(jsonify(data))
+    return _shareable(
+        current_app.make_response(render_template("public/product.html", product=data))
+    )
+
+
+def _shareable(response: Response) -> Response:
+    """Batch and product pages are the same for everyone: short-lived caching is fine."""
+    if current_actor() is None:
+        response.headers.setdefault("Cache-Control", "public, max-age=60")
+    response.vary.update(("Accept", "Accept-Language"))
+    return response
 
 
 def _not_found() -> tuple[Response | str, int]:

@@ -103,12 +103,12 @@ def _links(target: Target) -> dict[str, list[dict[str, Any]]]:
     links: dict[str, list[dict[str, Any]]] = {}
 
     def add(link_type: str, endpoint: str, title_zh: str, title_en: str, **values: Any) -> None:
-        href = _absolute(endpoint, **values)
         links.setdefault(GS1_VOC + link_type, []).extend(
             [
-                {"href": href, "title": title_zh, "type": "text/html", "hreflang": ["zh"]},
-                {"href": f"{href}?lang=en", "title": title_en, "type": "text/html",
-                 "hreflang": ["en"]},
+                {"href": _absolute(endpoint, **values), "title": title_zh, "type": "text/html",
+                 "hreflang": ["zh"]},
+                {"href": _absolute(endpoint, lang="en", **values), "title": title_en,
+                 "type": "text/html", "hreflang": ["en"]},
             ]
         )
 
@@ -122,6 +122,8 @@ def _links(target: Target) -> dict[str, list[dict[str, Any]]]:
             "Inspections and certificates", lot=batch.lot, _anchor="certificates")
         add("recallStatus", "public.batch_page", "召回状态", "Recall status",
             lot=batch.lot, _anchor="recall")
+        add("epcis", "exports.lot_epcis", "EPCIS 事件数据（监管）", "EPCIS events (regulators)",
+            batch_id=batch.id)
     add("pip", "public.product_page", product.name, f"Product information: {product.name}",
         gtin=product.gtin)
     default = _default_href(target)
@@ -169,8 +171,11 @@ def _wants_linkset(link_type: str | None) -> bool:
         return True
     if link_type:
         return False
-    best = request.accept_mimetypes.best_match([LINKSET_TYPE, "text/html", "application/json"])
-    return best == LINKSET_TYPE
+    # Only an explicit request: a client sending */* (curl, scanners) follows the default link.
+    accept = request.accept_mimetypes
+    if not any(mimetype == LINKSET_TYPE for mimetype, _quality in accept):
+        return False
+    return accept.best_match([LINKSET_TYPE, "text/html", "application/json"]) == LINKSET_TYPE
 
 
 def _forwarded_query(href: str) -> str:

@@ -56,7 +56,7 @@ SECURITY_HEADERS = {
     # posts keep their Referer, which the CSRF check requires over https.
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": (
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
     ),
     "Cross-Origin-Opener-Policy": "same-origin",
 }

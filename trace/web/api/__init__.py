@@ -13,12 +13,17 @@ from trace.web.api import (
     batches,
     brand,
     certifications,
+    exports,
+    feedback,
+    genealogy,
     grading,
     inspections,
     labels,
+    notices,
     packaging,
     producers,
     products,
+    recalls,
     regions,
     tokens,
     users,
@@ -47,7 +52,10 @@ def init_app(app: Flask) -> Api:
         app.config.setdefault(key, value)
     api = Api(app)
     quality = (grading, inspections, packaging, certifications, brand)
-    for module in (tokens, users, regions, producers, products, batches, labels, *quality, audit):
+    traceability = (genealogy, recalls, exports)
+    core = (tokens, users, regions, producers, products, batches, labels)
+    feedback_desk = (feedback, notices)  # consumer reports; public disclosure records
+    for module in (*core, *quality, audit, *traceability, *feedback_desk):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
 
     @app.get("/api/v1/docs/assets/<path:filename>")

@@ -10,9 +10,15 @@ from flask_smorest import Blueprint
 
 from trace.policy import authorize
 from trace.printing.fonts import load_font
-from trace.printing.render import render_compliance_certificate_pdf, render_sheet_pdf
+from trace.printing.render import (
+    render_compliance_certificate_pdf,
+    render_label_png,
+    render_label_svg,
+    render_sheet_pdf,
+)
 from trace.printing.templates import load_template
 from trace.schemas.labels import (
+    LabelImageArgsSchema,
     LabelRunCreateSchema,
     LabelRunSchema,
     LabelRunSummarySchema,
@@ -112,6 +118,26 @@ def void_pack_codes(data: dict[str, Any]) -> Any:
     codes = service.void_pack_codes(session, current_actor(), data["serials"], data["reason"])
     session.commit()
     return codes
+
+
+@blp.get("/pack-codes/<serial>/label.png")
+@blp.arguments(LabelImageArgsSchema, location="query")
+@blp.response(200, content_type="image/png")
+def pack_label_png(args: dict[str, Any], serial: str) -> Response:
+    """One pack's label as a PNG at true size (dpi recorded), e.g. for an e-commerce listing."""
+    label = service.pack_label(db(), current_actor(), serial, current_app.config["PUBLIC_HOST"])
+    png = render_label_png(load_template(args["template"]), label, dpi=args["dpi"])
+    return Response(png, mimetype="image/png")
+
+
+@blp.get("/pack-codes/<serial>/label.svg")
+@blp.arguments(LabelImageArgsSchema, location="query")
+@blp.response(200, content_type="image/svg+xml")
+def pack_label_svg(args: dict[str, Any], serial: str) -> Response:
+    """One pack's label as SVG (vector QR), e.g. for an e-commerce listing."""
+    label = service.pack_label(db(), current_actor(), serial, current_app.config["PUBLIC_HOST"])
+    svg = render_label_svg(load_template(args["template"]), label)
+    return Response(svg, mimetype="image/svg+xml")
 
 
 @blp.get("/batches/<int:batch_id>/compliance-certificate.pdf")

@@ -55,12 +55,15 @@ def _optional_service(panel: OptionalPanel) -> Callable[..., Any] | None:
 
 
 def _call_panel(function: Callable[..., Any]) -> list[Any]:
-    """Call `function(session, actor)`; pass `limit` only if it takes one. A list or a Page."""
+    """Call `function(session, ...)`, passing `actor` and `limit` only to a function that takes
+    them (the modules differ). It may answer a list or a Page; at most 10 items are shown."""
     kwargs: dict[str, Any] = {}
     parameters = inspect.signature(function).parameters
+    if "actor" in parameters:
+        kwargs["actor"] = current_actor()
     if "limit" in parameters:
         kwargs["limit"] = 10
-    result = function(db(), current_actor(), **kwargs)
+    result = function(db(), **kwargs)
     items = getattr(result, "items", result)
     return list(items)[:10]
 
@@ -68,7 +71,7 @@ def _call_panel(function: Callable[..., Any]) -> list[Any]:
 def describe(item: Any) -> str:
     """A one-line label for a record of another module, from the attributes it commonly has."""
     parts = []
-    for attribute in ("number", "certificate_no", "name", "title", "lot", "level", "reason"):
+    for attribute in ("cert_type", "number", "holder", "name", "title", "lot", "level", "reason"):
         value = getattr(item, attribute, None)
         if value not in (None, ""):
             parts.append(str(getattr(value, "value", value)))

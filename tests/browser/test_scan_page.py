@@ -1,0 +1,281 @@
+"""The scan page in a real browser: Debian's chromium, headless, at a phone's size (390x844).
+
+The app is served for real on 127.0.0.1 over a fresh SQLite database (migrated, demo loaded, a
+label run issued); the browser opens a pack's QR URL, follows the 307 and reads the page as a
+shopper would. Screenshots land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from tests.conftest import ROOT, require_tool
+from trace import create_app
+from trace.models.batches import Batch, BatchStatus
+from trace.models.certifications import Certification
+from trace.models.inspections import Inspection, InspectionLimit
+from trace.models.users import Role, User
+from trace.services.certifications import create_certification
+from trace.services.inspections import create_limit, record_inspection
+from trace.services.labels import issue_label_run, run_serials
+from trace.web.database import EXTENSION_KEY
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = ROOT / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SECTIONS = ("product", "origin", "producer", "timeline", "inspections", "certificates", "report")
+SECRET = "browser-test-secret-key-0123456789"
+
+
+@dataclass
+class Served:
+    base: str
+    gtin: str
+    lot: str
+    serials: list[str]
+
+    def qr_url(self, index: int) -> str:
+        return f"{self.base}/01/{self.gtin}/10/{self.lot}/21/{self.serials[index]}"
+
+
+# Demo limits (DOMAIN.md: aflatoxin B1 5.0 µg/kg [U]; moisture from the drying step's 8 %).
+LIMITS = (
+    ("aflatoxin_b1", "黄曲霉毒素B1", "μg/kg", "5.0", "1.2"),
+    ("moisture", "水分", "%", "8.0", "6.9"),
+)
+
+
+def _add_quality_records(session: Any, actor: User, batch: Batch) -> None:
+    """A passed lab report and an organic certificate, unless the demo has its own already."""
+    category = batch.product.category
+    for item, name, unit, limit, _value in LIMITS:
+        exists = session.scalar(
+            select(InspectionLimit.id).where(
+                InspectionLimit.product_category == category, InspectionLimit.item == item
+            )
+        )
+        if exists is None:
+            create_limit(
+                session,
+                actor,
+                product_category=category,
+                item=item,
+                name_zh=name,
+                unit=unit,
+                max_value=Decimal(limit),
+            )
+    if session.scalar(select(Inspection.id).where(Inspection.batch_id == batch.id)) is None:
+        record_inspection(
+            session,
+            actor,
+            batch.id,
+            lab="大姚县农产品质量检测中心（示例）",
+            report_no="DYQC-2025-0917",
+            sampled_on=batch.harvested_on + dt.timedelta(days=6),
+            tested_on=batch.harvested_on + dt.timedelta(days=8),
+            results=[{"item": i, "value": Decimal(v), "unit": u} for i, _n, u, _l, v in LIMITS],
+        )
+    if (
+        session.scalar(
+            select(Certification.id).where(Certification.producer_id == batch.producer_id)
+        )
+        is None
+    ):
+        start = dt.date.today() - dt.timedelta(days=120)
+        create_certification(
+            session,
+            actor,
+            cert_type="organic",
+            number="12425000000012345",
+            holder=batch.producer.name,
+            issuer="示例有机认证机构",
+            scope="producer",
+            scope_id=batch.producer_id,
+            valid_from=start,
+            valid_to=start + dt.timedelta(days=364),
+        )
+
+
+def _flask(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "trace", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The app on a free port of 127.0.0.1, over its own freshly migrated demo database."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'trace.db'}"
+    env = {**os.environ, "TRACE_DATABASE_URL": url, "TRACE_SECRET_KEY": SECRET}
+    _flask(env, "db", "upgrade")
+    _flask(env, "demo", "load")
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET,
+            "PUBLIC_HOST": "127.0.0.1",
+            "LOG_REQUESTS": False,
+        }
+    )
+    with app.app_context():
+        session = app.extensions[EXTENSION_KEY]()
+        # The demo's first walnut lot with map coordinates: the typical pack a shopper scans.
+        batch = session.scalars(
+            select(Batch)
+            .where(Batch.latitude.is_not(None), Batch.status == BatchStatus.ACTIVE)
+            .order_by(Batch.id)
+        ).first()
+        admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
+        assert batch is not None and admin is not None
+        _add_quality_records(session, admin, batch)
+        run = issue_label_run(session, admin, batch.id, 3)
+        serials = run_serials(session, run.id)
+        gtin, lot = batch.product.gtin, batch.lot
+        session.commit()
+        session.close()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Served(f"http://127.0.0.1:{server.server_port}", gtin, lot, serials)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    chromium = require_tool("chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Watched:
+    """A phone-sized page that records console errors, page errors and every request's host."""
+
+    def __init__(self, browser: Any, **context_options: Any) -> None:
+        self.context = browser.new_context(
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            **context_options,
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.hosts: set[str] = set()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.hosts.add(urlsplit(r.url).hostname or r.url))
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _shot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_a_shopper_scans_a_pack_on_a_phone(browser, served):
+    watched = Watched(browser)
+    page = watched.page
+    try:
+        response = page.goto(served.qr_url(0), wait_until="load")
+        assert response is not None and response.status == 200
+        assert page.url == f"{served.base}/scan/{served.serials[0]}"  # the 307 was followed
+        assert response.request.redirected_from is not None
+        assert response.request.redirected_from.response().status == 307
+
+        banner = page.locator("[data-verdict]")
+        assert banner.get_attribute("data-verdict") == "genuine"
+        assert banner.is_visible() and "正品验证通过" in banner.inner_text()
+        assert banner.bounding_box()["y"] < PHONE["height"] / 3  # seen without scrolling
+        for name in SECTIONS:
+            assert page.locator(f"[data-section={name}]").is_visible(), name
+        assert served.lot in page.locator("#product").inner_text()
+        assert page.locator("#timeline li").count() >= 5
+        assert page.locator("#origin svg.locator").is_visible()
+        # Nothing wider than the phone: no sideways scrolling.
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # Every image (the marks) loaded.
+        assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+        _shot(page, "scan-page.png")
+
+        page.goto(served.qr_url(0), wait_until="load")  # the same pack once more
+        repeat = page.locator("[data-verdict]")
+        assert repeat.get_attribute("data-verdict") == "repeat"
+        assert "此码已被查询 2 次" in repeat.inner_text()
+        _shot(page, "scan-page-repeat.png")
+
+        assert watched.errors == []
+        assert watched.hosts == {"127.0.0.1"}
+    finally:
+        watched.close()
+
+
+def test_the_page_works_without_javascript_and_in_english(browser, served):
+    watched = Watched(browser, java_script_enabled=False)
+    page = watched.page
+    try:
+        page.goto(served.qr_url(1) + "?lang=en", wait_until="load")
+        banner = page.locator("[data-verdict]")
+        assert banner.get_attribute("data-verdict") == "genuine"
+        assert page.locator("html").get_attribute("lang") == "en"
+        for name in SECTIONS:
+            assert page.locator(f"[data-section={name}]").is_visible(), name
+        assert watched.errors == [] and watched.hosts == {"127.0.0.1"}
+        _shot(page, "scan-page-en.png")
+    finally:
+        watched.close()
+
+
+def test_an_unknown_code_warns_of_a_counterfeit(browser, served):
+    watched = Watched(browser)
+    page = watched.page
+    try:
+        response = page.goto(f"{served.base}/scan/ZZZZZZZZZZ", wait_until="load")
+        assert response is not None and response.status == 404
+        assert page.locator("[data-verdict]").get_attribute("data-verdict") == "unknown"
+        assert "可能是假冒" in page.locator("[data-verdict]").inner_text()
+        assert watched.hosts == {"127.0.0.1"}
+    finally:
+        watched.close()

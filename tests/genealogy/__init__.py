@@ -1,0 +1,1 @@
+"""Genealogy, trace queries, tamper evidence, recalls, regulator pages and exports."""

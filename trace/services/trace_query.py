@@ -1,0 +1,437 @@
+"""Tracing lots through the genealogy graph: upstream to farms, downstream to packs and shipments.
+
+The walk is one recursive query (`WITH RECURSIVE`) that runs on SQLite and PostgreSQL. It uses
+UNION, not UNION ALL, over (lot, depth), and stops at `max_depth`: a cycle (which the services
+never write, but bulk-loaded data could hold) revisits at most `max_depth` levels and ends, and a
+diamond (two grade lots merged again) is walked once per depth, never once per path.
+Large results are counted in the database and listed a page at a time: a lot with 100,000 pack
+codes answers with the number and a paginated listing, never 100,000 rows at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CTE, CompoundSelect, Integer, distinct, exists, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from trace.errors import NotFoundError
+from trace.models.batches import Batch, BatchStatus
+from trace.models.genealogy import LotLink, LotOperation, OperationKind
+from trace.models.labels import LabelRun, PackCode
+from trace.models.logistics import Shipment, ShipmentLine
+from trace.models.producers import Producer
+from trace.models.products import Product
+from trace.policy import Actor, authorize
+from trace.services.pages import MAX_PER_PAGE, Page
+
+MAX_DEPTH = 64  # far beyond any real chain (harvest -> grade -> kernel -> pack is 3 or 4)
+UPSTREAM_LIMIT = 2000  # ancestors listed inline; a merge of more lots than this is truncated
+
+
+class Direction(enum.StrEnum):
+    UP = "up"  # towards the source lots and farms
+    DOWN = "down"  # towards derived lots, packs and shipments
+
+
+def walk(batch_id: int, direction: Direction, max_depth: int = MAX_DEPTH) -> CTE:
+    """The recursive CTE of (batch_id, depth) reached from `batch_id`, the lot itself at 0."""
+    links = LotLink.__table__
+    if direction is Direction.DOWN:
+        source, target = links.c.parent_batch_id, links.c.child_batch_id
+    else:
+        source, target = links.c.child_batch_id, links.c.parent_batch_id
+    seed = (
+        select(Batch.id.label("batch_id"), literal_column("0", Integer).label("depth"))
+        .where(Batch.id == batch_id)
+        .cte(f"walk_{direction.value}", recursive=True)
+    )
+    step = (
+        select(target.label("batch_id"), (seed.c.depth + 1).label("depth"))
+        .select_from(links.join(seed, source == seed.c.batch_id))
+        .where(seed.c.depth < max_depth)
+    )
+    return seed.union(step)
+
+
+def reached(batch_id: int, direction: Direction, max_depth: int = MAX_DEPTH) -> CTE:
+    """Each lot reached once, at its shortest depth."""
+    steps = walk(batch_id, direction, max_depth)
+    return (
+        select(steps.c.batch_id, func.min(steps.c.depth).label("depth"))
+        .group_by(steps.c.batch_id)
+        .cte(f"reached_{direction.value}")
+    )
+
+
+def lineage_ids(session: Session, batch_id: int, direction: Direction) -> dict[int, int]:
+    """{batch_id: depth} of the lot and every lot up- or downstream of it."""
+    found = reached(batch_id, direction)
+    return {row.batch_id: row.depth for row in session.execute(select(found))}
+
+
+def lineage_lots(session: Session, batch: Batch) -> dict[int, str]:
+    """{batch_id: lot} of the lot and its ancestors: whose events make up the lot's history."""
+    found = reached(batch.id, Direction.UP)
+    query = select(Batch.id, Batch.lot).join(found, found.c.batch_id == Batch.id)
+    return {row.id: row.lot for row in session.execute(query)}
+
+
+def related_ids_query(batch_id: int) -> CompoundSelect[Any]:
+    """Ids of the lot, its ancestors and its descendants (a lot's whole genealogy)."""
+    up, down = reached(batch_id, Direction.UP), reached(batch_id, Direction.DOWN)
+    return select(up.c.batch_id).union(select(down.c.batch_id))
+
+
+def _require(session: Session, batch_id: int) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFoundError(f"no batch {batch_id}")
+    return batch
+
+
+# Downstream -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TracedLot:
+    batch: Batch
+    depth: int
+
+
+@dataclass(frozen=True)
+class DownstreamCounts:
+    lots: int  # derived lots, the traced lot not counted
+    recalled_lots: int
+    pack_codes: int  # of the traced lot and every derived lot
+    label_runs: int
+    shipments: int
+    depth: int  # the deepest level reached
+    is_truncated: bool  # the depth limit was reached: a cycle or an unusually deep chain
+
+
+@dataclass(frozen=True)
+class Downstream:
+    root: Batch
+    counts: DownstreamCounts
+    lots: Page[TracedLot]
+    label_runs: list[LabelRun]
+    shipments: list[Shipment]
+
+
+def downstream_counts(
+    session: Session, batch_id: int, max_depth: int = MAX_DEPTH
+) -> DownstreamCounts:
+    """Every count in one statement, so the recursive walk runs once."""
+    found = reached(batch_id, Direction.DOWN, max_depth)
+    ids = select(found.c.batch_id)
+    recalled = (
+        select(func.count())
+        .select_from(Batch)
+        .join(found, found.c.batch_id == Batch.id)
+        .where(found.c.depth > 0, Batch.status == BatchStatus.RECALLED)
+    )
+    row = session.execute(
+        select(
+            select(func.count()).select_from(found).where(found.c.depth > 0).scalar_subquery(),
+            recalled.scalar_subquery(),
+            select(func.count(PackCode.id)).where(PackCode.batch_id.in_(ids)).scalar_subquery(),
+            select(func.count(LabelRun.id)).where(LabelRun.batch_id.in_(ids)).scalar_subquery(),
+            select(func.count(distinct(ShipmentLine.shipment_id)))
+            .where(ShipmentLine.batch_id.in_(ids))
+            .scalar_subquery(),
+            select(func.max(found.c.depth)).scalar_subquery(),
+        )
+    ).one()
+    lots, recalled_lots, codes, runs, shipments, depth = (int(v or 0) for v in row)
+    return DownstreamCounts(
+        lots=lots,
+        recalled_lots=recalled_lots,
+        pack_codes=codes,
+        label_runs=runs,
+        shipments=shipments,
+        depth=depth,
+        is_truncated=depth >= max_depth,
+    )
+
+
+def trace_downstream(
+    session: Session,
+    actor: Actor | None,
+    batch_id: int,
+    page: int = 1,
+    per_page: int = 50,
+    max_depth: int = MAX_DEPTH,
+) -> Downstream:
+    """Every lot made from this one, with counts of their packs, label runs and shipments and the
+    first page of each. Raises NotFoundError, PermissionDeniedError."""
+    authorize(actor, "record.read")
+    root = _require(session, batch_id)
+    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    counts = downstream_counts(session, batch_id, max_depth)
+    found = reached(batch_id, Direction.DOWN, max_depth)
+    lots_query = (
+        select(Batch, found.c.depth)
+        .join(found, found.c.batch_id == Batch.id)
+        .where(found.c.depth > 0)
+        .order_by(found.c.depth, Batch.lot)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    lots = [TracedLot(batch, depth) for batch, depth in session.execute(lots_query).unique()]
+    ids = select(found.c.batch_id)
+    runs = list(
+        session.scalars(
+            select(LabelRun).where(LabelRun.batch_id.in_(ids)).order_by(LabelRun.id).limit(per_page)
+        )
+    )
+    shipments = list(
+        session.scalars(
+            select(Shipment)
+            .where(
+                Shipment.id.in_(
+                    select(ShipmentLine.shipment_id).where(ShipmentLine.batch_id.in_(ids))
+                )
+            )
+            .order_by(Shipment.id)
+            .limit(per_page)
+        )
+    )
+    return Downstream(
+        root=root,
+        counts=counts,
+        lots=Page(items=lots, page=page, per_page=per_page, total=counts.lots),
+        label_runs=runs,
+        shipments=shipments,
+    )
+
+
+@dataclass(frozen=True)
+class TracedCode:
+    serial: str
+    lot: str
+    gtin: str
+    sequence: int
+    status: str
+    public_scan_count: int
+    first_scanned_at: dt.datetime | None
+
+
+def downstream_pack_codes(
+    session: Session, actor: Actor | None, batch_id: int, page: int = 1, per_page: int = 100
+) -> Page[TracedCode]:
+    """The pack codes of the lot and every lot made from it, a page at a time."""
+    authorize(actor, "record.read")
+    _require(session, batch_id)
+    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    found = reached(batch_id, Direction.DOWN)
+    ids = select(found.c.batch_id)
+    total = session.scalar(select(func.count(PackCode.id)).where(PackCode.batch_id.in_(ids))) or 0
+    query = (
+        select(
+            PackCode.serial,
+            Batch.lot,
+            Product.gtin,
+            PackCode.sequence,
+            PackCode.status,
+            PackCode.public_scan_count,
+            PackCode.first_scanned_at,
+        )
+        .join(Batch, Batch.id == PackCode.batch_id)
+        .join(Product, Product.id == Batch.product_id)
+        .where(PackCode.batch_id.in_(ids))
+        .order_by(Batch.lot, PackCode.sequence)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    items = [
+        TracedCode(
+            serial=row.serial,
+            lot=row.lot,
+            gtin=row.gtin,
+            sequence=row.sequence,
+            status=getattr(row.status, "value", row.status),
+            public_scan_count=row.public_scan_count,
+            first_scanned_at=row.first_scanned_at,
+        )
+        for row in session.execute(query)
+    ]
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+# Upstream ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Farm:
+    """Where a source lot was harvested."""
+
+    lot: str
+    producer: str
+    township_code: str
+    village: str
+    plot: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    altitude_m: int | None
+    harvested_on: dt.date
+
+
+@dataclass(frozen=True)
+class Upstream:
+    root: Batch
+    lots: list[TracedLot]  # the lot's ancestors, nearest first
+    sources: list[Batch]  # ancestors (or the lot itself) made from no other lot: the harvests
+    producers: list[Producer]
+    farms: list[Farm] = field(default_factory=list)
+    is_truncated: bool = False
+
+
+def trace_upstream(
+    session: Session, actor: Actor | None, batch_id: int, max_depth: int = MAX_DEPTH
+) -> Upstream:
+    """Every lot this one was made from, back to the harvests, their producers and farms.
+
+    Raises NotFoundError, PermissionDeniedError."""
+    authorize(actor, "record.read")
+    root = _require(session, batch_id)
+    found = reached(batch_id, Direction.UP, max_depth)
+    has_parent = exists().where(LotLink.child_batch_id == Batch.id)
+    rows = session.execute(
+        select(Batch, found.c.depth, ~has_parent)
+        .join(found, found.c.batch_id == Batch.id)
+        .order_by(found.c.depth, Batch.lot)
+        .limit(UPSTREAM_LIMIT + 1)
+    ).unique()
+    lots: list[TracedLot] = []
+    sources: list[Batch] = []
+    deepest = 0
+    for batch, depth, is_source in rows:
+        deepest = max(deepest, depth)
+        if depth > 0:
+            lots.append(TracedLot(batch, depth))
+        if is_source:
+            sources.append(batch)
+    truncated = len(lots) > UPSTREAM_LIMIT or deepest >= max_depth
+    lots = lots[:UPSTREAM_LIMIT]
+    producers: dict[int, Producer] = {}
+    for source in sources:
+        producers.setdefault(source.producer_id, source.producer)
+    farms = [
+        Farm(
+            lot=s.lot,
+            producer=s.producer.name,
+            township_code=s.township_code,
+            village=s.village,
+            plot=s.plot,
+            latitude=s.latitude,
+            longitude=s.longitude,
+            altitude_m=s.altitude_m,
+            harvested_on=s.harvested_on,
+        )
+        for s in sources
+    ]
+    return Upstream(
+        root=root,
+        lots=lots,
+        sources=sources,
+        producers=list(producers.values()),
+        farms=farms,
+        is_truncated=truncated,
+    )
+
+
+# A readable tree, for the regulator's page ------------------------------------------------------
+
+
+@dataclass
+class TreeNode:
+    batch_id: int
+    lot: str
+    product: str
+    status: str
+    quantity: Decimal
+    unit: str
+    operation: OperationKind | None = None  # how this node came from (or went into) its parent
+    children: list[TreeNode] = field(default_factory=list)
+    is_repeat: bool = False  # shown already elsewhere in the tree (a merge): not expanded again
+
+
+@dataclass(frozen=True)
+class Tree:
+    root: TreeNode
+    nodes: int  # lots in the graph, the root included
+    shown: int
+    is_truncated: bool
+
+
+def lineage_tree(
+    session: Session,
+    actor: Actor | None,
+    batch_id: int,
+    direction: Direction,
+    max_nodes: int = 200,
+) -> Tree:
+    """The lot's ancestors or descendants as nested nodes, at most `max_nodes` lots of them."""
+    authorize(actor, "record.read")
+    _require(session, batch_id)
+    found = reached(batch_id, direction)
+    total = session.scalar(select(func.count()).select_from(found)) or 0
+    rows = session.execute(
+        select(
+            Batch.id,
+            Batch.lot,
+            Product.name,
+            Batch.status,
+            Batch.quantity,
+            Batch.unit,
+        )
+        .join(found, found.c.batch_id == Batch.id)
+        .join(Product, Product.id == Batch.product_id)
+        .order_by(found.c.depth, Batch.lot)
+        .limit(max_nodes)
+    ).all()
+    info = {row.id: row for row in rows}
+    parent_col, child_col = (
+        (LotLink.parent_batch_id, LotLink.child_batch_id)
+        if direction is Direction.DOWN
+        else (LotLink.child_batch_id, LotLink.parent_batch_id)
+    )
+    edges: dict[int, list[tuple[int, OperationKind]]] = {}
+    edge_rows = session.execute(
+        select(parent_col, child_col, LotOperation.kind)
+        .join(LotOperation, LotOperation.id == LotLink.operation_id)
+        .where(parent_col.in_(list(info)), child_col.in_(list(info)))
+        .order_by(LotLink.id)
+    )
+    for source, target, kind in edge_rows:
+        edges.setdefault(source, []).append((target, kind))
+
+    expanded: set[int] = set()
+
+    def build(node_id: int, operation: OperationKind | None, path: frozenset[int]) -> TreeNode:
+        row = info[node_id]
+        node = TreeNode(
+            batch_id=row.id,
+            lot=row.lot,
+            product=row.name,
+            status=getattr(row.status, "value", row.status),
+            quantity=row.quantity,
+            unit=getattr(row.unit, "value", row.unit),
+            operation=operation,
+        )
+        if node_id in expanded:
+            node.is_repeat = True
+            return node
+        expanded.add(node_id)
+        for target, kind in edges.get(node_id, []):
+            if target not in path:  # a cycle in bad data is shown once, never followed round
+                node.children.append(build(target, kind, path | {target}))
+        return node
+
+    root = build(batch_id, None, frozenset({batch_id}))
+    return Tree(root=root, nodes=total, shown=len(info), is_truncated=total > len(info))

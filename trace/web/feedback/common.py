@@ -1,0 +1,55 @@
+"""Helpers shared by the report and disclosure pages: where files live, forms, rate limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from limits import parse
+
+from trace.errors import ConfigError, TraceError
+from trace.web.feedback.names import message
+from trace.web.security import client_key, limit, limits_enabled, rate_limits, too_many
+from trace.web.staff.forms import Form
+
+RATE_LIMIT_SETTINGS = ("RATE_LIMIT_REPORT", "RATE_LIMIT_REPORT_STATUS")
+
+
+def photo_dir() -> Path:
+    """FEEDBACK_UPLOAD_DIR, or instance/uploads/feedback: never under static/."""
+    configured = current_app.config.get("FEEDBACK_UPLOAD_DIR")
+    return (
+        Path(configured) if configured else Path(current_app.instance_path) / "uploads" / "feedback"
+    )
+
+
+def check_settings(config: dict[str, Any]) -> None:
+    """Refuse to start with a rate limit that does not parse (named like the other settings)."""
+    for name in RATE_LIMIT_SETTINGS:
+        try:
+            parse(str(config[name]))
+        except ValueError:
+            raise ConfigError(f"TRACE_{name} must look like '5 per hour'") from None
+    if int(config["REPORT_MIN_SECONDS"]) < 0:
+        raise ConfigError("TRACE_REPORT_MIN_SECONDS must be 0 or more")
+
+
+def over_limit(name: str) -> Any | None:
+    """Count one request against RATE_LIMIT_<NAME> for this client; the 429 error when over it."""
+    if not limits_enabled():
+        return None
+    item, key = limit(name), client_key()
+    if rate_limits().hit(item, name, key):
+        return None
+    return too_many(item, name, key)
+
+
+def fail(form: Form, error: TraceError) -> None:
+    """Show a service's refusal beside its fields, in the page's language."""
+    if error.errors:
+        for field, messages in error.errors.items():
+            for text in messages:
+                form.add(field, message(text))
+    else:
+        form.add("_form", message(error.message))
