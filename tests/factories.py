@@ -74,3 +74,29 @@ def batch(session: Session, actor: User, **overrides: Any) -> Batch:
     if "producer_id" not in data:
         data["producer_id"] = producer(session, actor).id
     return create_batch(session, actor, **data)
+
+
+def passed_inspection(session: Session, actor: User, batch: Batch) -> Any:
+    """A passing lab report on every limited item of the batch's category (actor: admin or qc),
+    so that labels and shipping may proceed (trace.services.inspections.assert_batch_releasable)."""
+    from sqlalchemy import select
+
+    from trace.models.inspections import InspectionLimit
+    from trace.services.inspections import record_inspection
+
+    limits = session.scalars(
+        select(InspectionLimit).where(InspectionLimit.product_category == batch.product.category)
+    )
+    results = [
+        {"item": x.item, "value": x.min_value or Decimal(0), "unit": x.unit} for x in limits
+    ]
+    return record_inspection(
+        session,
+        actor,
+        batch.id,
+        lab="测试检测中心（示例）",
+        report_no=f"TEST-{batch.lot}-{next(_serial)}",
+        sampled_on=batch.harvested_on,
+        tested_on=batch.harvested_on,
+        results=results,
+    )

@@ -21,9 +21,8 @@ def verify_command(lots: tuple[str, ...]) -> None:
     try:
         batch_ids = None
         if lots:
-            found = dict(
-                session.execute(select(Batch.lot, Batch.id).where(Batch.lot.in_(lots))).tuples()
-            )
+            query = select(Batch.lot, Batch.id).where(Batch.lot.in_(lots))
+            found = {lot: batch_id for lot, batch_id in session.execute(query)}
             missing = sorted(set(lots) - set(found))
             if missing:
                 raise click.ClickException(f"no such lot: {', '.join(missing)}")

@@ -50,9 +50,7 @@ def operation(
     return {"kind": kind, "occurred_at": WHEN, "inputs": inputs, "outputs": outputs, **extra}
 
 
-def post_operation(
-    client: FlaskClient, headers: dict[str, str], body: dict[str, Any]
-) -> Any:
+def post_operation(client: FlaskClient, headers: dict[str, str], body: dict[str, Any]) -> Any:
     return client.post("/api/v1/lot-operations", json=body, headers=headers)
 
 
@@ -64,10 +62,7 @@ def split(
     body = operation(
         "split",
         [{"batch_id": batch.id, "quantity": str(sum(Decimal(q) for q in quantities))}],
-        [
-            {"quantity": q, "unit": "kg", "grade": grades[i % 4]}
-            for i, q in enumerate(quantities)
-        ],
+        [{"quantity": q, "unit": "kg", "grade": grades[i % 4]} for i, q in enumerate(quantities)],
     )
     answer = post_operation(client, headers, body)
     assert answer.status_code == 201, answer.get_json()

@@ -87,8 +87,9 @@ def test_transform_may_lose_mass_but_never_gain_it(client, as_role, walnuts, db_
     child = db_session.get(Batch, made.get_json()["outputs"][0]["batch_id"])
     assert child.product_id == kernel.id and child.lot.startswith("DY208HR250915-")
     # The parent has 500 kg left for later operations, and no more.
-    too_much = operation("split", [{"batch_id": walnuts.id, "quantity": "501"}],
-                         [{"quantity": "501", "unit": "kg"}])
+    too_much = operation(
+        "split", [{"batch_id": walnuts.id, "quantity": "501"}], [{"quantity": "501", "unit": "kg"}]
+    )
     refused = post_operation(client, headers, too_much)
     assert refused.status_code == 422
     assert "500 kg left" in refused.get_json()["errors"]["inputs.0.quantity"][0]
@@ -117,7 +118,9 @@ def test_mass_and_count_need_a_declared_factor(client, as_role, db_session, admi
 
 def test_merge_of_two_producers_names_who_made_it(client, as_role, db_session, admin):
     first = factories.batch(db_session, admin, quantity=Decimal("300"))
-    second = factories.batch(db_session, admin, quantity=Decimal("200"), product_id=first.product_id)
+    second = factories.batch(
+        db_session, admin, quantity=Decimal("200"), product_id=first.product_id
+    )
     headers = as_role("qc")
     body = operation(
         "merge",
@@ -143,8 +146,11 @@ def test_merge_of_two_producers_names_who_made_it(client, as_role, db_session, a
         ({"inputs": [{"batch_id": 987654, "quantity": "1"}]}, "inputs.0.batch_id", 422),
         ({"inputs": [{"batch_id": "x", "quantity": "1"}]}, "inputs", 422),
         ({"outputs": [{"quantity": "-1", "unit": "kg"}]}, "outputs", 422),
-        ({"outputs": [{"quantity": "1", "unit": "kg", "product_id": 987654}]},
-         "outputs.0.product_id", 422),
+        (
+            {"outputs": [{"quantity": "1", "unit": "kg", "product_id": 987654}]},
+            "outputs.0.product_id",
+            422,
+        ),
         ({"kind": "explode"}, "kind", 422),
         ({"occurred_at": "2099-01-01T00:00:00+08:00"}, "occurred_at", 422),
         ({"occurred_at": "2025-09-01T00:00:00+08:00"}, "occurred_at", 422),  # before the harvest

@@ -23,7 +23,11 @@ from trace.printing.templates import LabelTemplate
 GTIN = "06901234567892"
 LOT = "DY208HT250915-003"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-APT_PACKAGES = {"pdftoppm": "poppler-utils", "pdftotext": "poppler-utils"}
+APT_PACKAGES = {
+    "pdftoppm": "poppler-utils",
+    "pdftotext": "poppler-utils",
+    "pdffonts": "poppler-utils",
+}
 
 
 def _missing(message: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.printing.conftest import make_labels
+from tests.printing.conftest import make_labels, require_tool
 from trace.printing import (
     FontNotFoundError,
     LabelLayoutError,
@@ -44,6 +45,21 @@ def test_pdf_embeds_a_truetype_subset_and_no_unembedded_cjk_font(label_font: Lab
     assert b"/Type0" not in pdf and b"/Type1" not in pdf  # no CID or base-14 fallbacks
     # One subset per document is small: a few KB, not the 5 MB face.
     assert len(pdf) < 120_000
+
+
+def test_poppler_sees_an_embedded_unicode_mapped_subset(
+    tmp_path: Path, label_font: LabelFont
+) -> None:
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(_pdf(3))
+    report = subprocess.run(
+        [require_tool("pdffonts"), str(pdf)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    assert report, "no fonts listed"
+    for line in report:
+        name, kind, *_encoding, emb, sub, uni, _obj, _gen = line.split()
+        assert re.fullmatch(r"[A-Z]{6}\+\S+", name) and kind == "TrueType"
+        assert (emb, sub, uni) == ("yes", "yes", "yes")
 
 
 def test_font_override_and_install_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ from trace.models.logistics import (
     TemperatureAlert,
     TemperatureReading,
 )
+from trace.services import logistics
 
 
 def from_producer(lot, destination, **overrides):
@@ -433,3 +434,39 @@ def test_only_qc_and_admin_record_temperatures(client, as_role, places, role):
 def test_logistics_page_lists_facilities_with_sizes(client, places):
     html = client.get("/program/logistics").get_data(as_text=True)
     assert "测试公共仓储中心" in html and "1,200 m²" in html and "320 m³" in html
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/temperature-readings?facility_id=99999999999999999999", "facility_id"),
+        ("/api/v1/temperature-readings?measured_from=0001-01-01T00:00:00%2B14:00", "measured_from"),
+        ("/api/v1/temperature-readings?measured_to=9999-12-31T23:59:59-12:00", "measured_to"),
+        ("/api/v1/shipments?batch_id=-4", "batch_id"),
+    ],
+)
+def test_values_beyond_the_database_are_refused_not_a_crash(client, as_role, url, field):
+    answer = client.get(url, headers=as_role("regulator"))
+    assert answer.status_code == 422 and field in answer.get_json()["errors"]
+
+
+def test_readings_on_a_shipment_belong_to_the_lots_cold_chain(
+    client, as_role, places, lot, db_session
+):
+    headers = as_role("qc")
+    body = from_producer(lot, places["cold_store"], departed_at="2025-09-25T08:00:00+08:00")
+    shipment = client.post("/api/v1/shipments", json=body, headers=headers).get_json()
+    taken = client.post(
+        "/api/v1/temperature-readings",
+        json={
+            "shipment_id": shipment["id"],
+            "product_category": "walnut_in_shell",
+            "measured_at": "2025-09-25T09:00:00+08:00",
+            "temperature_c": "6.5",
+        },
+        headers=headers,
+    )
+    assert taken.status_code == 201 and taken.get_json()["vehicle"] == "云E·T0001"
+    readings = logistics.cold_chain_of_batch(db_session, lot.id)
+    assert [str(r.temperature_c) for r in readings] == ["6.5"]
+    assert logistics.cold_chain_of_batch(db_session, lot.id + 1000) == []

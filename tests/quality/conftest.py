@@ -1,4 +1,4 @@
-"""Fixtures for the quality records: a walnut lot, its makers, an upload folder of the test's own."""
+"""Quality-record fixtures: a walnut lot, its makers, and an upload folder per test."""
 
 from __future__ import annotations
 

@@ -86,7 +86,9 @@ def test_brand_mark_only_while_admitted(client, qc, as_role, walnut_batch, db_se
     }
 
     suspended = client.post(f"{url}/suspend", json={"reason": "抽检不合格"}, headers=qc)
-    assert suspended.status_code == 200 and suspended.get_json()["suspension_reason"] == "抽检不合格"
+    assert (
+        suspended.status_code == 200 and suspended.get_json()["suspension_reason"] == "抽检不合格"
+    )
     db_session.expire_all()
     assert label_marks(db_session, producer, product) == (False, True)
     assert client.post(f"{url}/suspend", json={"reason": "again"}, headers=qc).status_code == 409
@@ -121,7 +123,9 @@ def test_rules_are_data_an_admin_can_change(client, as_role, walnut_batch, db_se
     assert approved.status_code == 200, approved.get_json()
 
 
-def test_reject_needs_reasons_and_a_new_application_may_follow(client, qc, walnut_batch, db_session):
+def test_reject_needs_reasons_and_a_new_application_may_follow(
+    client, qc, walnut_batch, db_session
+):
     application = _apply(client, qc, walnut_batch).get_json()
     url = f"/api/v1/brand-applications/{application['id']}"
     before = (count(db_session, AuditEntry), count(db_session, BrandApplication))
@@ -146,8 +150,12 @@ def test_one_open_application_per_producer_and_product(client, qc, walnut_batch,
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"producer_id": 999999}, "producer_id"), ({"product_id": 999999}, "product_id"),
-     ({"brand": "别的品牌"}, "brand"), ({"extra": 1}, "extra")],
+    [
+        ({"producer_id": 999999}, "producer_id"),
+        ({"product_id": 999999}, "product_id"),
+        ({"brand": "别的品牌"}, "brand"),
+        ({"extra": 1}, "extra"),
+    ],
 )
 def test_bad_application_is_named(client, qc, walnut_batch, db_session, change, field):
     before = count(db_session, BrandApplication)
@@ -171,5 +179,7 @@ def test_gi_mark_needs_an_authorised_user_and_a_walnut_product(client, qc, db_se
     assert label_marks(db_session, plain, walnut) == (False, False)
     assert label_marks(db_session, authorised, honey) == (False, False)
     assert label_marks(db_session, authorised, walnut) == (False, True)
-    unknown = client.get(f"/api/v1/brand-marks?producer_id=999999&product_id={walnut.id}", headers=qc)
+    unknown = client.get(
+        f"/api/v1/brand-marks?producer_id=999999&product_id={walnut.id}", headers=qc
+    )
     assert unknown.status_code == 422 and "producer_id" in unknown.get_json()["errors"]

@@ -110,7 +110,7 @@ def test_well_formed_numbers_are_accepted_and_normalised(client, qc, refs):
     # The GI trademark's registration number is not on record: it may stay blank.
     trademark = client.post(
         "/api/v1/certifications",
-        json=cert(product_id, cert_type="gi_trademark", number=None, valid_to=None),
+        json=cert(product_id, cert_type="gi_trademark", number=None, valid_to=None, verify_url=""),
         headers=qc,
     )
     assert trademark.status_code == 201 and trademark.get_json()["number"] is None
@@ -124,6 +124,7 @@ def test_well_formed_numbers_are_accepted_and_normalised(client, qc, refs):
         ({"scope_id": 999999}, "scope_id"),
         ({"scope": "village"}, "scope"),
         ({"cert_type": "halal"}, "cert_type"),
+        ({"verify_url": "javascript:alert(1)"}, "verify_url"),  # public pages link it
         ({"cert_type": "organic", "number": "12420250000000017"}, "valid_to"),  # over a year
     ],
 )
@@ -138,7 +139,9 @@ def test_bad_certificate_fields_are_named(client, qc, refs, db_session, change, 
 
 def test_duplicate_number_is_a_conflict(client, qc, refs, db_session):
     product_id = refs["batch"].product_id
-    assert client.post("/api/v1/certifications", json=cert(product_id), headers=qc).status_code == 201
+    assert (
+        client.post("/api/v1/certifications", json=cert(product_id), headers=qc).status_code == 201
+    )
     before = count(db_session, Certification)
     again = client.post("/api/v1/certifications", json=cert(product_id), headers=qc)
     assert again.status_code == 409 and "number" in again.get_json()["errors"]
@@ -165,9 +168,12 @@ def test_status_is_shown_from_the_dates(client, qc, refs):
         answer = client.post("/api/v1/certifications", json=body, headers=qc).get_json()
         assert answer["status"] == status, (status, answer)
         made[status] = answer["id"]
-    assert client.get(f"/api/v1/certifications/{made['expiring']}", headers=qc).get_json()[
-        "days_to_expiry"
-    ] == 10
+    assert (
+        client.get(f"/api/v1/certifications/{made['expiring']}", headers=qc).get_json()[
+            "days_to_expiry"
+        ]
+        == 10
+    )
     for status, cert_id in made.items():
         page = client.get(
             f"/api/v1/certifications?status={status}&product_id={product_id}", headers=qc

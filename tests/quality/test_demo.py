@@ -1,4 +1,4 @@
-"""The demo data shows each quality feature: designs, grades, a held lot, certificates, the brand."""
+"""The demo shows each quality feature: designs, grades, a held lot, certificates, the brand."""
 
 from __future__ import annotations
 

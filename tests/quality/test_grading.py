@@ -182,7 +182,12 @@ def test_only_admin_and_qc_grade(client, as_role, walnut_batch):
     assert client.post(url, json=grading_body(), headers=as_role("station")).status_code == 403
     assert client.post(url, json=grading_body(), headers=as_role("regulator")).status_code == 403
     assert client.post(url, json=grading_body()).status_code == 401
-    assert client.post("/api/v1/batches/999999/gradings", json=grading_body(), headers=as_role("qc")).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/batches/999999/gradings", json=grading_body(), headers=as_role("qc")
+        ).status_code
+        == 404
+    )
 
 
 def revision_2021(**overrides):
@@ -213,7 +218,9 @@ def revision_2021(**overrides):
     return body
 
 
-def test_a_new_version_becomes_current_and_grades_from_then_on(client, qc, walnut_batch, db_session):
+def test_a_new_version_becomes_current_and_grades_from_then_on(
+    client, qc, walnut_batch, db_session
+):
     answer = client.post("/api/v1/grading-standards", json=revision_2021(), headers=qc)
     assert answer.status_code == 201, answer.get_json()
     new = answer.get_json()

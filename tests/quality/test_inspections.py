@@ -12,8 +12,7 @@ from tests.quality.conftest import count, failing_body, inspection_body
 from trace.errors import InvalidTransitionError
 from trace.models.audit import AuditEntry
 from trace.models.batches import BatchStatus
-from trace.models.events import TraceEvent
-from trace.models.events import AppendOnlyError
+from trace.models.events import AppendOnlyError, TraceEvent
 from trace.models.inspections import (
     Disposition,
     Inspection,
@@ -63,7 +62,10 @@ def test_passing_inspection_with_limits_and_timeline(client, qc, walnut_batch, d
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"results": [{"item": "aflatoxin_b1", "value": "1.0", "unit": "mg/kg"}]}, "results.0.unit"),
+        (
+            {"results": [{"item": "aflatoxin_b1", "value": "1.0", "unit": "mg/kg"}]},
+            "results.0.unit",
+        ),
         ({"results": [{"item": "aflatoxin", "value": "1.0", "unit": "μg/kg"}]}, "results.0.item"),
         ({"results": [{"item": "Aflatoxin B1", "value": "1", "unit": "μg/kg"}]}, "results"),
         ({"results": []}, "results"),
@@ -147,7 +149,10 @@ def test_re_test_then_release_after_a_passing_re_test(client, qc, walnut_batch, 
     retest = inspection_body("DYQC-2025-0003", sampled_on="2025-09-26", tested_on="2025-09-28")
     assert client.post(_url(walnut_batch), json=retest, headers=qc).get_json()["passed"] is True
     # A passing re-test alone does not lift the hold: qc decides.
-    assert client.get(_url(walnut_batch, "release-check"), headers=qc).get_json()["releasable"] is False
+    assert (
+        client.get(_url(walnut_batch, "release-check"), headers=qc).get_json()["releasable"]
+        is False
+    )
     release = client.post(dispositions, json={"kind": "release"}, headers=qc)
     assert release.status_code == 201
     check = client.get(_url(walnut_batch, "release-check"), headers=qc).get_json()
@@ -245,7 +250,9 @@ def test_limits_are_data_that_qc_can_correct(client, as_role, db_session):
         )
     ).one()
     url = f"/api/v1/inspection-limits/{aflatoxin.id}"
-    assert client.patch(url, json={"max_value": "4.0"}, headers=as_role("station")).status_code == 403
+    assert (
+        client.patch(url, json={"max_value": "4.0"}, headers=as_role("station")).status_code == 403
+    )
     answer = client.patch(url, json={"max_value": "4.0", "is_uncertain": False}, headers=qc)
     assert answer.status_code == 200 and answer.get_json()["max_value"] == "4.0000"
     inverted = client.patch(url, json={"min_value": "9"}, headers=qc)
@@ -270,7 +277,9 @@ def test_new_limit_and_duplicate(client, qc, db_session):
 
 def test_honey_is_judged_by_its_own_limits(client, qc, db_session, admin):
     honey = factories.product(db_session, admin, category="honey", name="测试蜂蜜（示例）")
-    batch = factories.batch(db_session, admin, product_id=honey.id, harvested_on=dt.date(2025, 8, 18))
+    batch = factories.batch(
+        db_session, admin, product_id=honey.id, harvested_on=dt.date(2025, 8, 18)
+    )
     body = inspection_body(
         "FM-2025-01",
         results=[
@@ -282,3 +291,8 @@ def test_honey_is_judged_by_its_own_limits(client, qc, db_session, admin):
     answer = client.post(_url(batch), json=body, headers=qc).get_json()
     assert answer["passed"] is False
     assert [r["passed"] for r in answer["results"]] == [False, True, True]
+
+
+def test_factory_passed_inspection_releases_a_lot(db_session, admin, walnut_batch):
+    factories.passed_inspection(db_session, admin, walnut_batch)
+    assert_batch_releasable(db_session, walnut_batch)

@@ -38,7 +38,9 @@ def test_design_round_trip_and_report(client, qc, walnut, db_session, admin):
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
     assert body["design_code"] == "DY-HT-500-GB" and body["product_ids"] == [walnut.id]
-    jar = design([honey.id], design_code="DY-FM-500-JAR", package_type="jar", label_template="thermal-60x40")
+    jar = design(
+        [honey.id], design_code="DY-FM-500-JAR", package_type="jar", label_template="thermal-60x40"
+    )
     assert client.post("/api/v1/packaging-specs", json=jar, headers=qc).status_code == 201
     after = client.get("/api/v1/packaging-specs/report", headers=qc).get_json()
     assert after["designs"] == report["designs"] + 2
@@ -62,14 +64,19 @@ def test_design_round_trip_and_report(client, qc, walnut, db_session, admin):
 )
 def test_bad_design_is_named_and_nothing_written(client, qc, walnut, db_session, change, field):
     before = count(db_session, PackagingSpec)
-    answer = client.post("/api/v1/packaging-specs", json={**design([walnut.id]), **change}, headers=qc)
+    answer = client.post(
+        "/api/v1/packaging-specs", json={**design([walnut.id]), **change}, headers=qc
+    )
     assert answer.status_code == 422, answer.get_json()
     assert field in answer.get_json()["errors"]
     assert count(db_session, PackagingSpec) == before
 
 
 def test_duplicate_code_and_roles(client, qc, as_role, walnut, db_session):
-    assert client.post("/api/v1/packaging-specs", json=design([walnut.id]), headers=qc).status_code == 201
+    assert (
+        client.post("/api/v1/packaging-specs", json=design([walnut.id]), headers=qc).status_code
+        == 201
+    )
     before = count(db_session, PackagingSpec)
     again = client.post("/api/v1/packaging-specs", json=design([walnut.id]), headers=qc)
     assert again.status_code == 409 and "design_code" in again.get_json()["errors"]
@@ -81,11 +88,35 @@ def test_duplicate_code_and_roles(client, qc, as_role, walnut, db_session):
 
 
 def test_update_replaces_the_products_it_fits(client, qc, walnut, db_session, admin):
-    kernel = factories.product(db_session, admin, category="walnut_kernel", name="测试核桃仁（示例）")
-    created = client.post("/api/v1/packaging-specs", json=design([walnut.id]), headers=qc).get_json()
+    kernel = factories.product(
+        db_session, admin, category="walnut_kernel", name="测试核桃仁（示例）"
+    )
+    created = client.post(
+        "/api/v1/packaging-specs", json=design([walnut.id]), headers=qc
+    ).get_json()
     url = f"/api/v1/packaging-specs/{created['id']}"
     answer = client.patch(url, json={"product_ids": [kernel.id], "is_active": False}, headers=qc)
     assert answer.status_code == 200
-    assert answer.get_json()["product_ids"] == [kernel.id] and answer.get_json()["is_active"] is False
+    assert (
+        answer.get_json()["product_ids"] == [kernel.id] and answer.get_json()["is_active"] is False
+    )
     assert client.patch(url, json={"product_ids": [999999]}, headers=qc).status_code == 422
     assert client.get(url, headers=qc).get_json()["product_ids"] == [kernel.id]
+
+
+def test_openapi_lists_the_quality_endpoints(client):
+    paths = set(client.get("/api/v1/openapi.json").get_json()["paths"])
+    for path in (
+        "/api/v1/grading-standards",
+        "/api/v1/batches/{batch_id}/gradings",
+        "/api/v1/packaging-specs/report",
+        "/api/v1/inspection-limits",
+        "/api/v1/batches/{batch_id}/inspections",
+        "/api/v1/batches/{batch_id}/inspections/{inspection_id}/report",
+        "/api/v1/batches/{batch_id}/dispositions",
+        "/api/v1/certifications/expiring",
+        "/api/v1/batches/{batch_id}/certifications",
+        "/api/v1/brand-applications/{application_id}/approve",
+        "/api/v1/brand-marks",
+    ):
+        assert path in paths, path

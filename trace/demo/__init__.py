@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from trace.demo.core import DEMO_DOMAIN, DEMO_PASSWORD, CoreDemo, load_core
 from trace.demo.program import load_program
+from trace.demo.feedback import load_feedback
 from trace.demo.genealogy import load_genealogy
 from trace.demo.labels import load_labels
 from trace.demo.quality import load_quality
@@ -25,5 +26,6 @@ def load_demo(session: Session) -> bool:
     load_genealogy(session, core)
     # Labels stay last: issuing them needs the quality records above.
     load_labels(session, core)
+    load_feedback(session, core)  # reports need printed packs: after labels
     session.flush()
     return True

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trace.demo.core import CoreDemo
-from trace.models.logistics import Facility
+from trace.models.logistics import Facility, Shipment
 from trace.models.regions import Township, Village
 from trace.models.stations import Station, StationService
 from trace.models.users import Role
@@ -217,7 +217,7 @@ def load_program(session: Session, core: CoreDemo) -> None:
         leave: dt.datetime,
         arrive: dt.datetime | None,
         **ends: Any,
-    ) -> None:
+    ) -> Shipment:
         shipment = logistics.create_shipment(
             session,
             qc,
@@ -227,6 +227,7 @@ def load_program(session: Session, core: CoreDemo) -> None:
         )
         if arrive is not None:
             logistics.arrive_shipment(session, qc, shipment.id, arrive)
+        return shipment
 
     packed = walnut.harvested_on + dt.timedelta(days=10)
     ship(
@@ -247,7 +248,7 @@ def load_program(session: Session, core: CoreDemo) -> None:
         carrier="大姚县物流示例有限公司（示例）",
         vehicle="云E·L5520（示例）",
     )
-    ship(
+    to_kunming = ship(
         [(walnut.id, "800")],
         _at(dt.date(2025, 10, 12), 7, 30),
         _at(dt.date(2025, 10, 13), 16),
@@ -308,7 +309,7 @@ def load_program(session: Session, core: CoreDemo) -> None:
             product_category="walnut_in_shell",
             measured_at=_at(dt.date(2025, 10, 12), hour),
             temperature_c=Decimal("6.0") + Decimal(rng.randint(0, 25)) / 10,
-            vehicle="云A·K8812（示例）",
+            shipment_id=to_kunming.id,  # the truck's plate comes from the shipment
         )
 
     # Training: 2025 sessions across the townships, part of the way to 3000 person-times --------

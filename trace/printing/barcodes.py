@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 from trace.printing.errors import BarcodeError
@@ -13,6 +14,7 @@ from trace.printing.errors import BarcodeError
 # --- GS1 numbers ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)  # every label of a batch re-validates the same GTIN
 def gs1_check_digit(digits: str) -> int:
     """Return the GS1 mod-10 check digit for ``digits`` (the number without its check digit)."""
     if not digits.isascii() or not digits.isdigit():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from array import array
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -73,9 +74,10 @@ class PdfWriter:
         self._font = font
         self._compress = compress
         self._title = title
-        self._offsets: dict[int, int] = {}
+        # Eight bytes per object and per page: the only state that grows with the run.
+        self._offsets = array("q", [-1] * _FIRST_FREE)
         self._next = _FIRST_FREE
-        self._page_refs: list[int] = []
+        self._page_refs = array("q")
         self._closed = False
         # Deflating a page takes about as long as laying it out; zlib releases the GIL, so one
         # helper thread compresses page n while page n+1 is built. At most two pages wait.
@@ -117,6 +119,7 @@ class PdfWriter:
     def _alloc(self) -> int:
         n = self._next
         self._next += 1
+        self._offsets.append(-1)
         return n
 
     def _stream(self, number: int, data: bytes, extra: str = "", *, deflated: bool = False) -> None:
@@ -216,10 +219,11 @@ class PdfWriter:
         self._object(_INFO, (info + " >>").encode("ascii"))
         xref_at = self._out.pos
         size = self._next
-        lines = [f"xref\n0 {size}\n0000000000 65535 f \n"]
-        for n in range(1, size):
-            lines.append(f"{self._offsets[n]:010d} 00000 n \n")
-        self._out.write("".join(lines).encode("ascii"))
+        self._out.write(f"xref\n0 {size}\n0000000000 65535 f \n".encode("ascii"))
+        for chunk in range(1, size, 4096):  # in chunks: 20 bytes per object adds up
+            end = min(chunk + 4096, size)
+            rows = "".join(f"{self._offsets[n]:010d} 00000 n \n" for n in range(chunk, end))
+            self._out.write(rows.encode("ascii"))
         self._out.write(
             f"trailer\n<< /Size {size} /Root {_CATALOG} 0 R /Info {_INFO} 0 R >>\n"
             f"startxref\n{xref_at}\n%%EOF\n".encode("ascii")

@@ -35,6 +35,8 @@ def render_sheet_pdf(
     sheet); ``outlines`` draws each label's edge for alignment proofs. Raises ValueError when
     ``labels`` is empty, and PrintingError subclasses (FontNotFoundError, LabelLayoutError,
     QrEncodeError, BarcodeError, MissingGlyphError) when a label cannot be printed faithfully.
+    The first label is laid out before anything is written; an error on a later label leaves
+    an unfinished PDF in ``out``, which the caller must discard.
     """
     per_page = template.labels_per_page
     if not 0 <= skip < per_page:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import Schema, fields, validate
 
 from trace.models.logistics import FacilityKind, ShipmentStatus
@@ -12,6 +14,11 @@ from trace.models.training import IncubationOutcome, TrainingKind
 from trace.schemas.common import QueryArgsSchema, StrictSchema, one_of, page_schema, trimmed
 
 TOWNSHIP = validate.Regexp(r"^532326\d{3}$")
+# Ids and times beyond what the database can hold are refused here (422), never sent to SQL.
+ID = validate.Range(min=1, max=2**31 - 1)
+MOMENT = validate.Range(
+    min=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), max=dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+)
 
 
 def _area() -> fields.Decimal:
@@ -106,7 +113,7 @@ class FacilityCreateSchema(StrictSchema):
     name = trimmed(100, 1, required=True)
     kind = fields.String(required=True, validate=one_of(FacilityKind))
     township_code = fields.String(required=True, validate=TOWNSHIP)
-    station_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    station_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     operator = trimmed(100, load_default="")
     address = trimmed(200, load_default="")
     floor_area_m2 = _area()
@@ -139,7 +146,7 @@ class ShipmentLineSchema(Schema):
 
 
 class ShipmentLineCreateSchema(StrictSchema):
-    batch_id = fields.Integer(required=True, strict=True)
+    batch_id = fields.Integer(required=True, strict=True, validate=ID)
     quantity = fields.Decimal(
         required=True, places=3, validate=validate.Range(min=0, min_inclusive=False, max=10**10)
     )
@@ -162,9 +169,13 @@ class ShipmentSchema(Schema):
 
 
 class ShipmentCreateSchema(StrictSchema):
-    origin_facility_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    origin_facility_id = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=ID
+    )
     origin_name = trimmed(100, load_default="")
-    destination_facility_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    destination_facility_id = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=ID
+    )
     destination_name = trimmed(100, load_default="")
     carrier = trimmed(100, load_default="")
     vehicle = trimmed(20, load_default="")
@@ -173,21 +184,21 @@ class ShipmentCreateSchema(StrictSchema):
         required=True,
         validate=validate.Length(min=1, max=200),
     )
-    departed_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    departed_at = fields.AwareDateTime(load_default=None, allow_none=True, validate=MOMENT)
 
 
 class DepartureSchema(StrictSchema):
-    departed_at = fields.AwareDateTime(required=True)
+    departed_at = fields.AwareDateTime(required=True, validate=MOMENT)
 
 
 class ArrivalSchema(StrictSchema):
-    arrived_at = fields.AwareDateTime(required=True)
+    arrived_at = fields.AwareDateTime(required=True, validate=MOMENT)
 
 
 class ShipmentQueryArgsSchema(QueryArgsSchema):
     status = fields.String(validate=one_of(ShipmentStatus))
-    facility_id = fields.Integer()
-    batch_id = fields.Integer()
+    facility_id = fields.Integer(validate=ID)
+    batch_id = fields.Integer(validate=ID)
 
 
 class TemperatureLimitSchema(Schema):
@@ -240,22 +251,22 @@ class TemperatureRecordedSchema(TemperatureReadingSchema):
 
 
 class TemperatureReadingCreateSchema(StrictSchema):
-    facility_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    facility_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     vehicle = trimmed(20, load_default="")
-    shipment_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    shipment_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     product_category = fields.String(required=True, validate=one_of(ProductCategory))
-    measured_at = fields.AwareDateTime(required=True)
+    measured_at = fields.AwareDateTime(required=True, validate=MOMENT)
     temperature_c = fields.Decimal(
         required=True, places=1, validate=validate.Range(min=-60, max=80)
     )
 
 
 class TemperatureReadingQueryArgsSchema(QueryArgsSchema):
-    facility_id = fields.Integer()
+    facility_id = fields.Integer(validate=ID)
     vehicle = fields.String(validate=validate.Length(max=20))
-    shipment_id = fields.Integer()
-    measured_from = fields.AwareDateTime()
-    measured_to = fields.AwareDateTime()
+    shipment_id = fields.Integer(validate=ID)
+    measured_from = fields.AwareDateTime(validate=MOMENT)
+    measured_to = fields.AwareDateTime(validate=MOMENT)
 
 
 class TemperatureAlertQueryArgsSchema(QueryArgsSchema):
@@ -304,9 +315,9 @@ class TrainingSessionSchema(Schema):
 
 
 class TrainingSessionCreateSchema(StrictSchema):
-    course_id = fields.Integer(required=True, strict=True)
+    course_id = fields.Integer(required=True, strict=True, validate=ID)
     township_code = fields.String(required=True, validate=TOWNSHIP)
-    station_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    station_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     venue = trimmed(100, load_default="")
     held_on = fields.Date(required=True)
     hours = fields.Decimal(
@@ -316,7 +327,7 @@ class TrainingSessionCreateSchema(StrictSchema):
 
 
 class TrainingSessionQueryArgsSchema(QueryArgsSchema):
-    course_id = fields.Integer()
+    course_id = fields.Integer(validate=ID)
     kind = fields.String(validate=one_of(TrainingKind))
     township_code = fields.String()
     held_from = fields.Date()
@@ -358,7 +369,9 @@ class AttendanceSchema(Schema):
 
 class AttendanceCreateSchema(StrictSchema):
     trainee_ids = fields.List(
-        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=500)
+        fields.Integer(strict=True, validate=ID),
+        required=True,
+        validate=validate.Length(min=1, max=500),
     )
 
 
@@ -376,7 +389,7 @@ class IncubationSchema(Schema):
 
 
 class IncubationCreateSchema(StrictSchema):
-    trainee_id = fields.Integer(required=True, strict=True)
+    trainee_id = fields.Integer(required=True, strict=True, validate=ID)
     mentor = trimmed(100, load_default="")
     business = trimmed(100, load_default="")
     started_on = fields.Date(required=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as MarshmallowValidationError
 
 from trace.models.brand import DAYAO_WALNUT_BRAND, ApplicationStatus, BrandCheck
 from trace.models.certifications import (
@@ -24,6 +25,8 @@ from trace.schemas.common import QueryArgsSchema, StrictSchema, one_of, page_sch
 PERCENT = validate.Range(min=0, max=100)
 POSITIVE = validate.Range(min=0, max=10**6)
 SNAKE_CASE = validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error="use a snake_case code")
+# Ids are 32-bit on PostgreSQL: a larger one is refused here instead of failing in SQL.
+ID = validate.Range(min=1, max=2**31 - 1)
 
 # --- grading standards -----------------------------------------------------------------------
 
@@ -131,6 +134,7 @@ class GradingCreateSchema(StrictSchema):
         load_default=None,
         allow_none=True,
         strict=True,
+        validate=ID,
         metadata={"description": "default: the current grading standard for the product"},
     )
     claimed_grade = trimmed(
@@ -243,7 +247,9 @@ class PackagingSpecCreateSchema(StrictSchema):
     is_active = fields.Boolean(load_default=True)
     note = trimmed(500, load_default="")
     product_ids = fields.List(
-        fields.Integer(strict=True), load_default=list, validate=validate.Length(max=200)
+        fields.Integer(strict=True, validate=ID),
+        load_default=list,
+        validate=validate.Length(max=200),
     )
 
 
@@ -253,7 +259,7 @@ class PackagingSpecUpdateSchema(PackagingSpecCreateSchema):
 
 class PackagingSpecQueryArgsSchema(QueryArgsSchema):
     package_type = fields.String(validate=one_of(PackageType))
-    product_id = fields.Integer()
+    product_id = fields.Integer(validate=ID)
     is_active = fields.Boolean()
 
 
@@ -332,7 +338,9 @@ class InspectionCreateSchema(StrictSchema):
         required=True,
         validate=validate.Length(min=1, max=100),
     )
-    corrects_inspection_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    corrects_inspection_id = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=ID
+    )
     note = trimmed(500, load_default="")
 
 
@@ -424,6 +432,16 @@ def _days_left(certification: Any) -> int | None:
     return (certification.valid_to - local_today()).days
 
 
+_url = validate.URL(schemes={"http", "https"})
+
+
+def _blank_or_url(value: str) -> None:
+    if len(value) > 200:
+        raise MarshmallowValidationError("at most 200 characters")
+    if value:
+        _url(value)
+
+
 class CertificationSchema(Schema):
     id = fields.Integer()
     cert_type = fields.Enum(CertificationType, by_value=True)
@@ -470,11 +488,13 @@ class CertificationCreateSchema(StrictSchema):
     holder = trimmed(100, 1, required=True)
     issuer = trimmed(100, 1, required=True)
     scope = fields.String(required=True, validate=one_of(CertificationScope))
-    scope_id = fields.Integer(required=True, strict=True)
+    scope_id = fields.Integer(required=True, strict=True, validate=ID)
     valid_from = fields.Date(required=True)
     valid_to = fields.Date(load_default=None, allow_none=True)
-    verify_url = fields.URL(
-        load_default="", schemes={"http", "https"}, validate=validate.Length(max=200)
+    verify_url = fields.String(
+        load_default="",
+        validate=_blank_or_url,
+        metadata={"description": "where the public can check the certificate"},
     )
     note = trimmed(500, load_default="")
 
@@ -486,9 +506,9 @@ class CertificationUpdateSchema(CertificationCreateSchema):
 class CertificationQueryArgsSchema(QueryArgsSchema):
     cert_type = fields.String(validate=one_of(CertificationType))
     status = fields.String(validate=one_of(CertificationStatus))
-    producer_id = fields.Integer()
-    product_id = fields.Integer()
-    batch_id = fields.Integer()
+    producer_id = fields.Integer(validate=ID)
+    product_id = fields.Integer(validate=ID)
+    batch_id = fields.Integer(validate=ID)
 
 
 class ExpiringQueryArgsSchema(Schema):
@@ -552,8 +572,8 @@ class BrandApplicationSchema(Schema):
 
 
 class BrandApplicationCreateSchema(StrictSchema):
-    producer_id = fields.Integer(required=True, strict=True)
-    product_id = fields.Integer(required=True, strict=True)
+    producer_id = fields.Integer(required=True, strict=True, validate=ID)
+    product_id = fields.Integer(required=True, strict=True, validate=ID)
     brand = trimmed(50, 1, load_default=DAYAO_WALNUT_BRAND)
     note = trimmed(500, load_default="")
 
@@ -572,14 +592,14 @@ class SuspendSchema(StrictSchema):
 
 class BrandApplicationQueryArgsSchema(QueryArgsSchema):
     status = fields.String(validate=one_of(ApplicationStatus))
-    producer_id = fields.Integer()
-    product_id = fields.Integer()
+    producer_id = fields.Integer(validate=ID)
+    product_id = fields.Integer(validate=ID)
     brand = fields.String(validate=validate.Length(max=50))
 
 
 class MarksQueryArgsSchema(Schema):
-    producer_id = fields.Integer(required=True)
-    product_id = fields.Integer(required=True)
+    producer_id = fields.Integer(required=True, validate=ID)
+    product_id = fields.Integer(required=True, validate=ID)
 
 
 class MarksSchema(Schema):

@@ -85,11 +85,15 @@ def normalize_reference(text: str) -> str | None:
     Case, spaces and missing hyphens are forgiven, and O/I/L are read as 0/1/1 as Crockford
     base32 intends, so a number read over the phone still finds its report.
     """
-    compact = re.sub(r"[\s\u2010-\u2015]", lambda m: "-" if m.group() != " " else "", text)
-    match = _REFERENCE_RE.match(compact.strip().upper())
+    compact = re.sub(r"\s", "", text).upper()
+    compact = re.sub(r"[\u2010-\u2015\u2212]", "-", compact)  # dashes a phone keyboard offers
+    if compact.startswith(REFERENCE_PREFIX):
+        rest = compact[len(REFERENCE_PREFIX) :].translate(str.maketrans("OIL", "011"))
+        compact = REFERENCE_PREFIX + rest
+    match = _REFERENCE_RE.match(compact)
     if match is None:
         return None
-    body = match.group(2).translate(str.maketrans("OIL", "011"))
+    body = match.group(2)
     if any(c not in SERIAL_ALPHABET for c in body):
         return None
     return f"{REFERENCE_PREFIX}-{match.group(1)}-{body}"
@@ -141,7 +145,8 @@ def mask_contact(contact: FeedbackContact | None) -> str:
     if contact.kind is ContactKind.EMAIL:
         local, _, domain = value.partition("@")
         return f"{local[:1]}***@{domain}"
-    return value[:3] + "*" * max(0, len(value) - 5) + value[-2:]
+    tail = 4 if len(value) >= 11 else 2  # 139****0009, as Chinese services commonly show it
+    return value[:3] + "*" * max(1, len(value) - 3 - tail) + value[-tail:]
 
 
 # -- photos ---------------------------------------------------------------------------------------

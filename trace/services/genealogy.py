@@ -283,7 +283,7 @@ def _check_balance(kind: OperationKind, inputs: list[_Input], outputs: list[_Out
         raise ValidationError.for_field(
             "outputs",
             f"makes {_fmt(made)} {dimension} from {_fmt(used)} {dimension} used: "
-            f"a {kind.value} may differ by at most {TOLERANCE[kind] * 100:g}%",
+            f"a {kind.value} may differ by at most {(TOLERANCE[kind] * 100).normalize():f}%",
         )
 
 

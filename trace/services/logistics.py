@@ -325,11 +325,11 @@ def create_shipment(
 
 
 def _event_details(shipment: Shipment, line: ShipmentLine) -> dict[str, Any]:
+    # What the consumer's timeline shows; the vehicle stays on the shipment record.
     return {
         "from": shipment.origin_label,
         "to": shipment.destination_label,
         "carrier": shipment.carrier,
-        "vehicle": shipment.vehicle,
         "shipment": shipment.reference,
         "quantity": f"{line.quantity.normalize():f}",
         "unit": line.batch.unit.value,
@@ -550,6 +550,17 @@ def list_readings(
     if measured_to:
         query = query.where(TemperatureReading.measured_at <= measured_to)
     return paginate(session, query, page, per_page)
+
+
+def cold_chain_of_batch(session: Session, batch_id: int) -> list[TemperatureReading]:
+    """Readings taken on the shipments that carried a lot, in time order (for its record)."""
+    carried = select(ShipmentLine.shipment_id).where(ShipmentLine.batch_id == batch_id)
+    query = (
+        select(TemperatureReading)
+        .where(TemperatureReading.shipment_id.in_(carried))
+        .order_by(TemperatureReading.measured_at)
+    )
+    return list(session.scalars(query))
 
 
 def alert_query(open_only: bool = False) -> Select[Any]:

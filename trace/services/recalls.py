@@ -430,13 +430,12 @@ def recall_progress(session: Session, actor: Actor | None, recall_id: int) -> Re
         .all()
     )
     ids = [row.batch_id for row in rows]
-    codes = dict(
-        session.execute(
-            select(PackCode.batch_id, func.count(PackCode.id))
-            .where(PackCode.batch_id.in_(ids))
-            .group_by(PackCode.batch_id)
-        ).tuples()
+    code_counts = session.execute(
+        select(PackCode.batch_id, func.count(PackCode.id))
+        .where(PackCode.batch_id.in_(ids))
+        .group_by(PackCode.batch_id)
     )
+    codes: dict[int, int] = {batch_id: count for batch_id, count in code_counts}
     actions = list(
         session.scalars(
             select(RecallAction)

@@ -1,7 +1,8 @@
 """Scanning a pack code: the verdict (genuine, repeat, exceeded, void, recalled) and the scan log.
 
-This is the hot path of the service: one indexed UPDATE ... RETURNING and one INSERT per scan,
-in Core SQL rather than the ORM, and no work that depends on the length of the lot's history.
+This is the hot path of the service: on PostgreSQL one statement (one round trip) finds the code,
+counts the scan and logs it; elsewhere three prepared Core statements do the same. No ORM, and no
+work that depends on the length of the lot's history.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hmac
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from trace.db import UTCDateTime, utcnow
 from trace.models.batches import Batch, BatchStatus
@@ -77,6 +78,8 @@ def client_hash(secret: str, address: str) -> str:
     return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+# The portable path (SQLite): lookup, atomic increment, log. Statements are built once, here:
+# building Core statements per call costs more than running them.
 _code_lookup = (
     select(
         PackCode.id,
@@ -88,7 +91,75 @@ _code_lookup = (
     )
     .join(Batch, Batch.id == PackCode.batch_id)
     .join(LabelRun, LabelRun.id == PackCode.label_run_id)
+    .where(PackCode.serial == bindparam("serial"))
 )
+_count = (
+    update(PackCode)
+    .where(PackCode.id == bindparam("code_id"))
+    .values(
+        public_scan_count=PackCode.public_scan_count + 1,
+        first_scanned_at=func.coalesce(
+            PackCode.first_scanned_at, bindparam("now", type_=UTCDateTime())
+        ),
+    )
+    .returning(PackCode.public_scan_count, PackCode.first_scanned_at)
+)
+_peek = select(PackCode.public_scan_count, PackCode.first_scanned_at).where(
+    PackCode.id == bindparam("code_id")
+)
+_log = insert(Scan).values(
+    pack_code_id=bindparam("code_id"),
+    scanned_at=bindparam("now", type_=UTCDateTime()),
+    client_hash=bindparam("client"),
+    user_agent_family=bindparam("family"),
+    is_public=bindparam("is_public"),
+    verdict=bindparam("verdict"),
+)
+
+# PostgreSQL: the same three steps as one statement, one round trip. Data-modifying CTEs all see
+# one snapshot, so the count comes from the UPDATE's RETURNING (the row lock orders concurrent
+# scans of one pack: each gets its own count) and the verdict is worked out in SQL for the log row.
+# SQL_VERDICT must say what verdict_for says; tests/public/test_scan.py compares them.
+SQL_VERDICT = """CASE
+    WHEN batch_status = 'recalled' THEN 'recalled'
+    WHEN code_status = 'void' THEN 'void'
+    WHEN scan_count <= 1 THEN 'genuine'
+    WHEN scan_count <= %(limit)s THEN 'repeat'
+    ELSE 'exceeded' END"""
+_PG_SCAN = f"""
+WITH code AS (
+    SELECT pc.id, pc.status AS code_status, pc.batch_id, pc.sequence, b.status AS batch_status,
+           lr.pack_date, pc.public_scan_count, pc.first_scanned_at
+    FROM pack_codes pc
+    JOIN batches b ON b.id = pc.batch_id
+    JOIN label_runs lr ON lr.id = pc.label_run_id
+    WHERE pc.serial = %(serial)s
+), counted AS (
+    UPDATE pack_codes SET public_scan_count = public_scan_count + 1,
+        first_scanned_at = COALESCE(first_scanned_at, %(now)s)
+    WHERE id = (SELECT id FROM code) AND %(count)s
+    RETURNING public_scan_count, first_scanned_at
+), state AS (
+    SELECT code.id, code.code_status, code.batch_id, code.sequence, code.batch_status,
+           code.pack_date,
+           COALESCE((SELECT public_scan_count FROM counted), code.public_scan_count) AS scan_count,
+           COALESCE((SELECT first_scanned_at FROM counted), code.first_scanned_at) AS first_at
+    FROM code
+), verdict AS (
+    SELECT state.*, {SQL_VERDICT} AS verdict FROM state
+), logged AS (
+    INSERT INTO scans (pack_code_id, scanned_at, client_hash, user_agent_family, is_public,
+                       verdict)
+    SELECT id, %(now)s, %(client)s, %(family)s, %(is_public)s, verdict FROM verdict
+    WHERE %(log)s
+)
+SELECT code_status, batch_id, sequence, batch_status, pack_date, scan_count, first_at
+FROM verdict
+"""
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.astimezone(dt.UTC) if moment is not None else None
 
 
 def record_scan(
@@ -108,42 +179,47 @@ def record_scan(
     (is_public=False) are logged but not counted; with log=False (HEAD requests) nothing is written.
     """
     now = utcnow()
-    found = connection.execute(_code_lookup.where(PackCode.serial == serial)).first()
+    family = user_agent_family(user_agent)
+    if connection.dialect.name == "postgresql":
+        row = connection.exec_driver_sql(
+            _PG_SCAN,
+            {
+                "serial": serial,
+                "now": now,
+                "count": is_public and log,
+                "log": log,
+                "client": client,
+                "family": family,
+                "is_public": is_public,
+                "limit": limit,
+            },
+        ).first()
+        if row is None:
+            return ScanOutcome(Verdict.UNKNOWN, 0, None, None, None, serial)
+        code_status, batch_id, sequence, batch_status, pack_date, count, first = row
+        verdict = verdict_for(CodeStatus(code_status), BatchStatus(batch_status), count, limit)
+        return ScanOutcome(verdict, count, _utc(first), batch_id, sequence, serial, pack_date)
+
+    found = connection.execute(_code_lookup, {"serial": serial}).first()
     if found is None:
         return ScanOutcome(Verdict.UNKNOWN, 0, None, None, None, serial)
     code_id, code_status, batch_id, sequence, batch_status, pack_date = found
-    code_status, batch_status = CodeStatus(code_status), BatchStatus(batch_status)
-
     if is_public and log:
         # One atomic increment: concurrent scans each see their own count, never the same one.
-        counted = connection.execute(
-            update(PackCode)
-            .where(PackCode.id == code_id)
-            .values(
-                public_scan_count=PackCode.public_scan_count + 1,
-                first_scanned_at=func.coalesce(
-                    PackCode.first_scanned_at, literal(now, UTCDateTime())
-                ),
-            )
-            .returning(PackCode.public_scan_count, PackCode.first_scanned_at)
-        ).one()
-        count, first = counted
+        count, first = connection.execute(_count, {"code_id": code_id, "now": now}).one()
     else:
-        count, first = connection.execute(
-            select(PackCode.public_scan_count, PackCode.first_scanned_at).where(
-                PackCode.id == code_id
-            )
-        ).one()
-    verdict = verdict_for(code_status, batch_status, count, limit)
+        count, first = connection.execute(_peek, {"code_id": code_id}).one()
+    verdict = verdict_for(CodeStatus(code_status), BatchStatus(batch_status), count, limit)
     if log:
         connection.execute(
-            insert(Scan).values(
-                pack_code_id=code_id,
-                scanned_at=now,
-                client_hash=client,
-                user_agent_family=user_agent_family(user_agent),
-                is_public=is_public,
-                verdict=verdict.value,
-            )
+            _log,
+            {
+                "code_id": code_id,
+                "now": now,
+                "client": client,
+                "family": family,
+                "is_public": is_public,
+                "verdict": verdict.value,
+            },
         )
     return ScanOutcome(verdict, count, first, batch_id, sequence, serial, pack_date)

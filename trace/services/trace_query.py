@@ -60,12 +60,22 @@ def walk(batch_id: int, direction: Direction, max_depth: int = MAX_DEPTH) -> CTE
 
 def reached(batch_id: int, direction: Direction, max_depth: int = MAX_DEPTH) -> CTE:
     """Each lot reached once, at its shortest depth."""
-    steps = walk(batch_id, direction, max_depth)
+    return _shortest(walk(batch_id, direction, max_depth), direction)
+
+
+def _shortest(steps: CTE, direction: Direction) -> CTE:
     return (
         select(steps.c.batch_id, func.min(steps.c.depth).label("depth"))
         .group_by(steps.c.batch_id)
         .cte(f"reached_{direction.value}")
     )
+
+
+def deepest_step(session: Session, batch_id: int, direction: Direction, max_depth: int) -> int:
+    """The deepest level the walk went to: `max_depth` means it was cut off (a cycle, or a
+    chain longer than any real one)."""
+    steps = walk(batch_id, direction, max_depth)
+    return int(session.scalar(select(func.max(steps.c.depth))) or 0)
 
 
 def lineage_ids(session: Session, batch_id: int, direction: Direction) -> dict[int, int]:
@@ -127,7 +137,8 @@ def downstream_counts(
     session: Session, batch_id: int, max_depth: int = MAX_DEPTH
 ) -> DownstreamCounts:
     """Every count in one statement, so the recursive walk runs once."""
-    found = reached(batch_id, Direction.DOWN, max_depth)
+    steps = walk(batch_id, Direction.DOWN, max_depth)
+    found = _shortest(steps, Direction.DOWN)
     ids = select(found.c.batch_id)
     recalled = (
         select(func.count())
@@ -144,7 +155,7 @@ def downstream_counts(
             select(func.count(distinct(ShipmentLine.shipment_id)))
             .where(ShipmentLine.batch_id.in_(ids))
             .scalar_subquery(),
-            select(func.max(found.c.depth)).scalar_subquery(),
+            select(func.max(steps.c.depth)).scalar_subquery(),
         )
     ).one()
     lots, recalled_lots, codes, runs, shipments, depth = (int(v or 0) for v in row)
@@ -316,7 +327,11 @@ def trace_upstream(
             lots.append(TracedLot(batch, depth))
         if is_source:
             sources.append(batch)
-    truncated = len(lots) > UPSTREAM_LIMIT or deepest >= max_depth
+    truncated = len(lots) > UPSTREAM_LIMIT
+    if deepest > 0 or len(lots) > 0:  # a lot with parents: was the walk cut off?
+        truncated = (
+            truncated or deepest_step(session, batch_id, Direction.UP, max_depth) >= max_depth
+        )
     lots = lots[:UPSTREAM_LIMIT]
     producers: dict[int, Producer] = {}
     for source in sources:

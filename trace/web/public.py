@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from trace.models.batches import Batch
@@ -81,6 +81,45 @@ def record_html(batch_id: int, record: dict[str, Any], pack_date: dt.date | None
     return Markup(_cache().get_or_make(key, render))
 
 
+# Placeholders in the cached scan page; NUL never occurs in rendered text (PostgreSQL refuses it
+# in text columns and the templates have none).
+BANNER_SLOT = "\x00banner\x00"
+REPORT_SLOT = "\x00report\x00"
+
+
+def scan_page_html(
+    scan: dict[str, Any],
+    record: dict[str, Any] | None,
+    batch_id: int | None,
+    pack_date: dt.date | None,
+    is_staff: bool,
+) -> str:
+    """The scan page: the banner rendered for this scan inside the page rendered once per batch,
+    pack date and language (for signed-in staff the header differs, so theirs is not cached)."""
+
+    def shell() -> tuple[str, str, str]:
+        sections = (
+            record_html(batch_id, record, pack_date)
+            if record is not None and batch_id is not None
+            else None
+        )
+        html = render_template(
+            "public/scan.html",
+            record=record,
+            sections=sections,
+            banner=Markup(BANNER_SLOT),
+            report_href=Markup(REPORT_SLOT),
+        )
+        before, rest = html.split(BANNER_SLOT)
+        middle, after = rest.split(REPORT_SLOT)
+        return before, middle, after
+
+    key = ("scan-page", batch_id, pack_date, _language())
+    before, middle, after = shell() if is_staff else _cache().get_or_make(key, shell)
+    banner = render_template("public/_verdict.html", scan=scan, record=record)
+    return "".join((before, banner, middle, str(escape(report_url(scan["serial"]))), after))
+
+
 @bp.app_template_global()
 def report_url(code: str | None = None) -> str:
     """Where a shopper reports a problem with a pack (or a lot): one place to change."""
@@ -135,11 +174,12 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
 def scan_page(serial: str) -> Any:
     """The pack's default link: verdict from its scan log, then the batch's public record."""
     session = db()
+    is_staff = current_actor() is not None
     outcome = scans.record_scan(
         session.connection(),
         serial[:20],
         limit=current_app.config["SCAN_LIMIT"],
-        is_public=current_actor() is None,
+        is_public=not is_staff,
         client=scans.client_hash(current_app.config["SECRET_KEY"], request.remote_addr or ""),
         user_agent=request.user_agent.string,
         log=request.method != "HEAD",
@@ -162,14 +202,8 @@ def scan_page(serial: str) -> Any:
     if wants_json():
         response = jsonify(body)
     else:
-        sections = (
-            record_html(outcome.batch_id, record, outcome.pack_date)
-            if record is not None and outcome.batch_id is not None
-            else None
-        )
-        response = current_app.make_response(
-            render_template("public/scan.html", scan=body, record=record, sections=sections)
-        )
+        page = scan_page_html(body, record, outcome.batch_id, outcome.pack_date, is_staff)
+        response = current_app.response_class(page, mimetype="text/html")
     response.status_code = status
     # Every scan must reach us to be counted: no browser or proxy may answer it from a cache.
     response.headers["Cache-Control"] = "no-store"

@@ -21,6 +21,7 @@ from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from trace.errors import ConfigError, ValidationError
 
@@ -245,6 +246,27 @@ def _refuse_large_bodies() -> None:
         raise RequestEntityTooLarge(f"the request body is larger than {maximum} bytes")
 
 
+# -- ids in URLs ---------------------------------------------------------------------------------
+
+# Primary keys are 32-bit integers on PostgreSQL: a larger id in a URL is simply not found,
+# instead of reaching the database and failing there ("integer out of range", a 500).
+MAX_ID = 2**31 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` that matches only ids a database row could have (0..2**31-1)."""
+
+    def __init__(
+        self,
+        map: Any,  # noqa: A002 (werkzeug's own parameter name)
+        fixed_digits: int = 0,
+        min: int | None = None,  # noqa: A002
+        max: int | None = MAX_ID,  # noqa: A002
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 # -- uploads -------------------------------------------------------------------------------------
 
 # Leading bytes of the formats staff may upload (certificate scans, inspection reports).
@@ -420,6 +442,8 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
+    # Before any blueprint is registered: routes compile their converters when added.
+    app.url_map.converters["int"] = BoundedIntegerConverter
     app.extensions[EXTENSION_KEY] = RateLimits(app.config.get("REDIS_URL"))
     _configure_request_log()
     app.before_request(_start_request)

@@ -3,15 +3,37 @@ the 政务公开 page, and the staff pages that triage reports and manage notice
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
-from trace.web.feedback import disclosure, public, staff, staff_disclosure
+from trace.web.feedback import disclosure, names, public, staff, staff_disclosure
 from trace.web.feedback.common import check_settings
 
 BLUEPRINTS = (public.bp, disclosure.bp, staff.bp, staff_disclosure.bp)
+TABLES = {
+    "kinds": names.KINDS,
+    "statuses": names.STATUSES,
+    "public_statuses": names.PUBLIC_STATUSES,
+    "outcomes": names.OUTCOMES,
+    "actions": names.ACTIONS,
+    "verdicts": names.VERDICTS,
+    "categories": names.CATEGORIES,
+}
+
+
+def report_name(table: str, value: Any) -> str:
+    """`{{ report_name('kinds', report.kind) }}`: the localized name of a report or notice value."""
+    return names.name(TABLES[table], value)
+
+
+def public_status(value: Any) -> str:
+    """A report's status in the words its reporter sees."""
+    return names.name(names.PUBLIC_STATUSES, value)
 
 
 def init_app(app: Flask) -> None:
     check_settings(app.config)
+    app.jinja_env.globals.update(report_name=report_name, public_status=public_status)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

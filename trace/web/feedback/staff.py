@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError as SchemaError
+from marshmallow import fields, validate
 
 from trace.errors import TraceError
 from trace.models.feedback import ReportKind, ReportOutcome, ReportStatus
@@ -28,10 +29,20 @@ from trace.web.api.inspections import send_stored
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
 from trace.web.feedback.common import fail, photo_dir
-from trace.web.feedback.names import ACTIONS, KINDS, OUTCOMES, STATUSES, VERDICTS, name
+from trace.web.feedback.names import KINDS, OUTCOMES, STATUSES
 from trace.web.staff.forms import Form
 
 bp = Blueprint("feedback_staff", __name__, url_prefix="/staff/reports")
+
+
+class AssignFormSchema(ReportAssignSchema):
+    """The API's schema, reading the id from form text (the API insists on a JSON number)."""
+
+    assignee_id = fields.Integer(required=True)
+
+
+class RecallFormSchema(ReportRecallSchema):
+    level = fields.Integer(required=True, validate=validate.OneOf([1, 2, 3]))
 
 
 def _actor() -> User:
@@ -48,19 +59,6 @@ def recall_service() -> Callable[..., Any] | None:
         return None
     function = getattr(module, "open_recall", None)
     return function if callable(function) else None
-
-
-@bp.app_template_global()
-def report_name(table: str, value: Any) -> str:
-    """`{{ report_name('kinds', report.kind) }}`: the localized name of a report enum value."""
-    tables = {
-        "kinds": KINDS,
-        "statuses": STATUSES,
-        "outcomes": OUTCOMES,
-        "actions": ACTIONS,
-        "verdicts": VERDICTS,
-    }
-    return name(tables[table], value)
 
 
 PER_PAGE = 20
@@ -163,7 +161,7 @@ def _step(report_id: int, key: str, schema: Any, action: Callable[..., Any], don
 
 @bp.post("/<int:report_id>/assign")
 def assign(report_id: int) -> Any:
-    return _step(report_id, "assign", ReportAssignSchema(), service.assign_report, _("已分派。"))
+    return _step(report_id, "assign", AssignFormSchema(), service.assign_report, _("已分派。"))
 
 
 @bp.post("/<int:report_id>/answer")
@@ -211,7 +209,7 @@ def recall(report_id: int) -> Any:
     actor = _actor()
     report_record = service.get_report(session, actor, report_id)
     form = Form(request.form)
-    data = form.load(ReportRecallSchema())
+    data = form.load(RecallFormSchema())
     if open_recall is None or report_record.batch_id is None:
         form.add("_form", _("此反映没有对应的批次，或召回模块尚未启用。"))
     elif data is not None:

@@ -50,7 +50,7 @@ def _categories() -> list[tuple[str, Any]]:
 def _notice_form_values() -> dict[str, Any]:
     values = {name: request.form.get(name, "") for name in NOTICE_FIELDS}
     # An unticked checkbox sends nothing: that means "not published", not "use the default".
-    values["is_published"] = "true" if request.form.get("is_published") else "false"
+    values["is_published"] = "1" if request.form.get("is_published") else "false"
     return values
 
 
@@ -66,7 +66,7 @@ def notices() -> Any:
 @bp.route("/notices/new", methods=["GET", "POST"])
 def new_notice() -> Any:
     actor = _actor()
-    form = Form(_notice_form_values() if request.method == "POST" else {"is_published": "true"})
+    form = Form(_notice_form_values() if request.method == "POST" else {"is_published": "1"})
     if request.method == "POST":
         data = form.load(NoticeCreateSchema(), fields=NOTICE_FIELDS)
         if data is not None:
@@ -110,7 +110,7 @@ def notice(notice_id: int) -> Any:
                 "category": record.category.value,
                 "published_on": record.published_on.isoformat(),
                 "body": record.body,
-                "is_published": "true" if record.is_published else "false",
+                "is_published": "1" if record.is_published else "false",
             }
         )
     return render_template(
@@ -158,7 +158,7 @@ def upload(notice_id: int) -> Any:
             "category": record.category.value,
             "published_on": record.published_on.isoformat(),
             "body": record.body,
-            "is_published": "true" if record.is_published else "false",
+            "is_published": "1" if record.is_published else "false",
         }
     )
     return render_template(

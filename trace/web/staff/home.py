@@ -41,6 +41,7 @@ OPTIONAL_PANELS = (
         "expiring_certificates",
     ),
     OptionalPanel("recalls", _l("进行中的召回"), "trace.services.recalls", "open_recalls"),
+    OptionalPanel("reports", _l("待处理的投诉反馈"), "trace.services.feedback", "open_reports"),
 )
 
 
