@@ -20,7 +20,7 @@ def main() -> int:
     POT.parent.mkdir(exist_ok=True)
     pybabel = str(Path(sys.executable).with_name("pybabel"))
     subprocess.run(
-        [pybabel, "extract", "-q", "-F", "babel.cfg", "-k", "_l", "-o", str(POT), "."],
+        [pybabel, "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(POT), "."],
         check=True,
         cwd=ROOT,
     )
@@ -28,7 +28,6 @@ def main() -> int:
         [
             pybabel,
             "update",
-            "-q",
             "--no-fuzzy-matching",
             "-i",
             str(POT),

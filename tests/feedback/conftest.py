@@ -94,4 +94,3 @@ def png_bytes(size=(32, 32)) -> bytes:
     out = io.BytesIO()
     Image.new("RGBA", size, (0, 128, 0, 200)).save(out, "PNG")
     return out.getvalue()
-

@@ -101,7 +101,9 @@ def test_bad_input_is_answered_by_field_and_writes_nothing(
 def test_a_station_user_cannot_be_assigned(client, as_role, report, make_user):
     station = make_user("station")
     answer = client.post(
-        f"/api/v1/reports/{report.id}/assign", json={"assignee_id": station.id}, headers=as_role("qc")
+        f"/api/v1/reports/{report.id}/assign",
+        json={"assignee_id": station.id},
+        headers=as_role("qc"),
     )
     assert answer.status_code == 422 and "assignee_id" in answer.get_json()["errors"]
 
@@ -113,12 +115,20 @@ def test_regulator_reads_and_reveals_but_does_not_triage(client, as_role, report
     )
     assert refused.status_code == 403
     shown = client.post(f"/api/v1/reports/{report.id}/contact", headers=regulator)
-    assert shown.status_code == 200 and shown.get_json() == {"kind": "phone", "value": "13987800001"}
-    assert client.post(f"/api/v1/reports/{report.id}/contact", headers=as_role("admin")).status_code == 403
+    assert shown.status_code == 200 and shown.get_json() == {
+        "kind": "phone",
+        "value": "13987800001",
+    }
+    assert (
+        client.post(f"/api/v1/reports/{report.id}/contact", headers=as_role("admin")).status_code
+        == 403
+    )
 
 
 def test_clusters_and_statistics(client, as_role, report, db_session, labelled):
-    service.file_report(db_session, kind="counterfeit", description="又一个", code=labelled.serials[1])
+    service.file_report(
+        db_session, kind="counterfeit", description="又一个", code=labelled.serials[1]
+    )
     db_session.flush()
     clusters = client.get("/api/v1/reports/clusters", headers=as_role("qc")).get_json()
     assert clusters[0]["stands_out"] and clusters[0]["counterfeit"] == 2
@@ -135,11 +145,14 @@ def test_regulator_opens_a_recall_from_a_report(client, as_role, report, labelle
     )
     assert opened.status_code == 201, opened.get_json()
     assert opened.get_json()["batch_id"] == labelled.batch.id
-    assert client.post(
-        f"/api/v1/reports/{report.id}/recall",
-        json={"level": 3, "reason": "x", "instructions": "y"},
-        headers=as_role("qc"),
-    ).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/reports/{report.id}/recall",
+            json={"level": 3, "reason": "x", "instructions": "y"},
+            headers=as_role("qc"),
+        ).status_code
+        == 403
+    )
 
 
 def test_photo_is_for_staff_only(client, as_role, db_session, photo_dir):
@@ -199,7 +212,10 @@ def test_notice_attachments_are_pdf_only(client, as_role, db_session, tmp_path):
         refused = upload(data, name, kind)
         assert refused.status_code == 422 and "file" in refused.get_json()["errors"]
     assert db_session.scalar(select(func.count(NoticeAttachment.id))) == 1
-    assert client.post(f"/api/v1/notices/987654/attachments", headers=admin).status_code in {404, 422}
+    assert client.post("/api/v1/notices/987654/attachments", headers=admin).status_code in {
+        404,
+        422,
+    }
     stored = [p for p in (tmp_path / "uploads").rglob("*") if p.is_file()]
     assert len(stored) == 1 and stored[0].suffix == ".pdf"
 
@@ -208,23 +224,40 @@ def test_figures_name_unknown_targets(client, as_role):
     admin = as_role("admin")
     bad = client.post(
         "/api/v1/disclosure-figures",
-        json={"label_zh": "交易额增长", "value": "36.5", "as_of": "2025-06-30", "target_code": "nope"},
+        json={
+            "label_zh": "交易额增长",
+            "value": "36.5",
+            "as_of": "2025-06-30",
+            "target_code": "nope",
+        },
         headers=admin,
     )
     assert bad.status_code == 422 and "target_code" in bad.get_json()["errors"]
     good = client.post(
         "/api/v1/disclosure-figures",
-        json={"label_zh": "电商交易额增长", "value": "36.5", "unit": "%", "target_value": "35", "as_of": "2025-06-30"},
+        json={
+            "label_zh": "电商交易额增长",
+            "value": "36.5",
+            "unit": "%",
+            "target_value": "35",
+            "as_of": "2025-06-30",
+        },
         headers=admin,
     )
     assert good.status_code == 201 and good.get_json()["value"] == "36.50"
     figure_id = good.get_json()["id"]
-    patched = client.patch(f"/api/v1/disclosure-figures/{figure_id}", json={"value": "40"}, headers=admin)
+    patched = client.patch(
+        f"/api/v1/disclosure-figures/{figure_id}", json={"value": "40"}, headers=admin
+    )
     assert patched.get_json()["value"] == "40.00"
-    assert client.delete(f"/api/v1/disclosure-figures/{figure_id}", headers=admin).status_code == 204
+    assert (
+        client.delete(f"/api/v1/disclosure-figures/{figure_id}", headers=admin).status_code == 204
+    )
     assert client.get("/api/v1/disclosure-figures", headers=as_role("qc")).get_json() == []
 
 
 def test_openapi_describes_reports_and_notices(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    assert {"/api/v1/reports", "/api/v1/reports/{report_id}/answer", "/api/v1/notices"} <= set(paths)
+    assert {"/api/v1/reports", "/api/v1/reports/{report_id}/answer", "/api/v1/notices"} <= set(
+        paths
+    )

@@ -57,8 +57,14 @@ def test_progress_uses_the_dashboard_numbers_then_reported_figures(client, db_se
         assert rows[code].current == current
         assert rows[code].source == ("records" if current is not None else "")
     service.create_figure(
-        db_session, admin, label_zh="资金使用进度", value=Decimal("62.5"), unit="%",
-        target_value=Decimal(100), as_of=dt.date(2025, 6, 30), source="县商务局",
+        db_session,
+        admin,
+        label_zh="资金使用进度",
+        value=Decimal("62.5"),
+        unit="%",
+        target_value=Decimal(100),
+        as_of=dt.date(2025, 6, 30),
+        source="县商务局",
     )
     db_session.flush()
     html = text(client.get("/disclosure"))
@@ -71,8 +77,12 @@ def test_a_reported_figure_stands_in_for_an_unmeasured_target(db_session, make_u
     admin = make_user("admin")
     target = target_service.all_targets(db_session)[0]
     service.create_figure(
-        db_session, admin, label_zh=target.label_zh, value=target.target_value / 2,
-        as_of=dt.date(2025, 6, 30), target_code=target.code,
+        db_session,
+        admin,
+        label_zh=target.label_zh,
+        value=target.target_value / 2,
+        as_of=dt.date(2025, 6, 30),
+        target_code=target.code,
     )
     db_session.flush()
     real_progress = target_service.progress
@@ -94,8 +104,12 @@ def test_complaint_statistics_by_month_without_personal_details(client, db_sessi
             db_session, kind=kind, description="非常私密的描述", contact=contact
         )
     db_session.flush()
-    closed = db_session.scalars(select(FeedbackReport).where(FeedbackReport.kind == "quality")).first()
-    feedback_service.close_report(db_session, _qc(db_session, labelled), closed.id, "unfounded", "x")
+    closed = db_session.scalars(
+        select(FeedbackReport).where(FeedbackReport.kind == "quality")
+    ).first()
+    feedback_service.close_report(
+        db_session, _qc(db_session, labelled), closed.id, "unfounded", "x"
+    )
     db_session.flush()
     page = text(client.get("/disclosure"))
     month = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m")
@@ -111,7 +125,14 @@ def test_complaint_statistics_by_month_without_personal_details(client, db_sessi
         "month": month,
         "total": 3,
         "by_kind": {"counterfeit": 1, "quality": 2, "labelling": 0, "other": 0},
-        "by_outcome": {"open": 2, "substantiated": 0, "unfounded": 1, "insufficient": 0, "duplicate": 0, "referred": 0},
+        "by_outcome": {
+            "open": 2,
+            "substantiated": 0,
+            "unfounded": 1,
+            "insufficient": 0,
+            "duplicate": 0,
+            "referred": 0,
+        },
     }
 
 
@@ -128,8 +149,13 @@ def test_notice_page_and_pdf_for_the_public_drafts_hidden(client, db_session, ma
     admin = make_user("admin")
     notice = _notice(db_session, admin)
     attachment = service.attach_file(
-        db_session, admin, notice.id, data=PDF_BYTES, content_type="application/pdf",
-        filename="实施方案.pdf", upload_dir=tmp_path / "uploads",
+        db_session,
+        admin,
+        notice.id,
+        data=PDF_BYTES,
+        content_type="application/pdf",
+        filename="实施方案.pdf",
+        upload_dir=tmp_path / "uploads",
     )
     db_session.flush()
     page = text(client.get(f"/disclosure/notices/{notice.id}"))
@@ -158,7 +184,13 @@ def test_admin_manages_notices_and_figures_on_staff_pages(app, db_session, make_
     created = submit(
         client,
         "/staff/disclosure/notices/new",
-        {"title": "承办主体遴选结果公示（示例）", "category": "selection", "published_on": "2025-04-02", "body": "略", "is_published": "1"},
+        {
+            "title": "承办主体遴选结果公示（示例）",
+            "category": "selection",
+            "published_on": "2025-04-02",
+            "body": "略",
+            "is_published": "1",
+        },
     )
     assert created.status_code == 303
     notice = db_session.scalars(select(Notice)).one()
@@ -172,20 +204,36 @@ def test_admin_manages_notices_and_figures_on_staff_pages(app, db_session, make_
     assert uploaded.status_code == 303
     wrong = client.post(
         f"{edit_url}/attachments",
-        data={"csrf_token": token, "file": (io.BytesIO(b"GIF89a...."), "结果.pdf", "application/pdf")},
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(b"GIF89a...."), "结果.pdf", "application/pdf"),
+        },
         content_type="multipart/form-data",
     )
     assert wrong.status_code == 422 and 'id="file-error"' in text(wrong)
     withdrawn = submit(
-        client, edit_url,
-        {"title": notice.title, "category": "selection", "published_on": "2025-04-02", "body": "略"},
+        client,
+        edit_url,
+        {
+            "title": notice.title,
+            "category": "selection",
+            "published_on": "2025-04-02",
+            "body": "略",
+        },
     )
     assert withdrawn.status_code == 303
     db_session.expire_all()
     assert db_session.get(Notice, notice.id).is_published is False  # the box was left unticked
     figure = submit(
-        client, "/staff/disclosure/figures",
-        {"label_zh": "电商交易额增长", "value": "36.5", "unit": "%", "as_of": "2025-06-30", "sort_order": "1"},
+        client,
+        "/staff/disclosure/figures",
+        {
+            "label_zh": "电商交易额增长",
+            "value": "36.5",
+            "unit": "%",
+            "as_of": "2025-06-30",
+            "sort_order": "1",
+        },
     )
     assert figure.status_code == 303
     assert "36.5" in text(client.get("/disclosure"))

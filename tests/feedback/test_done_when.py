@@ -13,7 +13,9 @@ from trace.models.audit import AuditEntry
 from trace.models.feedback import FeedbackReport
 
 
-def test_from_scan_page_to_answer_seen_by_the_reporter(client, app, labelled, make_user, db_session):
+def test_from_scan_page_to_answer_seen_by_the_reporter(
+    client, app, labelled, make_user, db_session
+):
     serial = labelled.serials[0]
     scan_page = text(client.get(f"/scan/{serial}"))
     link = re.search(r'href="(/report\?code=[^"]+)"', scan_page)

@@ -166,7 +166,10 @@ def test_photo_is_re_encoded_without_its_metadata(client, db_session, photo_dir)
 
 
 def test_png_photo_is_accepted(client, db_session):
-    assert file_report(client, {**GOOD, **_photo(png_bytes(), "a.png", "image/png")}).status_code == 303
+    assert (
+        file_report(client, {**GOOD, **_photo(png_bytes(), "a.png", "image/png")}).status_code
+        == 303
+    )
     assert db_session.scalars(select(FeedbackReport)).one().photo_content_type == "image/png"
 
 
@@ -179,7 +182,9 @@ def test_png_photo_is_accepted(client, db_session):
         (b"MZ\x90\x00" + b"\x00" * 64, "virus.png", "image/png"),
     ],
 )
-def test_wrong_file_types_are_refused_naming_the_field(client, db_session, photo_dir, data, name, content_type):
+def test_wrong_file_types_are_refused_naming_the_field(
+    client, db_session, photo_dir, data, name, content_type
+):
     answer = file_report(client, {**GOOD, **_photo(data, name, content_type)})
     assert answer.status_code == 422
     assert _field_error(text(answer), "photo")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.feedback.conftest import file_report
 from tests.staff.helpers import sign_in, submit, text
 from trace.models.audit import AuditEntry
 from trace.models.batches import BatchStatus
@@ -20,7 +19,10 @@ from trace.services import feedback as service
 def _file(db_session, **data):
     """A report as the public form files it."""
     report = service.file_report(
-        db_session, kind=data.pop("kind", "counterfeit"), description=data.pop("description", "假的"), **data
+        db_session,
+        kind=data.pop("kind", "counterfeit"),
+        description=data.pop("description", "假的"),
+        **data,
     )
     db_session.flush()
     return report
@@ -41,7 +43,9 @@ def _steps(db_session, report) -> list[str]:
     return [
         s.action.value
         for s in db_session.scalars(
-            select(FeedbackStep).where(FeedbackStep.report_id == report.id).order_by(FeedbackStep.id)
+            select(FeedbackStep)
+            .where(FeedbackStep.report_id == report.id)
+            .order_by(FeedbackStep.id)
         )
     ]
 
@@ -50,7 +54,9 @@ def _audit(db_session, report) -> list[str]:
     return list(
         db_session.scalars(
             select(AuditEntry.action)
-            .where(AuditEntry.entity_type == "feedback_reports", AuditEntry.entity_id == str(report.id))
+            .where(
+                AuditEntry.entity_type == "feedback_reports", AuditEntry.entity_id == str(report.id)
+            )
             .order_by(AuditEntry.id)
         )
     )
@@ -60,10 +66,20 @@ def test_assign_escalate_answer_close_each_audited_and_kept(db_session, labelled
     report = _file(db_session, code=labelled.serials[0], contact="13987800001")
     client, qc = staff_client("qc")
     url = f"/staff/reports/{report.id}"
-    assert submit(client, f"{url}/assign", {"assignee_id": qc.id, "note": "我来核查"}, url).status_code == 303
+    assert (
+        submit(client, f"{url}/assign", {"assignee_id": qc.id, "note": "我来核查"}, url).status_code
+        == 303
+    )
     assert submit(client, f"{url}/escalate", {"reason": "疑似成批假冒"}, url).status_code == 303
-    assert submit(client, f"{url}/answer", {"public_answer": "已移交市场监管局调查。"}, url).status_code == 303
-    closed = submit(client, f"{url}/close", {"outcome": "substantiated", "reason": "查获假冒包装"}, url)
+    assert (
+        submit(
+            client, f"{url}/answer", {"public_answer": "已移交市场监管局调查。"}, url
+        ).status_code
+        == 303
+    )
+    closed = submit(
+        client, f"{url}/close", {"outcome": "substantiated", "reason": "查获假冒包装"}, url
+    )
     assert closed.status_code == 303
     db_session.expire_all()
     report = db_session.get(FeedbackReport, report.id)
@@ -112,7 +128,9 @@ def test_contact_is_masked_until_revealed_and_the_look_is_recorded(db_session, s
     ).one()
     assert entry.actor_id == qc.id
     # The audit trail, readable by admin and regulator, never holds the contact itself.
-    everything = " ".join(str(e.after) + str(e.before) for e in db_session.scalars(select(AuditEntry)))
+    everything = " ".join(
+        str(e.after) + str(e.before) for e in db_session.scalars(select(AuditEntry))
+    )
     assert "13987800001" not in everything
 
 
@@ -186,7 +204,10 @@ def test_reports_on_two_lots_of_one_producer_are_grouped(db_session, labelled, m
 
     admin = make_user("admin")
     sibling = factories.batch(
-        db_session, admin, producer_id=labelled.batch.producer_id, product_id=labelled.batch.product_id
+        db_session,
+        admin,
+        producer_id=labelled.batch.producer_id,
+        product_id=labelled.batch.product_id,
     )
     run = issue_label_run(db_session, admin, sibling.id, 1)
     db_session.flush()
@@ -214,7 +235,11 @@ def test_regulator_opens_a_recall_from_a_report(db_session, labelled, staff_clie
     opened = submit(
         client,
         f"{url}/recall",
-        {"level": "2", "reason": f"消费者反映 {report.reference}", "instructions": "停止销售并下架"},
+        {
+            "level": "2",
+            "reason": f"消费者反映 {report.reference}",
+            "instructions": "停止销售并下架",
+        },
         url,
     )
     assert opened.status_code == 303, text(opened)

@@ -8,23 +8,23 @@ import datetime as dt
 import io
 import json
 import re
-import tracemalloc
+import subprocess
+import sys
 import zipfile
 from decimal import Decimal
 
 import pytest
 from jsonschema import FormatChecker
 from jsonschema.validators import validator_for
-from sqlalchemy import insert
 
 from tests import factories
-from tests.conftest import SHARED
+from tests.conftest import ROOT, SHARED
 from tests.genealogy.conftest import operation, post_operation, split
 from trace.models.batches import Batch
-from trace.models.events import EventType, TraceEvent
-from trace.services import exports, logistics
+from trace.services import logistics
 
 EPCIS_SCHEMA = SHARED / "conformance" / "epcis" / "EPCIS-JSON-Schema.json"
+BENCH_SCRIPT = ROOT / "bench" / "bench_export.py"
 
 
 @pytest.fixture()
@@ -197,76 +197,43 @@ def exports_xlsx_type() -> str:
 # Memory: the export streams ------------------------------------------------------------------
 
 
-def add_events(session, batch, count: int) -> None:
-    """`count` shipping events for `batch`, bulk-inserted (their hashes do not matter here)."""
-    start = dt.datetime(2025, 10, 1, tzinfo=dt.UTC)
-    rows = [
-        {
-            "batch_id": batch.id,
-            "sequence": 100 + i,
-            "event_type": EventType.SHIPPING,
-            "occurred_at": start + dt.timedelta(seconds=i),
-            "recorded_at": start + dt.timedelta(seconds=i),
-            "location": "县公共仓储中心",
-            "details": {
-                "quantity": "12.5",
-                "unit": "kg",
-                "from": "县公共仓储中心",
-                "to": f"示例经销商 {i % 97}",
-                "shipment": f"YS251001-{i % 999:03d}",
-            },
-            "prev_hash": "0" * 64,
-            "hash": f"{i:064x}",
-        }
-        for i in range(count)
-    ]
-    for offset in range(0, count, 20_000):
-        session.execute(insert(TraceEvent), rows[offset : offset + 20_000])
+@pytest.fixture()
+def export_url(database_url, tmp_path):
+    """A database of its own for the measuring process: a file, or a schema on PostgreSQL."""
+    if database_url.startswith("postgresql"):
+        return database_url
+    return f"sqlite:///{tmp_path / 'export.db'}"
 
 
-def peak_memory(session, batch_id: int, render) -> tuple[int, int]:
-    """(peak traced bytes while exporting, bytes produced)."""
-    tracemalloc.start()
-    try:
-        produced = sum(
-            len(chunk)
-            for chunk in render(exports.event_rows(session, exports.ExportScope(batch_id)))
+def measure(url: str, fmt: str, *sizes: int) -> dict[int, dict[str, int]]:
+    """Peak resident memory added by exporting each size, each in a fresh process."""
+    command = [sys.executable, str(BENCH_SCRIPT), "--url", url, "--format", fmt, "--json"]
+    for size in sizes:
+        command += ["--rows", str(size)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1200, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    for result in results:
+        print(
+            f"{fmt} {result['rows']} rows: {result['bytes'] / 1e6:.1f} MB out, "
+            f"peak RSS +{result['peak_added_kb'] / 1024:.1f} MB, {result['seconds']} s"
         )
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return peak, produced
+    return {r["rows"]: r for r in results}
 
 
-def test_csv_memory_stays_flat_from_20k_to_200k_rows(db_session, admin):
-    small = factories.batch(db_session, admin)
-    large = factories.batch(db_session, admin)
-    add_events(db_session, small, 20_000)
-    add_events(db_session, large, 200_000)
-    small_peak, small_bytes = peak_memory(db_session, small.id, exports.csv_chunks)
-    large_peak, large_bytes = peak_memory(db_session, large.id, exports.csv_chunks)
-    print(
-        f"CSV: 20k rows {small_bytes / 1e6:.1f} MB peak {small_peak / 1e6:.2f} MB; "
-        f"200k rows {large_bytes / 1e6:.1f} MB peak {large_peak / 1e6:.2f} MB"
-    )
-    assert large_bytes > 9 * small_bytes  # ten times the data went through...
-    assert large_peak < small_peak * 1.5 + 1_000_000  # ...in about the same memory
-    assert large_peak < large_bytes / 10
+def test_csv_memory_stays_flat_from_20k_to_200k_rows(export_url):
+    figures = measure(export_url, "csv", 20_000, 200_000)
+    small, large = figures[20_000], figures[200_000]
+    assert large["bytes"] > 9 * small["bytes"]  # ten times the data went through...
+    assert large["peak_added_kb"] < small["peak_added_kb"] * 1.5 + 4096  # ...in the same memory
+    assert large["peak_added_kb"] * 1024 < large["bytes"] / 4
 
 
-def test_xlsx_memory_stays_flat(db_session, admin):
-    small = factories.batch(db_session, admin)
-    large = factories.batch(db_session, admin)
-    add_events(db_session, small, 5_000)
-    add_events(db_session, large, 50_000)
-    small_peak, small_bytes = peak_memory(db_session, small.id, exports.xlsx_chunks)
-    large_peak, large_bytes = peak_memory(db_session, large.id, exports.xlsx_chunks)
-    print(
-        f"XLSX: 5k rows {small_bytes / 1e6:.2f} MB peak {small_peak / 1e6:.2f} MB; "
-        f"50k rows {large_bytes / 1e6:.2f} MB peak {large_peak / 1e6:.2f} MB"
-    )
-    assert large_bytes > 5 * small_bytes
-    assert large_peak < small_peak * 1.5 + 1_000_000
+def test_xlsx_memory_stays_flat(export_url):
+    figures = measure(export_url, "xlsx", 2_000, 20_000)
+    small, large = figures[2_000], figures[20_000]
+    assert large["bytes"] > 5 * small["bytes"]
+    assert large["peak_added_kb"] < small["peak_added_kb"] * 1.5 + 4096
 
 
 # EPCIS ---------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -470,3 +472,28 @@ def test_readings_on_a_shipment_belong_to_the_lots_cold_chain(
     readings = logistics.cold_chain_of_batch(db_session, lot.id)
     assert [str(r.temperature_c) for r in readings] == ["6.5"]
     assert logistics.cold_chain_of_batch(db_session, lot.id + 1000) == []
+
+
+def test_admin_updates_a_facility_and_the_dashboard_follows(client, as_role, places, db_session):
+    headers = as_role("admin")
+    warehouse = places["warehouse"]
+    before = {
+        row["code"]: row for row in client.get("/api/v1/dashboard", headers=headers).get_json()
+    }["warehouse_area"]
+    grown = client.patch(
+        f"/api/v1/facilities/{warehouse.id}", json={"floor_area_m2": "1500"}, headers=headers
+    )
+    assert grown.status_code == 200 and grown.get_json()["floor_area_m2"] == "1500.00"
+    after = {
+        row["code"]: row for row in client.get("/api/v1/dashboard", headers=headers).get_json()
+    }["warehouse_area"]
+    assert Decimal(after["current"]) == Decimal(before["current"]) + 300
+    to_cold = client.patch(
+        f"/api/v1/facilities/{warehouse.id}", json={"kind": "cold_store"}, headers=headers
+    )
+    assert to_cold.status_code == 422 and "volume_m3" in to_cold.get_json()["errors"]
+    assert client.patch("/api/v1/facilities/999999", json={}, headers=headers).status_code == 404
+    qc = client.patch(
+        f"/api/v1/facilities/{warehouse.id}", json={"is_active": False}, headers=as_role("qc")
+    )
+    assert qc.status_code == 403

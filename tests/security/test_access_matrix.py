@@ -70,7 +70,9 @@ def callers(app, client, db_session, make_user):
         with app.test_request_context():
             fingerprint = web_auth._fingerprint(user)
 
-        def signed_in(user_id: int = user.id, role: Role = role, fp: str = fingerprint) -> FlaskClient:
+        def signed_in(
+            user_id: int = user.id, role: Role = role, fp: str = fingerprint
+        ) -> FlaskClient:
             page_client = app.test_client()
             with page_client.session_transaction() as session:
                 now = int(time.time())

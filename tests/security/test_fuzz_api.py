@@ -76,9 +76,10 @@ def _integers(value: Any) -> Iterator[int]:
 
 def _root_cause(failure: Exception, case: Any) -> str | None:
     """The known root cause of one failure, or None when it is something new."""
-    if isinstance(failure, JsonSchemaError):
-        if isinstance(failure.instance, str) and DECIMAL.fullmatch(failure.instance):
-            return "decimal-as-string"
+    instance = getattr(failure, "instance", None)
+    numeric_string = isinstance(instance, str) and DECIMAL.fullmatch(instance) is not None
+    if isinstance(failure, JsonSchemaError) and numeric_string:
+        return "decimal-as-string"
     if isinstance(failure, ServerError):
         sent = [case.path_parameters, case.query, case.body]
         if any(abs(n) > MAX_ID for n in _integers(sent)):

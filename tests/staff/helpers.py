@@ -27,7 +27,9 @@ def sign_in(client: FlaskClient, user: User, password: str = TEST_PASSWORD) -> T
     )
 
 
-def submit(client: FlaskClient, url: str, data: dict[str, Any], form_page: str | None = None) -> TestResponse:
+def submit(
+    client: FlaskClient, url: str, data: dict[str, Any], form_page: str | None = None
+) -> TestResponse:
     """GET the form page (for its token), then POST `data` to `url` like the browser would."""
     token = csrf_from(client.get(form_page or url))
     return client.post(url, data={**data, "csrf_token": token})

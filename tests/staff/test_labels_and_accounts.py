@@ -41,7 +41,9 @@ def test_label_form_errors_and_station_refused(client, db_session, make_user):
     batch = factories.batch(db_session, make_user("admin"))
     sign_in(client, make_user("qc"))
     url = f"/staff/batches/{batch.id}/label-runs/new"
-    response = submit(client, url, {"count": "0", "template": "a4-3x8", "idempotency_key": "k" * 32})
+    response = submit(
+        client, url, {"count": "0", "template": "a4-3x8", "idempotency_key": "k" * 32}
+    )
     assert response.status_code == 422
     assert field_error(text(response), "count") == "超出允许范围"
     assert field_value(text(response), "count") == "0"
@@ -101,7 +103,10 @@ def test_admin_creates_disables_and_resets_accounts(client, db_session, make_use
     db_session.refresh(user)
     assert not user.is_active
     assert their_client.get("/staff/").status_code == 303  # signed out at once
-    assert all(t.revoked_at is not None for t in db_session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)))
+    assert all(
+        t.revoked_at is not None
+        for t in db_session.scalars(select(ApiToken).where(ApiToken.user_id == user.id))
+    )
     assert sign_in(client.application.test_client(), user, "long-enough-pw").status_code == 422
 
     self_disable = client.post(
@@ -143,5 +148,3 @@ def test_progress_page_refreshes_until_done(app, make_user):
         assert status == 200 and "http-equiv" not in done and 'href="/staff/exports/1.csv"' in done
         failed, status = progress_page(Progress(title="导出", failed="磁盘已满"))
         assert status == 200 and "磁盘已满" in failed and "http-equiv" not in failed
-
-

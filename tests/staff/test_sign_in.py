@@ -49,7 +49,12 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(client, make_u
         token = csrf_from(client.get("/staff/sign-in"))
         response = client.post(
             "/staff/sign-in",
-            data={"email": user.email, "password": TEST_PASSWORD, "next": evil, "csrf_token": token},
+            data={
+                "email": user.email,
+                "password": TEST_PASSWORD,
+                "next": evil,
+                "csrf_token": token,
+            },
         )
         assert response.headers["Location"] == "/staff/", evil
         client.post("/staff/sign-out", data={"csrf_token": csrf_from(client.get("/staff/"))})
@@ -74,9 +79,7 @@ def test_english_on_request(client, make_user):
 
 
 def test_session_cookie_is_secure_httponly_lax_in_production(database_url, engine):
-    app = create_app(
-        {"DATABASE_URL": database_url, "SECRET_KEY": "production-like-secret-key"}
-    )
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "production-like-secret-key"})
     client = app.test_client()
     response = client.get("/staff/sign-in")
     cookie = response.headers["Set-Cookie"]
@@ -130,7 +133,11 @@ def test_form_without_csrf_token_is_refused_and_writes_nothing(client, db_sessio
     before = db_session.scalar(select(func.count(Producer.id)))
     response = client.post(
         "/staff/producers/new",
-        data={"name": "无令牌合作社（示例）", "kind": "farmer", "township_code": user.township_code},
+        data={
+            "name": "无令牌合作社（示例）",
+            "kind": "farmer",
+            "township_code": user.township_code,
+        },
     )
     assert response.status_code == 400
     assert db_session.scalar(select(func.count(Producer.id))) == before
@@ -141,9 +148,7 @@ def test_form_without_csrf_token_is_refused_and_writes_nothing(client, db_sessio
     assert forged.status_code == 400
 
 
-def test_password_change_ends_other_sessions_and_revokes_tokens(
-    app, client, db_session, make_user
-):
+def test_password_change_ends_other_sessions_and_revokes_tokens(app, client, db_session, make_user):
     import datetime as dt
 
     user = make_user("station")
@@ -155,7 +160,11 @@ def test_password_change_ends_other_sessions_and_revokes_tokens(
     wrong = submit(
         client,
         "/staff/account/password",
-        {"current_password": "nope", "new_password": "a-new-long-password", "confirm_password": "x"},
+        {
+            "current_password": "nope",
+            "new_password": "a-new-long-password",
+            "confirm_password": "x",
+        },
     )
     assert field_error(text(wrong), "current_password") == "当前密码不对"
     assert field_error(text(wrong), "confirm_password") == "两次输入的新密码不一致"
@@ -215,7 +224,10 @@ def test_my_tokens_listed_created_once_and_revocable(client, db_session, make_us
     import re
 
     plain = re.search(r'<code class="token" id="new-token">([^<]+)</code>', html).group(1)
-    assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+    assert (
+        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {plain}"}).status_code
+        == 200
+    )
     assert plain not in text(client.get("/staff/account/tokens"))  # shown once only
     token = db_session.scalar(select(ApiToken).where(ApiToken.label == "电商平台"))
     revoked = client.post(
@@ -223,7 +235,10 @@ def test_my_tokens_listed_created_once_and_revocable(client, db_session, make_us
         data={"csrf_token": csrf_from(client.get("/staff/account/tokens"))},
     )
     assert revoked.status_code == 303
-    assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
+    assert (
+        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {plain}"}).status_code
+        == 401
+    )
     theirs = db_session.scalar(select(ApiToken).where(ApiToken.user_id == other.id))
     refused = client.post(
         f"/staff/account/tokens/{theirs.id}/revoke",

@@ -355,7 +355,9 @@ def load_program(session: Session, core: CoreDemo) -> None:
         )
         trainees[code].append(trainee.id)
 
-    plan = (["general"] * 3) + ["skills_shop", "skills_video"]
+    # A township's year: policy outreach first, then skills classes, with a start-up camp in
+    # every other township in the autumn.
+    plan = ["general", "skills_shop", "general", "skills_video", "general"]
     sizes = {"general": 28, "skills_shop": 22, "skills_video": 22, "startup": 18}
     startup_attendees: list[int] = []
     for i, code in enumerate(sorted(townships)):

@@ -20,6 +20,7 @@ from trace.db import Base, StrEnumType, UTCDateTime, utcnow
 from trace.models.batches import Batch
 from trace.models.events import _refuse_change
 from trace.models.products import ProductCategory
+from trace.models.regions import Township
 from trace.models.stations import Station
 
 
@@ -51,6 +52,7 @@ class Facility(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    township: Mapped[Township] = relationship(lazy="joined")
     station: Mapped[Station | None] = relationship(lazy="joined")
 
 

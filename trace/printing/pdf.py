@@ -285,7 +285,7 @@ class ContentEncoder:
     once (the cache is bounded so very long runs keep flat memory).
     """
 
-    _LIMIT: Final = 2048
+    _LIMIT: Final = 256  # ~15 repeat per label; per-pack lines (No.xxxxxx) just churn through
 
     def __init__(self, subsets: FontSubsets) -> None:
         self.subsets = subsets

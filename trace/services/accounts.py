@@ -1,4 +1,4 @@
-"""Account chores beside trace.services.users: enabling/disabling accounts, one's own recent work."""
+"""Account chores beside trace.services.users: disabling accounts, one's own recent work."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from trace.errors import NotFoundError, ValidationError
 from trace.models.disclosure import DisclosureFigure, Notice, NoticeAttachment, NoticeCategory
@@ -84,7 +84,12 @@ def list_notices(
 
 
 def _newest_first() -> Any:
-    return select(Notice).order_by(Notice.published_on.desc(), Notice.id.desc())
+    # Lists show each notice's attachment count: load them in one query, not one per notice.
+    return (
+        select(Notice)
+        .options(selectinload(Notice.attachments))
+        .order_by(Notice.published_on.desc(), Notice.id.desc())
+    )
 
 
 def published_notices(

@@ -88,6 +88,7 @@ def update_facility(
     for key, value in changes.items():
         setattr(facility, key, value)
     record_change(session, actor, "facility.update", facility, before)
+    session.expire(facility, ["township", "station"])  # follow the changed ids
     return facility
 
 
@@ -100,7 +101,7 @@ def get_facility(session: Session, actor: Actor | None, facility_id: int) -> Fac
 
 
 def facility_query(kind: str | None = None, township_code: str | None = None) -> Select[Any]:
-    query = select(Facility).order_by(Facility.kind, Facility.township_code, Facility.name)
+    query = select(Facility).order_by(Facility.kind, Facility.township_code, Facility.id)
     if kind:
         query = query.where(Facility.kind == FacilityKind(kind))
     if township_code:

@@ -185,8 +185,8 @@ def station_query(
     service: str | None = None,
     q: str | None = None,
 ) -> Any:
-    """Stations by tier, then township, then name; filters are optional."""
-    query = select(Station).order_by(Station.tier, Station.township_code, Station.name)
+    """Stations by tier, then township, in the order they were registered; filters optional."""
+    query = select(Station).order_by(Station.tier, Station.township_code, Station.id)
     if tier:
         query = query.where(Station.tier == StationTier(tier))
     if township_code:

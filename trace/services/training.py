@@ -337,7 +337,7 @@ class TrainingSummary:
 
     sessions_by_kind: dict[TrainingKind, int] = field(default_factory=dict)
     person_times_by_kind: dict[TrainingKind, int] = field(default_factory=dict)
-    person_times_by_township: list[tuple[str, str, int]] = field(default_factory=list)
+    person_times_by_township: list[tuple[str, str, str, int]] = field(default_factory=list)
     poor_person_times: int = 0
     poor_or_disabled_trainees: int = 0
     incubations_by_outcome: dict[IncubationOutcome, int] = field(default_factory=dict)
@@ -369,13 +369,13 @@ def training_summary(session: Session) -> TrainingSummary:
     ):
         summary.person_times_by_kind[TrainingKind(kind)] = int(n)
     summary.person_times_by_township = [
-        (code, name, int(n))
-        for code, name, n in session.execute(
-            select(Township.code, Township.name_zh, func.count(Attendance.id))
+        (code, name_zh, name_pinyin, int(n))
+        for code, name_zh, name_pinyin, n in session.execute(
+            select(Township.code, Township.name_zh, Township.name_pinyin, func.count(Attendance.id))
             .select_from(Attendance)
             .join(TrainingSession, TrainingSession.id == Attendance.session_id)
             .join(Township, Township.code == TrainingSession.township_code)
-            .group_by(Township.code, Township.name_zh)
+            .group_by(Township.code, Township.name_zh, Township.name_pinyin)
             .order_by(Township.code)
         )
     ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Flask, Response, current_app, redirect, request, url_for
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
 from trace.errors import AuthenticationError, PermissionDeniedError
 from trace.policy import PERMISSIONS

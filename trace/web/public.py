@@ -11,9 +11,9 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
-from flask_babel import get_locale
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
@@ -27,6 +27,7 @@ from trace.web.auth import current_actor
 from trace.web.cache import TTLCache
 from trace.web.database import db
 from trace.web.errors import error_response, wants_json
+from trace.web.i18n import select_locale
 
 bp = Blueprint("public", __name__)
 
@@ -62,8 +63,65 @@ def batch_record(batch_id: int) -> dict[str, Any]:
 
 
 def _language() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "zh"
+    """The page's language, chosen once per request (as the templates' `lang` is)."""
+    if "locale" not in g:
+        g.locale = select_locale()
+    language: str = g.locale
+    return language
+
+
+# The banner's words per verdict: (heading, message). They are translated once per language and
+# process: Flask-Babel's gettext costs more per call than the rest of the banner together.
+VERDICT_WORDS = {
+    "genuine": (_l("正品验证通过"), _l("这是此码的首次查询。")),
+    "repeat": (
+        _l("此码已被查询过"),
+        _l("此码已被查询 %(n)s 次，首次查询时间 %(first)s；如非本人查询，谨防假冒。"),
+    ),
+    "exceeded": (
+        _l("查询次数超限，谨防假冒"),
+        _l(
+            "此码已被查询 %(n)s 次，首次查询时间 %(first)s。"
+            "一个包装正常只查询几次，此码可能已被复制。"
+        ),
+    ),
+    "void": (
+        _l("此码已作废"),
+        _l("此标签已由生产方作废，不应出现在销售的商品上。请勿购买，并向我们反映。"),
+    ),
+    "recalled": (_l("此批次产品已召回"), _l("此包装所属批次正在召回，请勿食用。")),
+    "unknown": (
+        _l("此码未登记，可能是假冒产品"),
+        _l("我们的系统中没有这个编码。请保留包装和购物凭证，并向我们反映。"),
+    ),
+}
+LABEL_WORDS = {"pack_no": _l("包装序号"), "code": _l("防伪码")}
+_translated: dict[str, dict[str, Any]] = {}
+
+
+def _words(language: str) -> dict[str, Any]:
+    words = _translated.get(language)
+    if words is None:
+        words = {
+            "verdicts": {k: (str(h), str(m)) for k, (h, m) in VERDICT_WORDS.items()},
+            "labels": {k: str(v) for k, v in LABEL_WORDS.items()},
+        }
+        _translated[language] = words
+    return words
+
+
+def verdict_banner(scan: dict[str, Any], record: dict[str, Any] | None) -> str:
+    """The banner for one scan: its template rendered without Flask's per-render extras."""
+    words = _words(_language())
+    heading, message = words["verdicts"][scan["verdict"]]
+    env = current_app.jinja_env
+    if "%(" in message:
+        first = env.filters["localdatetime"](scan["first_scanned_at"])
+        message = message % {"n": scan["scan_count"], "first": first}
+    template = env.get_template("public/_verdict.html")
+    return template.render(
+        scan=scan, record=record, heading=heading, message=message, words=words["labels"]
+    )
 
 
 def record_html(batch_id: int, record: dict[str, Any], pack_date: dt.date | None) -> Markup:
@@ -116,7 +174,7 @@ def scan_page_html(
 
     key = ("scan-page", batch_id, pack_date, _language())
     before, middle, after = shell() if is_staff else _cache().get_or_make(key, shell)
-    banner = render_template("public/_verdict.html", scan=scan, record=record)
+    banner = verdict_banner(scan, record)
     return "".join((before, banner, middle, str(escape(report_url(scan["serial"]))), after))
 
 

@@ -1,4 +1,4 @@
-"""Hardening: security headers, rate limits, request size limit, upload checks, JSON request logs."""
+"""Hardening: security headers, rate and size limits, upload checks, JSON request logs."""
 
 from __future__ import annotations
 
@@ -56,9 +56,7 @@ SECURITY_HEADERS = {
     # Full URLs (scan pages carry unguessable serials) never leave the site; same-origin form
     # posts keep their Referer, which the CSRF check requires over https.
     "Referrer-Policy": "same-origin",
-    "Permissions-Policy": (
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
-    ),
+    "Permissions-Policy": ("camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
@@ -99,7 +97,9 @@ class RateLimits:
 
     def __init__(self, redis_url: str | None) -> None:
         self._memory = MovingWindowRateLimiter(MemoryStorage())
-        self._shared = MovingWindowRateLimiter(storage_from_string(redis_url)) if redis_url else None
+        self._shared = (
+            MovingWindowRateLimiter(storage_from_string(redis_url)) if redis_url else None
+        )
 
     def _run(self, action: Callable[[MovingWindowRateLimiter], T]) -> T:
         if self._shared is not None:
@@ -258,10 +258,10 @@ class BoundedIntegerConverter(IntegerConverter):
 
     def __init__(
         self,
-        map: Any,  # noqa: A002 (werkzeug's own parameter name)
+        map: Any,
         fixed_digits: int = 0,
-        min: int | None = None,  # noqa: A002
-        max: int | None = MAX_ID,  # noqa: A002
+        min: int | None = None,
+        max: int | None = MAX_ID,
         signed: bool = False,
     ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
@@ -404,9 +404,7 @@ def _check_settings(app: Flask) -> None:
         try:
             parse(str(app.config[f"RATE_LIMIT_{name}"]))
         except ValueError:
-            raise ConfigError(
-                f"TRACE_RATE_LIMIT_{name} must look like '120 per minute'"
-            ) from None
+            raise ConfigError(f"TRACE_RATE_LIMIT_{name} must look like '120 per minute'") from None
     for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_MINUTES"):
         if int(app.config[name]) < 1:
             raise ConfigError(f"TRACE_{name} must be at least 1")

@@ -27,7 +27,9 @@ from trace.web.auth import current_actor
 from trace.web.database import db
 
 PREFIX = ""  # /notices and /disclosure-figures
-blp = Blueprint("notices", __name__, description="Public disclosure (政务公开): notices and figures")
+blp = Blueprint(
+    "notices", __name__, description="Public disclosure (政务公开): notices and figures"
+)
 
 
 @blp.get("/notices")

@@ -77,7 +77,7 @@ def _page(form: Form, status: int = 200, retry_after: str | None = None) -> Any:
                 token=form_token(),
                 honeypot=HONEYPOT,
                 max_mb=service.PHOTO_MAX_BYTES // (1024 * 1024),
-                action=url_for(".report_form", **request.args),
+                action=_form_action(),
             ),
             status,
         )
@@ -86,6 +86,12 @@ def _page(form: Form, status: int = 200, retry_after: str | None = None) -> Any:
     if retry_after:
         response.headers["Retry-After"] = retry_after
     return response
+
+
+def _form_action() -> str:
+    """The form posts back to its own address, keeping ?code= and ?lang=."""
+    args: dict[str, Any] = request.args.to_dict()
+    return url_for(".report_form", **args)
 
 
 @bp.route("/report", methods=["GET", "POST"])
@@ -143,7 +149,7 @@ def report_form() -> Any:
         rollback()
         service.discard_photo(folder, report.photo_stored_name)
         raise
-    target = {"ref": report.reference, "new": "1"}
+    target: dict[str, Any] = {"ref": report.reference, "new": "1"}
     if request.args.get("lang"):
         target["lang"] = request.args["lang"]
     return redirect(url_for(".report_status", **target), 303)
@@ -164,6 +170,8 @@ def report_status() -> Any:
         except NotFoundError:
             code = 404
     if wants_json():
+        if not reference:
+            return error_response(422, "give the reference number", {"ref": ["required"]})
         if status is None:
             return error_response(404, "no report has this reference number", {"ref": ["unknown"]})
         response = jsonify(PublicStatusSchema().dump(status))

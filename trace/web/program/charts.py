@@ -56,9 +56,15 @@ class Bar:
     note: str = ""  # e.g. "3/7" shown after the value
 
 
+def text_width(text: str, size: int = 12) -> float:
+    """Rough rendered width: a CJK character is about one em, a Latin one a little over half."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.58 for ch in text)
+
+
 def percent_bars(bars: Sequence[Bar], target_pct: Decimal | None, title: str, desc: str) -> Markup:
     """Horizontal bars of percentages with a dashed line at the target."""
-    label_w, bar_w, row_h, top = 150, 300, 24, 8
+    bar_w, row_h, top = 300, 24, 8
+    label_w = int(max([60.0, *(text_width(b.label) for b in bars)]) + 12)
     width = label_w + bar_w + 90
     height = top * 2 + row_h * max(1, len(bars)) + 16
     parts: list[str] = []

@@ -25,3 +25,19 @@ def is_english() -> bool:
 def pick(zh: str, en: str) -> str:
     """The record's English text on English pages when it has one, else the Chinese."""
     return en if is_english() and en else zh
+
+
+# The targets' units are data written in Chinese; English pages show these words instead.
+ENGLISH_UNITS = {
+    "个": "",
+    "人次": "person-times",
+    "人": "people",
+    "批": "lots",
+    "件": "packs",
+    "次": "scans",
+    "家": "firms",
+}
+
+
+def unit(text: str) -> str:
+    return ENGLISH_UNITS.get(text, text) if is_english() else text

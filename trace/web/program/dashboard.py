@@ -26,7 +26,7 @@ from trace.services import targets as service
 from trace.web.auth import current_actor
 from trace.web.database import db
 from trace.web.program.charts import Series, progress_bar, stacked_columns
-from trace.web.program.common import fmt, is_english, pick
+from trace.web.program.common import fmt, is_english, pick, unit
 from trace.web.program.logistics import CATEGORY_NAMES
 from trace.web.program.stations import coverage_chart
 from trace.web.program.training import KIND_NAMES
@@ -117,7 +117,7 @@ def dashboard_page() -> str:
             {
                 "label": pick(p.target.label_zh, p.target.label_en),
                 "code": p.target.code,
-                "unit": p.target.unit,
+                "unit": unit(p.target.unit),
                 "target": fmt(p.target.target_value),
                 "current": fmt(p.current),
                 "pct": p.pct,

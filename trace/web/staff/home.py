@@ -9,10 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from trace.errors import PermissionDeniedError
+from trace.models.audit import AuditEntry
 from trace.models.users import Role
 from trace.services import accounts
 from trace.services import batches as batch_service
@@ -84,6 +85,48 @@ def describe(item: Any) -> str:
     return " · ".join(parts) or f"#{getattr(item, 'id', '?')}"
 
 
+# What an audit action means to the person who did it, and where its record is shown.
+WORK_NAMES: dict[str, Any] = {
+    "producer.create": _l("登记生产主体"),
+    "producer.update": _l("修改生产主体"),
+    "product.create": _l("登记产品"),
+    "product.update": _l("修改产品"),
+    "batch.create": _l("登记批次"),
+    "event.append": _l("记录追溯事件"),
+    "label_run.issue": _l("生成追溯码"),
+    "label_run.void": _l("作废标签批次"),
+    "label_run.reprint": _l("重印标签"),
+    "user.create": _l("创建账号"),
+    "user.set_password": _l("修改密码"),
+    "user.disable": _l("停用账号"),
+    "user.enable": _l("启用账号"),
+    "token.issue": _l("生成 API 令牌"),
+    "token.revoke": _l("作废 API 令牌"),
+}
+WORK_LINKS = {
+    "producers": ("staff.records.producer", "producer_id"),
+    "batches": ("staff.records.batch", "batch_id"),
+    "label_runs": ("staff.labels.run", "run_id"),
+}
+
+
+def work_item(entry: AuditEntry) -> tuple[str, str | None]:
+    """How one of the user's audit entries reads on the dashboard, and its link if any."""
+    name = WORK_NAMES.get(entry.action)
+    label = (
+        f"{name} #{entry.entity_id}"
+        if name
+        else f"{entry.action} · {entry.entity_type} #{entry.entity_id}"
+    )
+    link = WORK_LINKS.get(entry.entity_type)
+    if entry.entity_type == "trace_events" and entry.after and entry.after.get("batch_id"):
+        return label, url_for("staff.records.batch", batch_id=entry.after["batch_id"])
+    if link and entry.entity_id.isdigit():
+        values: dict[str, Any] = {link[1]: int(entry.entity_id)}
+        return label, url_for(link[0], **values)
+    return label, None
+
+
 @bp.get("/")
 def dashboard() -> Any:
     session = db()
@@ -109,4 +152,5 @@ def dashboard() -> Any:
         held=held,
         panels=panels,
         describe=describe,
+        work_item=work_item,
     )

@@ -27,9 +27,7 @@ API_PDF_ENDPOINT = "labels.label_run_pdf"
 
 
 class LabelRunFormSchema(StrictSchema):
-    count = fields.Integer(
-        required=True, validate=validate.Range(min=1, max=label_service.MAX_RUN)
-    )
+    count = fields.Integer(required=True, validate=validate.Range(min=1, max=label_service.MAX_RUN))
     template = fields.String(load_default=DEFAULT_TEMPLATE)
     # Drawn when the form is shown: pressing "issue" twice gives one run, not two.
     idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=100))

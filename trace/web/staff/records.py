@@ -295,8 +295,10 @@ def new_event(batch_id: int) -> Any:
     form = Form(request.form if request.method == "POST" else defaults)
     if request.method == "POST":
         data = form.load(EventFormSchema())
-        if data is not None and data["event_type"] == "correcting" and not data.get(
-            "corrects_event_id"
+        if (
+            data is not None
+            and data["event_type"] == "correcting"
+            and not data.get("corrects_event_id")
         ):
             form.add("corrects_event_id", _("更正时须选择被更正的事件"))
             data = None

@@ -1,0 +1,268 @@
+"""Staff pages in a real browser: Debian's chromium, headless, at a 360x740 phone viewport.
+
+The app is served for real on 127.0.0.1 (a werkzeug server in a thread, production settings:
+Secure `__Host-` cookies, CSRF, CSP) over a fresh SQLite database migrated with `flask db
+upgrade` and loaded with the demo data. Station staff sign in on the phone and register a
+producer and a harvest batch; QC signs in, issues a label run for that batch and downloads its
+PDF. Every page must raise no console error, load nothing from any host but 127.0.0.1, and fit
+the phone's width. Screenshots land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import ROOT, require_tool
+from trace import create_app
+from trace.demo import DEMO_DOMAIN, DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = ROOT / "test-artifacts"
+PHONE = {"width": 360, "height": 740}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SECRET = "browser-staff-secret-key-0123456789"
+PRODUCER = "三台乡浏览器测试农户（示例）"
+
+
+def _flask(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "trace", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('staff-browser') / 'trace.db'}"
+    env = {**os.environ, "TRACE_DATABASE_URL": url, "TRACE_SECRET_KEY": SECRET}
+    env.pop("FLASK_DEBUG", None)
+    _flask(env, "db", "upgrade")
+    _flask(env, "demo", "load")
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "LOG_REQUESTS": False})
+    assert app.config["SESSION_COOKIE_SECURE"]  # as in production
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    chromium = require_tool("chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Phone:
+    """A phone-sized browser context recording console errors and every request's host."""
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        self.base = base_url
+        self.context = browser.new_context(
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            accept_downloads=True,
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.hosts: set[str] = set()
+        self.page.on(
+            "console",
+            lambda m: (
+                self.errors.append(f"{m.text} ({m.location.get('url')})")
+                if m.type == "error"
+                else None
+            ),
+        )
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.hosts.add(urlsplit(r.url).hostname or r.url))
+
+    def go(self, path: str) -> Any:
+        return self.page.goto(self.base + path, wait_until="load")
+
+    def fits(self) -> bool:
+        """Nothing wider than the phone: no sideways scrolling of the page."""
+        width: int = self.page.evaluate("document.documentElement.scrollWidth")
+        return width <= PHONE["width"]
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / name
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def sign_in(self, who: str) -> None:
+        self.go("/staff/")
+        assert "/staff/sign-in" in self.page.url
+        self.page.fill("#f-email", f"{who}@{DEMO_DOMAIN}")
+        self.page.fill("#f-password", DEMO_PASSWORD)
+        with self.page.expect_navigation():
+            self.page.click("button[type=submit].primary")
+        assert urlsplit(self.page.url).path == "/staff/", self.page.url
+        cookies = {c["name"]: c for c in self.context.cookies()}
+        session = cookies["__Host-trace-session"]
+        assert session["httpOnly"] and session["secure"] and session["sameSite"] == "Lax"
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture()
+def station(browser: Any, base_url: str) -> Iterator[Phone]:
+    phone = Phone(browser, base_url)
+    yield phone
+    phone.close()
+
+
+def test_station_registers_a_producer_and_a_batch_on_a_phone(browser, base_url):
+    phone = Phone(browser, base_url)
+    page = phone.page
+    try:
+        phone.sign_in("station")
+        assert phone.fits()
+        phone.shot("staff-1-dashboard.png")
+
+        page.click("text=登记生产主体")
+        page.wait_for_load_state("load")
+        # A rejected form keeps what was typed and says what is wrong next to the field.
+        page.fill("#f-village", "大箐村")
+        page.select_option("#f-kind", "cooperative")
+        with page.expect_navigation():
+            page.click("button[type=submit].primary")
+        assert page.locator("#name-error").inner_text() == "必填"
+        assert page.input_value("#f-village") == "大箐村"
+        assert page.get_attribute("#f-name", "aria-invalid") == "true"
+        assert phone.fits()
+        phone.shot("staff-2-producer-form-rejected.png")
+
+        page.fill("#f-name", PRODUCER)
+        page.select_option("#f-kind", "farmer")
+        page.fill("#f-phone", "13987800077")
+        page.check("#f-is_poverty_registered")
+        with page.expect_navigation():
+            page.click("button[type=submit].primary")
+        assert re.search(r"/staff/producers/\d+$", page.url)
+        assert PRODUCER in page.locator("h1").inner_text()
+        phone.shot("staff-3-producer.png")
+
+        page.click("text=为其登记采收批次")
+        page.wait_for_load_state("load")
+        walnut = page.locator("#f-product_id option", has_text="三台薄壳").get_attribute("value")
+        page.select_option("#f-product_id", walnut)
+        page.fill("#f-harvested_on", "2025-10-02")
+        page.fill("#f-quantity", "86.5")
+        page.fill("#f-plot", "核桃林 3号地块")
+        assert phone.fits()
+        phone.shot("staff-4-batch-form.png")
+        with page.expect_navigation():
+            page.click("button[type=submit].primary")
+        assert re.search(r"/staff/batches/\d+$", page.url)
+        lot = page.locator("h1 code").inner_text()
+        assert lot.startswith("DY208HT251002-")
+        assert "86.5" in page.content() and "采收" in page.locator("ol.timeline").inner_text()
+        phone.shot("staff-5-batch.png")
+
+        phone.go(f"/staff/batches?lot={lot}")
+        assert page.locator("table.list tbody tr").count() == 1
+        assert lot in page.locator("table.list").inner_text()
+        phone.go("/staff/producers?q=浏览器测试")
+        assert PRODUCER in page.locator("table.list").inner_text()
+        assert phone.fits()
+        phone.shot("staff-6-lists.png")
+
+        with page.expect_navigation():
+            page.click("button:has-text('退出')")
+        assert "/staff/sign-in" in page.url
+        # The one expected "error": the rejected form's page answers 422, as it should.
+        rejected = "status of 422 (UNPROCESSABLE ENTITY) (" + base_url + "/staff/producers/new)"
+        assert [e for e in phone.errors if not e.endswith(rejected)] == []
+        assert phone.hosts == {"127.0.0.1"}
+    finally:
+        phone.close()
+
+
+def test_qc_issues_a_label_run_and_downloads_the_pdf(browser, base_url):
+    phone = Phone(browser, base_url)
+    page = phone.page
+    try:
+        phone.sign_in("qc")
+        phone.go("/staff/batches?status=active")
+        page.locator("table.list tbody tr a").first.click()
+        page.wait_for_load_state("load")
+        page.click("text=生成追溯码标签")
+        page.wait_for_load_state("load")
+        page.fill("#f-count", "30")
+        assert phone.fits()
+        phone.shot("staff-7-label-form.png")
+        with page.expect_navigation():
+            page.click("button[type=submit].primary")
+        assert re.search(r"/staff/label-runs/\d+$", page.url)
+        assert "30 个码" in page.content()
+        phone.shot("staff-8-label-run.png")
+
+        with page.expect_download() as info:
+            page.click("#pdf-link")
+        download = info.value
+        target = ARTIFACTS / "staff-label-run.pdf"
+        ARTIFACTS.mkdir(exist_ok=True)
+        download.save_as(str(target))
+        data = target.read_bytes()
+        assert data.startswith(b"%PDF-") and len(data) > 1000
+        assert phone.errors == []
+        assert phone.hosts == {"127.0.0.1"}
+    finally:
+        phone.close()
+
+
+def test_staff_pages_work_without_javascript(browser, base_url):
+    """Server-rendered forms: signing in and searching need no script at all."""
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/staff/sign-in", wait_until="load")
+        page.fill("#f-email", f"regulator@{DEMO_DOMAIN}")
+        page.fill("#f-password", DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.click("button[type=submit].primary")
+        page.goto(base_url + "/staff/batches", wait_until="load")
+        assert page.locator("table.list tbody tr").count() >= 1
+        assert page.locator("text=登记采收批次").count() == 0  # the regulator writes nothing
+    finally:
+        context.close()
