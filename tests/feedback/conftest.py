@@ -46,6 +46,7 @@ def photo_dir(tmp_path):
 def labelled(db_session, make_user):
     admin = make_user("admin")
     batch = factories.batch(db_session, admin)
+    factories.passed_inspection(db_session, admin, batch)  # labels need a passed inspection
     run = issue_label_run(db_session, admin, batch.id, 3)
     db_session.flush()
     return Labelled(batch, run_serials(db_session, run.id))

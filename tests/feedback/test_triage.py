@@ -97,7 +97,7 @@ def test_assign_escalate_answer_close_each_audited_and_kept(db_session, labelled
     assert "查获假冒包装" in history and "我来核查" in history
     assert 'id="steps"' not in history  # a closed report offers no more steps
     again = submit(client, f"{url}/answer", {"public_answer": "再答复"}, url)
-    assert again.status_code == 422 and "已办结" in text(again)
+    assert again.status_code == 422 and "此反映已办结" in text(again)
     assert _steps(db_session, report)[-1] == "closed"
 
 
@@ -209,6 +209,7 @@ def test_reports_on_two_lots_of_one_producer_are_grouped(db_session, labelled, m
         producer_id=labelled.batch.producer_id,
         product_id=labelled.batch.product_id,
     )
+    factories.passed_inspection(db_session, admin, sibling)
     run = issue_label_run(db_session, admin, sibling.id, 1)
     db_session.flush()
     _file(db_session, kind="quality", description="a", code=labelled.serials[0])
@@ -261,3 +262,16 @@ def test_pack_info_and_scan_log_beside_the_report(db_session, labelled, staff_cl
     assert page.count('class="scan verdict-') == 2
     code = db_session.scalar(select(PackCode).where(PackCode.serial == serial))
     assert str(code.public_scan_count) in page
+
+
+def test_a_second_recall_of_the_same_lot_is_refused_beside_the_form(
+    db_session, labelled, staff_client
+):
+    report = _file(db_session, code=labelled.serials[0])
+    client, _u = staff_client("regulator")
+    url = f"/staff/reports/{report.id}"
+    body = {"level": "1", "reason": "假冒", "instructions": "下架"}
+    assert submit(client, f"{url}/recall", body, url).status_code == 303
+    again = submit(client, f"{url}/recall", body, url)
+    assert again.status_code == 422 and "已经在召回中" in text(again)
+    assert _steps(db_session, report).count("recall_opened") == 1

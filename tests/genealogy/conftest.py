@@ -67,3 +67,19 @@ def split(
     answer = post_operation(client, headers, body)
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()
+
+
+def release(session: Session, actor: User, batch_id: int) -> Batch:
+    """A passed inspection, which labels and shipping need (trace.services.inspections)."""
+    batch = session.get(Batch, batch_id)
+    assert batch is not None
+    factories.passed_inspection(session, actor, batch)
+    return batch
+
+
+def label(session: Session, actor: User, batch_id: int, count: int) -> Any:
+    """Issue `count` pack codes for the lot, inspecting it first."""
+    from trace.services.labels import issue_label_run
+
+    release(session, actor, batch_id)
+    return issue_label_run(session, actor, batch_id, count)

@@ -19,7 +19,7 @@ from jsonschema.validators import validator_for
 
 from tests import factories
 from tests.conftest import ROOT, SHARED
-from tests.genealogy.conftest import operation, post_operation, split
+from tests.genealogy.conftest import operation, post_operation, release, split
 from trace.models.batches import Batch
 from trace.services import logistics
 
@@ -44,6 +44,7 @@ def processed(client, as_role, walnuts, db_session, admin):
             reference="JG-2025-014",
         ),
     ).get_json()
+    release(db_session, admin, a)  # shipping may come to need an inspection too
     logistics.create_shipment(
         db_session,
         admin,

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.genealogy.conftest import split
+from tests.genealogy.conftest import label, release, split
 from trace.models.batches import Batch, BatchStatus
 from trace.models.events import EventType, TraceEvent
 from trace.models.recalls import Recall, RecallLot
 from trace.services import logistics
-from trace.services.labels import issue_label_run, run_serials
+from trace.services.labels import run_serials
 from trace.services.recalls import add_working_days, deadlines
 
 REASON = "抽检黄曲霉毒素B1超标（示例）"
@@ -31,7 +31,7 @@ def family(client, as_role, walnuts, db_session, admin):
     """walnuts split into two grade lots; the first grade lot labelled (3 packs)."""
     graded = split(client, as_role("qc"), walnuts, "600", "400")
     children = [db_session.get(Batch, o["batch_id"]) for o in graded["outputs"]]
-    run = issue_label_run(db_session, admin, children[0].id, 3)
+    run = label(db_session, admin, children[0].id, 3)
     db_session.flush()
     return {"root": walnuts, "children": children, "serials": run_serials(db_session, run.id)}
 
@@ -178,6 +178,7 @@ def test_progress_follows_shipments_notifications_and_recoveries(
     client, as_role, family, db_session, admin
 ):
     child = family["children"][0]
+    release(db_session, admin, child.id)  # shipping may come to need an inspection too
     shipment = logistics.create_shipment(
         db_session,
         admin,

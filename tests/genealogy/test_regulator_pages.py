@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from tests import factories
-from tests.genealogy.conftest import split
+from tests.genealogy.conftest import label, split
 from tests.staff.helpers import sign_in, text
 from trace.models.batches import BatchStatus
 from trace.models.events import TraceEvent
 from trace.models.labels import PackCode
 from trace.models.scans import Scan
-from trace.services.labels import issue_label_run, run_serials
+from trace.services.labels import run_serials
 from trace.services.recalls import open_recall
 
 
@@ -116,7 +116,7 @@ def test_lot_page_shows_timeline_trees_chain_and_audit(
 
 
 def test_scan_statistics_flag_suspicious_codes(regulator_client, db_session, admin, walnuts):
-    run = issue_label_run(db_session, admin, walnuts.id, 3)
+    run = label(db_session, admin, walnuts.id, 3)
     db_session.flush()
     serials = run_serials(db_session, run.id)
     found = db_session.execute(

@@ -8,10 +8,9 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from tests import factories
-from tests.genealogy.conftest import operation, post_operation, split
+from tests.genealogy.conftest import label, operation, post_operation, release, split
 from trace.models.genealogy import LotLink, LotOperation, OperationKind
 from trace.services import logistics
-from trace.services.labels import issue_label_run
 from trace.services.trace_query import Direction, lineage_ids
 
 
@@ -51,8 +50,9 @@ def test_downstream_reaches_every_derived_lot_code_and_shipment(
     _a, _b, kernels, merged, other = _grades_and_kernels(
         client, headers, walnuts, db_session, admin
     )
-    issue_label_run(db_session, admin, kernels, 30)
-    issue_label_run(db_session, admin, walnuts.id, 5)
+    label(db_session, admin, kernels, 30)
+    label(db_session, admin, walnuts.id, 5)
+    release(db_session, admin, merged)  # shipping may come to need an inspection too
     shipment = logistics.create_shipment(
         db_session,
         admin,
@@ -78,8 +78,17 @@ def test_downstream_reaches_every_derived_lot_code_and_shipment(
     }
     assert body["lots"]["total"] == 4 and len(body["lots"]["items"]) == 2
     assert [item["depth"] for item in body["lots"]["items"]] == [1, 1]
-    assert body["shipments"][0]["reference"] == shipment.reference
-    assert body["shipments"][0]["destination"] == "昆明示例商贸（示例）"
+    shipments = client.get(
+        f"/api/v1/batches/{walnuts.id}/downstream/shipments", headers=reader
+    ).get_json()
+    assert shipments["total"] == 1
+    assert shipments["items"][0]["reference"] == shipment.reference
+    assert shipments["items"][0]["destination"] == "昆明示例商贸（示例）"
+    assert shipments["items"][0]["lots"][0]["batch_id"] == merged
+    runs = client.get(
+        f"/api/v1/batches/{walnuts.id}/downstream/label-runs?per_page=1", headers=reader
+    ).get_json()
+    assert runs["total"] == 2 and len(runs["items"]) == 1 and runs["pages"] == 2
     second = client.get(
         f"/api/v1/batches/{walnuts.id}/downstream?per_page=2&page=2", headers=reader
     ).get_json()
@@ -96,7 +105,7 @@ def test_pack_codes_are_counted_and_paginated_never_inlined(
     headers = as_role("qc")
     graded = split(client, headers, walnuts, "500", "500")
     for child in graded["outputs"]:
-        issue_label_run(db_session, admin, child["batch_id"], 150)
+        label(db_session, admin, child["batch_id"], 150)
     db_session.flush()
     url = f"/api/v1/batches/{walnuts.id}/downstream/pack-codes"
     page = client.get(url + "?per_page=200", headers=headers).get_json()
@@ -134,7 +143,14 @@ def test_upstream_reaches_every_source_lot_producer_and_farm(
 
 def test_unknown_lot_is_404_and_anonymous_401(client, as_role):
     headers = as_role("station")
-    for path in ("upstream", "downstream", "downstream/pack-codes", "history"):
+    for path in (
+        "upstream",
+        "downstream",
+        "downstream/pack-codes",
+        "downstream/label-runs",
+        "downstream/shipments",
+        "history",
+    ):
         assert client.get(f"/api/v1/batches/987654/{path}", headers=headers).status_code == 404
         assert client.get(f"/api/v1/batches/987654/{path}").status_code == 401
 

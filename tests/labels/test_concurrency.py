@@ -46,6 +46,7 @@ def committed_batch(engine, database_url):
         session.add(user)
         session.flush()
         batch = factories.batch(session, user)
+        factories.passed_inspection(session, user, batch)
         session.commit()
         ids = (user.id, batch.id, batch.product_id, batch.producer_id)
     yield ids

@@ -21,7 +21,20 @@ SERIAL_RE = re.compile(f"^[{SERIAL_ALPHABET}]{{10}}$")
 
 @pytest.fixture()
 def batch(db_session, make_user):
-    return factories.batch(db_session, make_user("admin"))
+    admin = make_user("admin")
+    batch = factories.batch(db_session, admin)
+    factories.passed_inspection(db_session, admin, batch)
+    return batch
+
+
+def test_no_labels_without_a_passed_inspection(client, as_role, db_session, make_user):
+    unreleased = factories.batch(db_session, make_user("admin"))
+    before = _codes(db_session)
+    answer = client.post(
+        f"/api/v1/batches/{unreleased.id}/label-runs", json={"count": 3}, headers=as_role("qc")
+    )
+    assert answer.status_code == 409 and "inspection" in answer.get_json()["errors"]
+    assert _codes(db_session) == before
 
 
 def _codes(session):
@@ -74,7 +87,7 @@ def test_held_or_recalled_batch_gets_no_labels(client, as_role, batch, db_sessio
         f"/api/v1/batches/{batch.id}/label-runs", json={"count": 3}, headers=as_role("qc")
     )
     assert answer.status_code == 409
-    assert "batch_id" in answer.get_json()["errors"]
+    assert "status" in answer.get_json()["errors"]
     assert _codes(db_session) == before
 
 

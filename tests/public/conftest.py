@@ -40,6 +40,7 @@ def labelled(db_session, make_user, app):
     app.extensions.pop("trace.public_records", None)  # no record cached across tests
     admin = make_user("admin")
     batch = factories.batch(db_session, admin)
+    factories.passed_inspection(db_session, admin, batch)  # labels need a passed inspection
     run = issue_label_run(db_session, admin, batch.id, 3)
     db_session.flush()
     return Labelled(batch, run_serials(db_session, run.id))

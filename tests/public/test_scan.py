@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import event, select
 
 from tests.public.conftest import add_certificate, add_inspection
 from trace.models.batches import BatchStatus
 from trace.models.events import EventType
-from trace.models.labels import PackCode
+from trace.models.labels import CodeStatus, PackCode
 from trace.models.scans import Scan
+from trace.services import scans
 from trace.services.events import append_event
 
 JSON = {"Accept": "application/json"}
@@ -165,3 +167,29 @@ def test_query_count_does_not_grow_with_history(
     assert len(body["record"]["timeline"]) > 40 and len(body["record"]["certificates"]) == 4
     assert long == short, "\n".join(statements)
     assert short <= 12, "\n".join(statements)
+
+
+def test_postgresql_verdict_in_sql_matches_verdict_for(engine):
+    """The one-statement scan on PostgreSQL logs a verdict it works out in SQL: the same rule."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the one-statement scan is PostgreSQL's")
+    grid = [
+        (batch_status, code_status, count)
+        for batch_status in BatchStatus
+        for code_status in CodeStatus
+        for count in range(8)
+    ]
+    values = ", ".join(f"('{b.value}', '{c.value}', {n})" for b, c, n in grid)
+    query = (
+        f"SELECT batch_status, code_status, scan_count, {scans.SQL_VERDICT} "
+        f"FROM (VALUES {values}) AS t(batch_status, code_status, scan_count)"
+    )
+    with engine.connect() as connection:
+        for limit in (1, 3, 5):
+            rows = connection.exec_driver_sql(query, {"limit": limit}).all()
+            assert len(rows) == len(grid)
+            for batch_status, code_status, count, verdict in rows:
+                expected = scans.verdict_for(
+                    CodeStatus(code_status), BatchStatus(batch_status), count, limit
+                )
+                assert verdict == expected.value, (batch_status, code_status, count, limit)

@@ -269,3 +269,11 @@ def test_a_threshold_cell_can_be_corrected_by_qc_only(client, as_role, db_sessio
         select(AuditEntry).where(AuditEntry.action == "grade_threshold.update")
     ).one()
     assert entry.before["value"] == "28.000"
+
+
+@pytest.mark.parametrize("written", ["Ⅱ级", "II级", "二级", " Ⅱ 级"])
+def test_grade_names_are_read_as_people_write_them(written):
+    from trace.services.grading import normalise_grade
+
+    assert normalise_grade(written) == normalise_grade("Ⅱ级")
+    assert normalise_grade(written) != normalise_grade("Ⅲ级")

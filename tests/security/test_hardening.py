@@ -1,8 +1,7 @@
-"""Security headers, size limits, error bodies, request logs, rate limits and upload checks."""
+"""Security headers, size limits, error bodies, request logs and rate limits."""
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import re
@@ -12,10 +11,9 @@ from limits import parse
 from sqlalchemy import func, select
 
 from tests.staff.helpers import csrf_from, sign_in, text
-from trace.errors import ValidationError
 from trace.models.producers import Producer
 from trace.web import security
-from trace.web.security import RateLimits, check_upload
+from trace.web.security import RateLimits
 
 PAGES = ["/", "/staff/sign-in", "/api/v1/openapi.json", "/no-such-page", "/static/css/site.css"]
 
@@ -278,25 +276,6 @@ def test_signed_in_staff_are_not_held_to_the_public_limit(
     sign_in(client, make_user("qc"))
     for _ in range(3):
         assert client.get("/").status_code == 200
-
-
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
-
-
-def test_uploads_are_checked_by_content_not_name():
-    checked = check_upload(io.BytesIO(PDF), "application/pdf")
-    assert checked.content_type == "application/pdf" and len(checked.sha256) == 64
-    assert check_upload(io.BytesIO(PNG), None).content_type == "image/png"
-    with pytest.raises(ValidationError) as html:
-        check_upload(io.BytesIO(b"<html><script>alert(1)</script>"), "application/pdf", "report")
-    assert "report" in html.value.errors
-    with pytest.raises(ValidationError):
-        check_upload(io.BytesIO(PNG), "application/pdf")  # claims PDF, is PNG
-    with pytest.raises(ValidationError):
-        check_upload(io.BytesIO(PDF + b"x" * 2000), "application/pdf", max_bytes=1024)
-    with pytest.raises(ValidationError):
-        check_upload(io.BytesIO(b""), "application/pdf")
 
 
 def test_bad_rate_limit_setting_names_itself(database_url):

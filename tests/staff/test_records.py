@@ -252,3 +252,18 @@ def test_dashboard_shows_held_batches_and_my_own_work(client, db_session, make_u
     page = text(client.get("/staff/"))
     assert held.lot in page
     assert f'<a href="/staff/producers/{mine.id}">登记生产主体 #{mine.id}</a>' in page
+
+
+def test_dashboard_panels_of_other_modules_appear_only_when_installed(
+    client, make_user, monkeypatch
+):
+    from trace.web.staff import home
+
+    sign_in(client, make_user("qc"))
+    page = text(client.get("/staff/"))
+    for panel in home.OPTIONAL_PANELS:
+        installed = home._optional_service(panel) is not None
+        assert (f'id="panel-{panel.key}"' in page) == installed, panel.key
+    missing = home.OptionalPanel("nothing", "不存在的面板", "trace.services.no_such_module", "f")
+    monkeypatch.setattr(home, "OPTIONAL_PANELS", (missing,))
+    assert "不存在的面板" not in text(client.get("/staff/"))

@@ -114,6 +114,8 @@ def test_sessions_expire_when_idle_and_absolutely(app, client, make_user, clock)
             session[web_auth.SEEN_AT] = int(time.time())  # active right now: still ends
     response = client.get("/staff/")
     assert response.status_code == 303 and "/staff/sign-in" in response.headers["Location"]
+    assert "expired=1" in response.headers["Location"]
+    assert "登录已过期" in text(client.get(response.headers["Location"]))
 
 
 def test_activity_keeps_an_idle_session_alive(app, client, make_user):
@@ -139,7 +141,7 @@ def test_form_without_csrf_token_is_refused_and_writes_nothing(client, db_sessio
             "township_code": user.township_code,
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 400 and "表单已失效" in text(response)
     assert db_session.scalar(select(func.count(Producer.id))) == before
     forged = client.post(
         "/staff/producers/new",

@@ -173,12 +173,14 @@ class ShipmentRefSchema(Schema):
 TracedLotPageSchema = page_schema(TracedLotSchema, "TracedLotPage")
 
 
+LabelRunRefPageSchema = page_schema(LabelRunRefSchema, "LabelRunRefPage")
+ShipmentRefPageSchema = page_schema(ShipmentRefSchema, "ShipmentRefPage")
+
+
 class DownstreamSchema(Schema):
     root = fields.Nested(LotRefSchema)
     counts = fields.Nested(DownstreamCountsSchema)
     lots = fields.Nested(TracedLotPageSchema)
-    label_runs = fields.List(fields.Nested(LabelRunRefSchema))
-    shipments = fields.List(fields.Nested(ShipmentRefSchema))
 
 
 class FarmSchema(Schema):

@@ -45,9 +45,17 @@ def local_today() -> dt.date:
     return utcnow().astimezone(SHANGHAI).date()
 
 
+# Trade usage writes 一级/二级/三级 for the standard's Ⅰ级/Ⅱ级/Ⅲ级.
+_CHINESE_NUMERALS = {"一": "I", "二": "II", "三": "III", "四": "IV"}
+
+
 def normalise_grade(name: str) -> str:
-    """`Ⅱ级`, `II级` and ` Ⅱ 级` are the same grade: NFKC folds the Roman numeral characters."""
-    return unicodedata.normalize("NFKC", name).replace(" ", "").strip()
+    """`Ⅱ级`, `II级`, `二级` and ` Ⅱ 级` are the same grade: NFKC folds the Roman numeral
+    characters, and a leading Chinese numeral is read as the Roman one."""
+    folded = unicodedata.normalize("NFKC", name).replace(" ", "").strip()
+    if len(folded) == 2 and folded[1] == "级" and folded[0] in _CHINESE_NUMERALS:
+        return _CHINESE_NUMERALS[folded[0]] + "级"
+    return folded
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,40 +13,27 @@ from sqlalchemy.orm import Session
 from trace import gs1
 from trace.db import utcnow
 from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
-from trace.models.batches import Batch, BatchStatus
+from trace.models.batches import Batch
 from trace.models.labels import CodeStatus, LabelRun, PackCode
-from trace.models.products import ProductCategory
 from trace.models.regions import Township
 from trace.policy import Actor, authorize
 from trace.printing.errors import TemplateError
 from trace.printing.models import ComplianceCertificate, PackLabel
 from trace.printing.templates import load_template
 from trace.services.audit import record_change, snapshot
+from trace.services.brand import label_marks
+from trace.services.inspections import assert_batch_releasable
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MAX_RUN = 100_000
 SERIAL_LENGTH = 10
 # Crockford base32: no I, L, O, U, so a serial read aloud or retyped is not misread.
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-WALNUT_CATEGORIES = frozenset({ProductCategory.WALNUT_IN_SHELL, ProductCategory.WALNUT_KERNEL})
 
 
 def new_serial() -> str:
     """10 random Crockford base32 characters (50 bits): a guessed serial is surely unknown."""
     return "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(SERIAL_LENGTH))
-
-
-def _check_releasable(session: Session, batch: Batch) -> None:
-    if batch.status is not BatchStatus.ACTIVE:
-        reasons = {
-            BatchStatus.ON_HOLD: "the batch is on hold after a failed inspection",
-            BatchStatus.RECALLED: "the batch has been recalled",
-            BatchStatus.CLOSED: "the batch is closed",
-        }
-        raise InvalidTransitionError(
-            f"labels cannot be issued: {reasons[batch.status]}",
-            {"batch_id": [reasons[batch.status]]},
-        )
 
 
 def _existing_run(
@@ -95,7 +81,8 @@ def issue_label_run(
     batch = session.scalar(select(Batch).where(Batch.id == batch_id).with_for_update(of=Batch))
     if batch is None:
         raise NotFoundError(f"no batch {batch_id}")
-    _check_releasable(session, batch)
+    # On hold, recalled, closed, or no passed inspection where the category has limits.
+    assert_batch_releasable(session, batch)
 
     last = session.scalar(select(func.max(PackCode.sequence)).where(PackCode.batch_id == batch.id))
     run = LabelRun(
@@ -222,18 +209,6 @@ def record_reprint(session: Session, actor: Actor | None, run_id: int, reason: s
     return run
 
 
-@dataclass(frozen=True)
-class LabelMarks:
-    brand_mark: bool
-    gi_mark: bool
-
-
-def label_marks_for(session: Session, batch: Batch) -> LabelMarks:
-    """Which marks the batch's labels may carry: the GI mark only for authorised GI-mark users."""
-    gi = batch.producer.is_gi_authorised and batch.product.category in WALNUT_CATEGORIES
-    return LabelMarks(brand_mark=False, gi_mark=gi)
-
-
 def _net_content(grams: int | None) -> str:
     if not grams:
         return ""
@@ -249,7 +224,7 @@ def pack_labels(
     """
     batch = run.batch
     product, producer = batch.product, batch.producer
-    marks = label_marks_for(session, batch)
+    brand_mark, gi_mark = label_marks(session, producer, product)
     best_before = (
         run.pack_date + dt.timedelta(days=product.shelf_life_days)
         if product.shelf_life_days
@@ -263,9 +238,9 @@ def pack_labels(
         "lot": batch.lot,
         "pack_date": run.pack_date,
         "producer": producer.name,
-        "brand_mark": marks.brand_mark,
-        "gi_mark": marks.gi_mark,
-        "gi_user_code": (producer.credit_code or "") if marks.gi_mark else "",
+        "brand_mark": brand_mark,
+        "gi_mark": gi_mark,
+        "gi_user_code": (producer.credit_code or "") if gi_mark else "",
         "best_before": best_before,
     }
     base = gs1.pack_uri(host, product.gtin, batch.lot)

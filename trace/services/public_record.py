@@ -5,7 +5,8 @@ data never enters it: farmers' names are masked, ID numbers are never stored, an
 is shown only for legal persons (a 扶贫 enterprise or cooperative), never for a household.
 
 The number of queries is fixed (about seven) whatever the length of the lot's history: each kind
-of record is read with one query, never one query per row.
+of record is read with one query, never one query per row, and the lot's ancestors (the lots it
+was made from, through the genealogy links) join in as one recursive CTE.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from trace.models.regions import Township, Village
 from trace.services.brand import label_marks
 from trace.services.certifications import certificates_for_batch
 from trace.services.recalls import public_recall
-from trace.services.trace_query import lineage_lots
+from trace.services.trace_query import Direction, reached
 
 COUNTY = "云南省楚雄彝族自治州大姚县"
 COUNTY_EN = "Dayao County, Chuxiong Yi Autonomous Prefecture, Yunnan"
@@ -97,14 +98,15 @@ def best_before(pack_date: dt.date | None, shelf_life_days: int | None) -> dt.da
     return pack_date + dt.timedelta(days=shelf_life_days)
 
 
-def _timeline(session: Session, batch: Batch) -> list[dict[str, Any]]:
-    lots = lineage_lots(session, batch)  # the lot and its ancestors: their history is its history
-    events = session.scalars(
-        select(TraceEvent)
-        .where(TraceEvent.batch_id.in_(list(lots)))
+def _timeline(session: Session, batch: Batch, lineage: Any) -> list[dict[str, Any]]:
+    """What happened to the lot and to the lots it was made from, oldest first: one query."""
+    rows = session.execute(
+        select(TraceEvent, Batch.lot)
+        .join(lineage, lineage.c.batch_id == TraceEvent.batch_id)
+        .join(Batch, Batch.id == TraceEvent.batch_id)
         .order_by(TraceEvent.occurred_at, TraceEvent.id)
     ).all()
-    corrected = {e.corrects_event_id for e in events if e.corrects_event_id is not None}
+    corrected = {e.corrects_event_id for e, _lot in rows if e.corrects_event_id is not None}
     return [
         {
             "type": e.event_type.value,
@@ -113,9 +115,10 @@ def _timeline(session: Session, batch: Batch) -> list[dict[str, Any]]:
             "details": {k: v for k, v in e.details.items() if k in PUBLIC_DETAIL_KEYS},
             "is_corrected": e.id in corrected,
             "is_correction": e.event_type is EventType.CORRECTING,
-            "lot": lots[e.batch_id],
+            "lot": lot,
+            "is_ancestor": e.batch_id != batch.id,  # an event of a lot this one was made from
         }
-        for e in events
+        for e, lot in rows
     ]
 
 
@@ -133,16 +136,20 @@ def _result(result: InspectionResult, name_zh: str | None) -> dict[str, Any]:
     }
 
 
-def _inspections(session: Session, batch: Batch) -> list[dict[str, Any]]:
-    """The latest lab reports, newest first, each with its items and the limits they met."""
-    inspections: Sequence[Inspection] = session.scalars(
-        select(Inspection)
-        .where(Inspection.batch_id == batch.id)
+def _inspections(session: Session, batch: Batch, lineage: Any) -> list[dict[str, Any]]:
+    """The latest lab reports on the lot or the lots it was made from, newest first, each with its
+    items and the limits they were judged by."""
+    found = session.execute(
+        select(Inspection, Batch.lot)
+        .join(lineage, lineage.c.batch_id == Inspection.batch_id)
+        .join(Batch, Batch.id == Inspection.batch_id)
         # Results come in the one query below, with their names; the PDF is staff-only.
         .options(noload(Inspection.results), noload(Inspection.report))
         .order_by(Inspection.tested_on.desc(), Inspection.id.desc())
         .limit(MAX_PUBLIC_INSPECTIONS)
     ).all()
+    inspections: Sequence[Inspection] = [inspection for inspection, _lot in found]
+    lots = {inspection.id: lot for inspection, lot in found}
     if not inspections:
         return []
     rows = session.execute(
@@ -169,6 +176,8 @@ def _inspections(session: Session, batch: Batch) -> list[dict[str, Any]]:
             "tested_on": i.tested_on.isoformat(),
             "passed": i.passed,
             "is_corrected": i.id in corrected,
+            "lot": lots[i.id],
+            "is_ancestor": i.batch_id != batch.id,  # tested before this lot was made from it
             "results": results.get(i.id, []),
         }
         for i in inspections
@@ -214,6 +223,7 @@ def public_batch_record(session: Session, batch_id: int) -> dict[str, Any]:
         raise NotFoundError(f"no batch {batch_id}")
     batch, township, village_en = row
     brand_mark, gi_mark = label_marks(session, batch.producer, batch.product)
+    lineage = reached(batch.id, Direction.UP)  # the lot and its ancestors, as a CTE
     return {
         "lot": batch.lot,
         "status": batch.status.value,
@@ -236,10 +246,10 @@ def public_batch_record(session: Session, batch_id: int) -> dict[str, Any]:
             "altitude_m": batch.altitude_m,
         },
         "marks": {"brand": brand_mark, "gi": gi_mark},
-        "timeline": _timeline(session, batch),
-        "inspections": _inspections(session, batch),
+        "timeline": _timeline(session, batch, lineage),
+        "inspections": _inspections(session, batch, lineage),
         "certificates": _certificates(session, batch),
-        # Filled by the recall module: {level, reason, instructions, opened_at} while one is open.
+        # {level, reason, instructions, opened_at, ...} of the recall covering a recalled lot.
         "recall": public_recall(session, batch),
         "generated_at": dt.datetime.now(dt.UTC).isoformat(),
     }

@@ -12,11 +12,22 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CTE, CompoundSelect, Integer, distinct, exists, func, literal_column, select
+from sqlalchemy import (
+    CTE,
+    CompoundSelect,
+    Integer,
+    distinct,
+    exists,
+    func,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from trace.errors import NotFoundError
@@ -27,7 +38,7 @@ from trace.models.logistics import Shipment, ShipmentLine
 from trace.models.producers import Producer
 from trace.models.products import Product
 from trace.policy import Actor, authorize
-from trace.services.pages import MAX_PER_PAGE, Page
+from trace.services.pages import MAX_PER_PAGE, Page, paginate
 
 MAX_DEPTH = 64  # far beyond any real chain (harvest -> grade -> kernel -> pack is 3 or 4)
 UPSTREAM_LIMIT = 2000  # ancestors listed inline; a merge of more lots than this is truncated
@@ -129,36 +140,63 @@ class Downstream:
     root: Batch
     counts: DownstreamCounts
     lots: Page[TracedLot]
-    label_runs: list[LabelRun]
-    shipments: list[Shipment]
 
 
-def downstream_counts(
-    session: Session, batch_id: int, max_depth: int = MAX_DEPTH
-) -> DownstreamCounts:
-    """Every count in one statement, so the recursive walk runs once."""
-    steps = walk(batch_id, Direction.DOWN, max_depth)
-    found = _shortest(steps, Direction.DOWN)
+def _stats(steps: CTE, found: CTE) -> list[Any]:
+    """One-row aggregates over the walk, to cross-join beside whatever else is selected.
+
+    Each table is read once: label runs give both their number and, summed, the number of pack
+    codes (a run issues exactly `count` codes and codes are never deleted), one index entry per
+    run instead of one per pack."""
     ids = select(found.c.batch_id)
-    recalled = (
-        select(func.count())
-        .select_from(Batch)
-        .join(found, found.c.batch_id == Batch.id)
-        .where(found.c.depth > 0, Batch.status == BatchStatus.RECALLED)
+    lots = (
+        select(func.count().label("lots"))
+        .select_from(found)
+        .where(found.c.depth > 0)
+        .subquery("lot_stats")
     )
-    row = session.execute(
-        select(
-            select(func.count()).select_from(found).where(found.c.depth > 0).scalar_subquery(),
-            recalled.scalar_subquery(),
-            select(func.count(PackCode.id)).where(PackCode.batch_id.in_(ids)).scalar_subquery(),
-            select(func.count(LabelRun.id)).where(LabelRun.batch_id.in_(ids)).scalar_subquery(),
-            select(func.count(distinct(ShipmentLine.shipment_id)))
-            .where(ShipmentLine.batch_id.in_(ids))
-            .scalar_subquery(),
-            select(func.max(steps.c.depth)).scalar_subquery(),
+    recalled = (
+        select(func.count().label("recalled_lots"))
+        .select_from(Batch)
+        .where(
+            Batch.status == BatchStatus.RECALLED,
+            Batch.id.in_(select(found.c.batch_id).where(found.c.depth > 0)),
         )
-    ).one()
-    lots, recalled_lots, codes, runs, shipments, depth = (int(v or 0) for v in row)
+        .subquery("recall_stats")
+    )
+    runs = (
+        select(
+            func.coalesce(func.sum(LabelRun.count), 0).label("pack_codes"),
+            func.count().label("label_runs"),
+        )
+        .where(LabelRun.batch_id.in_(ids))
+        .subquery("run_stats")
+    )
+    shipments = (
+        select(func.count(distinct(ShipmentLine.shipment_id)).label("shipments"))
+        .where(ShipmentLine.batch_id.in_(ids))
+        .subquery("shipment_stats")
+    )
+    depth = select(func.max(steps.c.depth).label("depth")).subquery("depth_stats")
+    return [lots, recalled, runs, shipments, depth]
+
+
+_STAT_COLUMNS = ("lots", "recalled_lots", "pack_codes", "label_runs", "shipments", "depth")
+
+
+def _stat_columns(stats: list[Any]) -> list[Any]:
+    columns = {column.key: column for sub in stats for column in sub.c}
+    return [columns[name] for name in _STAT_COLUMNS]
+
+
+def _with_stats(query: Any, stats: list[Any]) -> Any:
+    for sub in stats:
+        query = query.join(sub, true())
+    return query
+
+
+def _counts(values: Sequence[Any], max_depth: int) -> DownstreamCounts:
+    lots, recalled_lots, codes, runs, shipments, depth = (int(v or 0) for v in values)
     return DownstreamCounts(
         lots=lots,
         recalled_lots=recalled_lots,
@@ -170,6 +208,23 @@ def downstream_counts(
     )
 
 
+def downstream_counts(
+    session: Session, batch_id: int, max_depth: int = MAX_DEPTH
+) -> DownstreamCounts:
+    """Every count in one statement, so the recursive walk runs once."""
+    steps = walk(batch_id, Direction.DOWN, max_depth)
+    found = _shortest(steps, Direction.DOWN)
+    stats = _stats(steps, found)
+    query = select(*_stat_columns(stats)).select_from(stats[0])
+    for sub in stats[1:]:
+        query = query.join(sub, true())
+    return _counts(session.execute(query).one(), max_depth)
+
+
+def _page_args(page: int, per_page: int) -> tuple[int, int]:
+    return max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+
+
 def trace_downstream(
     session: Session,
     actor: Actor | None,
@@ -178,47 +233,70 @@ def trace_downstream(
     per_page: int = 50,
     max_depth: int = MAX_DEPTH,
 ) -> Downstream:
-    """Every lot made from this one, with counts of their packs, label runs and shipments and the
-    first page of each. Raises NotFoundError, PermissionDeniedError."""
+    """Every lot made from this one: the counts of lots, pack codes, label runs and shipments,
+    and a page of the lots, nearest first (two statements, whatever the size).
+
+    The codes, runs and shipments themselves are listed a page at a time by
+    downstream_pack_codes, downstream_label_runs and downstream_shipments.
+    Raises NotFoundError, PermissionDeniedError."""
     authorize(actor, "record.read")
     root = _require(session, batch_id)
-    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-    counts = downstream_counts(session, batch_id, max_depth)
-    found = reached(batch_id, Direction.DOWN, max_depth)
-    lots_query = (
-        select(Batch, found.c.depth)
-        .join(found, found.c.batch_id == Batch.id)
-        .where(found.c.depth > 0)
-        .order_by(found.c.depth, Batch.lot)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    lots = [TracedLot(batch, depth) for batch, depth in session.execute(lots_query).unique()]
-    ids = select(found.c.batch_id)
-    runs = list(
-        session.scalars(
-            select(LabelRun).where(LabelRun.batch_id.in_(ids)).order_by(LabelRun.id).limit(per_page)
-        )
-    )
-    shipments = list(
-        session.scalars(
-            select(Shipment)
-            .where(
-                Shipment.id.in_(
-                    select(ShipmentLine.shipment_id).where(ShipmentLine.batch_id.in_(ids))
-                )
+    page, per_page = _page_args(page, per_page)
+    steps = walk(batch_id, Direction.DOWN, max_depth)
+    found = _shortest(steps, Direction.DOWN)
+    # One statement: the page of lots with the counts beside each row, so the walk runs once.
+    stats = _stats(steps, found)
+    rows = (
+        session.execute(
+            _with_stats(
+                select(Batch, found.c.depth, *_stat_columns(stats)).join(
+                    found, found.c.batch_id == Batch.id
+                ),
+                stats,
             )
-            .order_by(Shipment.id)
+            .where(found.c.depth > 0)
+            .order_by(found.c.depth, Batch.lot)
             .limit(per_page)
+            .offset((page - 1) * per_page)
         )
+        .unique()
+        .all()
     )
+    if rows:
+        counts = _counts(tuple(rows[0])[2:], max_depth)
+    else:  # no lot on this page (none at all, or past the last page): the counts alone
+        counts = downstream_counts(session, batch_id, max_depth)
+    lots = [TracedLot(row[0], row[1]) for row in rows]
     return Downstream(
         root=root,
         counts=counts,
         lots=Page(items=lots, page=page, per_page=per_page, total=counts.lots),
-        label_runs=runs,
-        shipments=shipments,
     )
+
+
+def downstream_label_runs(
+    session: Session, actor: Actor | None, batch_id: int, page: int = 1, per_page: int = 50
+) -> Page[LabelRun]:
+    """Label runs of the lot and every lot made from it, oldest first."""
+    authorize(actor, "record.read")
+    _require(session, batch_id)
+    page, per_page = _page_args(page, per_page)
+    ids = select(reached(batch_id, Direction.DOWN).c.batch_id)
+    query = select(LabelRun).where(LabelRun.batch_id.in_(ids)).order_by(LabelRun.id)
+    return paginate(session, query, page, per_page)
+
+
+def downstream_shipments(
+    session: Session, actor: Actor | None, batch_id: int, page: int = 1, per_page: int = 50
+) -> Page[Shipment]:
+    """Shipments that carried the lot or any lot made from it, oldest first."""
+    authorize(actor, "record.read")
+    _require(session, batch_id)
+    page, per_page = _page_args(page, per_page)
+    ids = select(reached(batch_id, Direction.DOWN).c.batch_id)
+    carried = select(ShipmentLine.shipment_id).where(ShipmentLine.batch_id.in_(ids))
+    query = select(Shipment).where(Shipment.id.in_(carried)).order_by(Shipment.id)
+    return paginate(session, query, page, per_page)
 
 
 @dataclass(frozen=True)
@@ -238,10 +316,10 @@ def downstream_pack_codes(
     """The pack codes of the lot and every lot made from it, a page at a time."""
     authorize(actor, "record.read")
     _require(session, batch_id)
-    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    page, per_page = _page_args(page, per_page)
     found = reached(batch_id, Direction.DOWN)
     ids = select(found.c.batch_id)
-    total = session.scalar(select(func.count(PackCode.id)).where(PackCode.batch_id.in_(ids))) or 0
+    total = session.scalar(select(func.count()).where(PackCode.batch_id.in_(ids))) or 0
     query = (
         select(
             PackCode.serial,

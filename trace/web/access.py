@@ -16,13 +16,17 @@ endpoint serves a read and a write.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from flask import Flask, Response, current_app, redirect, request, url_for
-from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
+from flask import Flask, Response, current_app, g, redirect, request, url_for
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 
 from trace.errors import AuthenticationError, PermissionDeniedError
 from trace.policy import PERMISSIONS
 from trace.web.auth import current_actor
+from trace.web.database import rollback
+from trace.web.errors import error_response
 
 PUBLIC = "public"
 
@@ -127,6 +131,8 @@ ACCESS: dict[str, Rule] = {
     "genealogy.upstream": "record.read",
     "genealogy.downstream": "record.read",
     "genealogy.downstream_pack_codes": "record.read",
+    "genealogy.downstream_label_runs": "record.read",
+    "genealogy.downstream_shipments": "record.read",
     "genealogy.verify_lot": "audit.read",
     "recalls.open_recall": "recall.open",
     "recalls.close_recall": "recall.open",
@@ -315,7 +321,9 @@ def enforce() -> Response | None:
     if actor is None:
         if _is_page_request():
             target = request.full_path.rstrip("?") if request.method == "GET" else None
-            return redirect(url_for("staff.auth.sign_in", next=target), 303)  # type: ignore[return-value]
+            expired = 1 if g.get("session_ended") else None  # says why, on the sign-in page
+            login = url_for("staff.auth.sign_in", next=target, expired=expired)
+            return redirect(login, 303)  # type: ignore[return-value]
         raise AuthenticationError("sign in first")
     if actor.role not in PERMISSIONS[permission]:
         raise PermissionDeniedError(f"the {actor.role.value} role may not do {permission}")
@@ -334,5 +342,12 @@ def init_app(app: Flask) -> None:
     # A form may stay open as long as the session lives (a slow connection in a village).
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
+    app.register_error_handler(CSRFError, _refused_form)
     app.before_request(enforce)
     app.jinja_env.globals["can"] = can
+
+
+def _refused_form(error: CSRFError) -> Any:
+    """A form without a valid token: most often a page left open across a sign-out."""
+    rollback()
+    return error_response(400, gettext("表单已失效，请返回刷新页面后重新提交。"))

@@ -1,4 +1,4 @@
-"""Hardening: security headers, rate and size limits, upload checks, JSON request logs."""
+"""Hardening: security headers, rate and size limits, bounded ids, JSON request logs."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import IO, Any, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
 from limits import RateLimitItem, parse
@@ -23,7 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from trace.errors import ConfigError, ValidationError
+from trace.errors import ConfigError
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("trace.requests")
@@ -265,57 +264,6 @@ class BoundedIntegerConverter(IntegerConverter):
         signed: bool = False,
     ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
-
-
-# -- uploads -------------------------------------------------------------------------------------
-
-# Leading bytes of the formats staff may upload (certificate scans, inspection reports).
-UPLOAD_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    "application/pdf": (b"%PDF-",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-}
-
-
-@dataclass(frozen=True)
-class CheckedUpload:
-    content_type: str
-    data: bytes
-    sha256: str
-
-
-def check_upload(
-    stream: IO[bytes],
-    declared_type: str | None,
-    field: str = "file",
-    allowed: Iterable[str] = ("application/pdf", "image/png", "image/jpeg"),
-    max_bytes: int = 8 * 1024 * 1024,
-) -> CheckedUpload:
-    """Read an upload and accept it only if its bytes are what it claims and it is small enough.
-
-    The content type comes from the bytes, never from the file name; callers store the data
-    outside the web root (e.g. instance/uploads/<sha256>) and serve it only through a view
-    that checks access. Raises ValidationError naming `field`.
-    """
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ValidationError.for_field(field, f"larger than {max_bytes // 1024} KiB")
-    if not data:
-        raise ValidationError.for_field(field, "the file is empty")
-    sniffed = next(
-        (
-            kind
-            for kind in allowed
-            if any(data.startswith(sig) for sig in UPLOAD_SIGNATURES.get(kind, ()))
-        ),
-        None,
-    )
-    if sniffed is None:
-        raise ValidationError.for_field(field, "only PDF, PNG or JPEG files are accepted")
-    declared = (declared_type or "").split(";")[0].strip().lower()
-    if declared and declared not in {sniffed, "application/octet-stream"}:
-        raise ValidationError.for_field(field, "the file's content does not match its type")
-    return CheckedUpload(sniffed, data, hashlib.sha256(data).hexdigest())
 
 
 # -- headers and logs ----------------------------------------------------------------------------

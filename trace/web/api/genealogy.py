@@ -10,11 +10,13 @@ from trace.schemas.genealogy import (
     CodePageArgsSchema,
     DownstreamSchema,
     HistoryEventSchema,
+    LabelRunRefPageSchema,
     LotOperationCreateSchema,
     LotOperationPageSchema,
     LotOperationQueryArgsSchema,
     LotOperationSchema,
     LotVerificationSchema,
+    ShipmentRefPageSchema,
     TracedCodePageSchema,
     TraceQueryArgsSchema,
     UpstreamSchema,
@@ -71,7 +73,7 @@ def upstream(batch_id: int) -> Any:
 @blp.response(200, DownstreamSchema)
 def downstream(args: dict[str, Any], batch_id: int) -> Any:
     """Every lot made from this one (a page of them), with counts of pack codes, label runs and
-    shipments; list the pack codes themselves with `/downstream/pack-codes`."""
+    shipments; list those with `/downstream/pack-codes`, `/label-runs` and `/shipments`."""
     return trace_query.trace_downstream(db(), current_actor(), batch_id, **args)
 
 
@@ -80,6 +82,21 @@ def downstream(args: dict[str, Any], batch_id: int) -> Any:
 @blp.response(200, TracedCodePageSchema)
 def downstream_pack_codes(args: dict[str, Any], batch_id: int) -> Any:
     return trace_query.downstream_pack_codes(db(), current_actor(), batch_id, **args)
+
+
+@blp.get("/batches/<int:batch_id>/downstream/label-runs")
+@blp.arguments(TraceQueryArgsSchema, location="query")
+@blp.response(200, LabelRunRefPageSchema)
+def downstream_label_runs(args: dict[str, Any], batch_id: int) -> Any:
+    return trace_query.downstream_label_runs(db(), current_actor(), batch_id, **args)
+
+
+@blp.get("/batches/<int:batch_id>/downstream/shipments")
+@blp.arguments(TraceQueryArgsSchema, location="query")
+@blp.response(200, ShipmentRefPageSchema)
+def downstream_shipments(args: dict[str, Any], batch_id: int) -> Any:
+    """Shipments that carried the lot or any lot made from it: its downstream holders."""
+    return trace_query.downstream_shipments(db(), current_actor(), batch_id, **args)
 
 
 @blp.get("/batches/<int:batch_id>/verify")

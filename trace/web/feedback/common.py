@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,14 @@ def over_limit(name: str) -> Any | None:
     return too_many(item, name, key)
 
 
-def fail(form: Form, error: TraceError) -> None:
-    """Show a service's refusal beside its fields, in the page's language."""
+def fail(form: Form, error: TraceError, fields: Iterable[str] | None = None) -> None:
+    """Show a service's refusal beside its fields, in the page's language; messages about
+    anything the form has no field for (given `fields`) go to the top of the form."""
+    shown = set(fields) if fields is not None else None
     if error.errors:
         for field, messages in error.errors.items():
+            target = field if shown is None or field in shown else "_form"
             for text in messages:
-                form.add(field, message(text))
+                form.add(target, message(text))
     else:
         form.add("_form", message(error.message))

@@ -83,6 +83,11 @@ MESSAGES: dict[str, Any] = {
     "the report is closed already": _l("此反映已办结"),
     "escalated already": _l("已上报过"),
     "no target has the code": _l("没有这个目标代码"),
+    # The recall module's refusals, shown on the report page's recall form.
+    "must be 1, 2 or 3": _l("请选择召回级别"),
+    "say why the lot is recalled": _l("请说明召回原因"),
+    "say what holders and consumers must do": _l("请说明对持有人和消费者的要求"),
+    "already recalled": _l("这个批次已经在召回中"),
 }
 
 
@@ -97,4 +102,6 @@ def message(text: str) -> str:
         return str(_l("照片不能超过 %(mb)s MB", mb=text.split()[-2]))
     if text.startswith("no target has the code"):
         return str(MESSAGES["no target has the code"])
+    if text.startswith("lot ") and "is already recalled" in text:
+        return str(MESSAGES["already recalled"])
     return str(MESSAGES.get(text, text))

@@ -124,7 +124,7 @@ def report_form() -> Any:
         try:
             photo = service.prepare_photo(upload.stream.read(service.PHOTO_MAX_BYTES + 1))
         except ValidationError as exc:
-            fail(form, exc)
+            fail(form, exc, (*FIELDS, "photo"))
     if data is None or not form.is_valid:
         return _page(form, 422)
 
@@ -141,7 +141,7 @@ def report_form() -> Any:
         )
     except ValidationError as exc:
         rollback()
-        fail(form, exc)
+        fail(form, exc, (*FIELDS, "photo"))
         return _page(form, 422)
     try:
         session.commit()

@@ -151,7 +151,7 @@ def _step(report_id: int, key: str, schema: Any, action: Callable[..., Any], don
             if exc.code in {"not_found", "forbidden", "unauthenticated"}:
                 raise
             rollback()
-            fail(form, exc)
+            fail(form, exc, schema.fields)
         else:
             session.commit()
             flash(done, "ok")
@@ -220,7 +220,7 @@ def recall(report_id: int) -> Any:
             if exc.code in {"not_found", "forbidden", "unauthenticated"}:
                 raise
             rollback()
-            fail(form, exc)
+            fail(form, exc, RecallFormSchema().fields)
         else:
             session.commit()
             flash(

@@ -75,7 +75,7 @@ def new_notice() -> Any:
                 notice = service.create_notice(session, actor, **data)
             except TraceError as exc:
                 rollback()
-                fail(form, exc)
+                fail(form, exc, NOTICE_FIELDS)
             else:
                 session.commit()
                 flash(_("公告已保存。"), "ok")
@@ -98,7 +98,7 @@ def notice(notice_id: int) -> Any:
                 service.update_notice(session, actor, notice_id, **data)
             except TraceError as exc:
                 rollback()
-                fail(form, exc)
+                fail(form, exc, NOTICE_FIELDS)
             else:
                 session.commit()
                 flash(_("公告已保存。"), "ok")
@@ -146,7 +146,7 @@ def upload(notice_id: int) -> Any:
             if exc.code == "not_found":
                 raise
             rollback()
-            fail(upload_form, exc)
+            fail(upload_form, exc, ("file",))
         else:
             session.commit()
             flash(_("附件已上传。"), "ok")
@@ -187,7 +187,7 @@ def figures() -> Any:
                 service.create_figure(session, actor, **data)
             except TraceError as exc:
                 rollback()
-                fail(form, exc)
+                fail(form, exc, FIGURE_FIELDS)
             else:
                 session.commit()
                 flash(_("数据已保存。"), "ok")

@@ -50,23 +50,21 @@ def sign_in() -> Any:
     form = Form({"email": request.form.get("email", ""), "next": request.form.get("next", "")})
     email = str(form.value("email")).strip()
     password = request.form.get("password", "")
+    if not email or not password:
+        for name, value in (("email", email), ("password", password)):
+            if not value:
+                form.add(name, _("必填"))
+        return render_template("staff/sign_in.html", form=form, expired=False), 422
     status = 422
     try:
-        if not email or not password:
-            if not email:
-                form.add("email", _("必填"))
-            if not password:
-                form.add("password", _("必填"))
-            raise AuthenticationError("incomplete")
         SignInThrottle.check(email)
         user = user_service.authenticate(db(), email, password)
     except TooManyRequests as exc:
         form.add("_form", _("登录失败次数过多，请 %(n)s 分钟后再试。", n=_retry_minutes(exc)))
         status = 429
-    except AuthenticationError as exc:
-        if exc.message != "incomplete":
-            SignInThrottle.failed(email)
-            form.add("_form", _("电子邮箱或密码不对。"))
+    except AuthenticationError:
+        SignInThrottle.failed(email)
+        form.add("_form", _("电子邮箱或密码不对。"))
     else:
         SignInThrottle.succeeded(email)
         web_auth.sign_in(user)
