@@ -34,6 +34,7 @@ def _page(client, url, **kwargs) -> str:
 
 def _labelled(session, actor, **batch_overrides) -> tuple[Batch, list[str]]:
     batch = factories.batch(session, actor, **batch_overrides)
+    factories.passed_inspection(session, actor, batch)  # walnut labels need one
     run = issue_label_run(session, actor, batch.id, 2)
     session.flush()
     return batch, run_serials(session, run.id)
