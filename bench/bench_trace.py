@@ -157,15 +157,30 @@ def reset_sequences(session: Session) -> None:
         )
 
 
-def timed(call: Callable[[], Any], runs: int = RUNS) -> tuple[float, Any]:
-    """Median milliseconds of `runs` calls after one warm-up call, and the last result."""
+def backend_cpu_ms(session: Session) -> float:
+    """CPU time the session's PostgreSQL backend has used so far (a local server only)."""
+    pid = session.scalar(text("SELECT pg_backend_pid()"))
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    ticks = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def timed(session: Session, call: Callable[[], Any], runs: int = RUNS) -> tuple[float, float, Any]:
+    """(median wall ms, mean CPU ms of client and database server together, last result) of
+    `runs` calls after one warm-up. CPU time barely moves when other work shares the machine;
+    wall time does, so both are reported."""
     result = call()
     times = []
+    cpu_before = time.process_time() * 1000 + backend_cpu_ms(session)
     for _ in range(runs):
         started = time.perf_counter()
         result = call()
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
+    cpu = time.process_time() * 1000 + backend_cpu_ms(session) - cpu_before
+    return statistics.median(times), cpu / runs, result
 
 
 def main() -> None:
@@ -192,22 +207,26 @@ def main() -> None:
         for size in args.sizes:
             root = roots[size]
             with Session(engine) as session:
-                downstream_ms, traced = timed(
-                    lambda s=session, r=root: trace_query.trace_downstream(s, actor, r)
+                downstream_ms, downstream_cpu, traced = timed(
+                    session, lambda s=session, r=root: trace_query.trace_downstream(s, actor, r)
                 )
-                counts_ms, _ = timed(lambda s=session, r=root: trace_query.downstream_counts(s, r))
-                codes_ms, codes = timed(
+                counts_ms, _cpu, _ = timed(
+                    session, lambda s=session, r=root: trace_query.downstream_counts(s, r)
+                )
+                codes_ms, _cpu, codes = timed(
+                    session,
                     lambda s=session, r=root: trace_query.downstream_pack_codes(
                         s, actor, r, page=3, per_page=100
-                    )
+                    ),
                 )
-                ships_ms, ships = timed(
-                    lambda s=session, r=root: trace_query.downstream_shipments(s, actor, r)
+                ships_ms, _cpu, ships = timed(
+                    session, lambda s=session, r=root: trace_query.downstream_shipments(s, actor, r)
                 )
                 leaf = root + size
-                upstream_ms, up = timed(
-                    lambda s=session, r=leaf: trace_query.trace_upstream(s, actor, r)
+                upstream_ms, _cpu, up = timed(
+                    session, lambda s=session, r=leaf: trace_query.trace_upstream(s, actor, r)
                 )
+                load_average = os.getloadavg()[0]
             counts = traced.counts
             assert counts.lots == size and counts.pack_codes == size * CODES_PER_LOT, counts
             assert codes.total == size * CODES_PER_LOT and len(codes.items) == 100
@@ -221,6 +240,8 @@ def main() -> None:
                     "shipments": counts.shipments,
                     "depth": counts.depth,
                     "downstream_ms": round(downstream_ms, 1),
+                    "downstream_cpu_ms": round(downstream_cpu, 1),
+                    "load_average": round(load_average, 1),
                     "counts_ms": round(counts_ms, 1),
                     "pack_code_page_ms": round(codes_ms, 1),
                     "shipment_page_ms": round(ships_ms, 1),
@@ -268,19 +289,22 @@ def load(engine: Engine, sizes: list[int]) -> dict[int, int]:
 
 def report(rows: list[dict[str, Any]], engine: Engine) -> None:
     print()
-    print(f"{'descendant lots':>16}{'pack codes':>12}{'downstream':>13}{'counts':>10}"
-          f"{'codes p.3':>11}{'shipments':>11}{'upstream':>10}")  # fmt: skip
+    print(f"{'descendant lots':>16}{'pack codes':>12}{'downstream':>13}{'(CPU)':>11}"
+          f"{'counts':>10}{'codes p.3':>11}{'shipments':>11}{'upstream':>10}"
+          f"{'load':>6}")  # fmt: skip
     for row in rows:
         print(
             f"{row['descendant_lots']:>16,}{row['pack_codes']:>12,}"
-            f"{row['downstream_ms']:>10.1f} ms{row['counts_ms']:>7.1f} ms"
+            f"{row['downstream_ms']:>10.1f} ms{row['downstream_cpu_ms']:>8.1f} ms"
+            f"{row['counts_ms']:>7.1f} ms"
             f"{row['pack_code_page_ms']:>8.1f} ms{row['shipment_page_ms']:>8.1f} ms"
-            f"{row['upstream_from_leaf_ms']:>7.1f} ms"
+            f"{row['upstream_from_leaf_ms']:>7.1f} ms{row['load_average']:>6.1f}"
         )
     ratios = []
     for smaller, larger in itertools.pairwise(rows):
         growth = larger["descendant_lots"] / smaller["descendant_lots"]
         ratio = larger["downstream_ms"] / smaller["downstream_ms"]
+        cpu_ratio = larger["downstream_cpu_ms"] / smaller["downstream_cpu_ms"]
         exponent = math.log(ratio) / math.log(growth)
         ratios.append(
             {
@@ -289,13 +313,15 @@ def report(rows: list[dict[str, Any]], engine: Engine) -> None:
                 "graph_growth": growth,
                 "time_ratio": round(ratio, 2),
                 "exponent": round(exponent, 2),
+                "cpu_ratio": round(cpu_ratio, 2),
                 "is_at_most_linear": ratio <= growth * 1.1,
             }
         )
         print(
             f"{smaller['descendant_lots']:>7,} -> {larger['descendant_lots']:<7,} "
             f"graph x{growth:g}, time x{ratio:.2f} (exponent {exponent:.2f}: "
-            f"{'at most linear' if ratio <= growth * 1.1 else 'FASTER THAN LINEAR'})"
+            f"{'at most linear' if ratio <= growth * 1.1 else 'FASTER THAN LINEAR'}), "
+            f"CPU x{cpu_ratio:.2f}"
         )
     goal = next((r for r in rows if r["descendant_lots"] == GOAL_SIZE), None)
     verdict = None
@@ -304,6 +330,7 @@ def report(rows: list[dict[str, Any]], engine: Engine) -> None:
         print(
             f"goal: {GOAL_SIZE:,} lots / {goal['pack_codes']:,} codes in "
             f"{goal['downstream_ms']:.1f} ms (< {GOAL_MS:.0f} ms): {'met' if verdict else 'MISSED'}"
+            f"; CPU {goal['downstream_cpu_ms']:.1f} ms, load average {goal['load_average']}"
         )
     with engine.connect() as connection:
         server = connection.scalar(text("SHOW server_version"))
@@ -313,7 +340,9 @@ def report(rows: list[dict[str, Any]], engine: Engine) -> None:
             {
                 "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "database": f"PostgreSQL {server}",
-                "runs": f"median of {RUNS} after a warm-up",
+                "runs": f"wall: median of {RUNS} after a warm-up; CPU: their mean, client "
+                "process plus PostgreSQL backend (/proc), which other load barely moves",
+                "cpus": os.cpu_count(),
                 "what": "downstream = trace_query.trace_downstream: counts of derived lots, pack "
                 "codes, label runs and shipments and the first page (50) of lots; codes p.3 = a "
                 "page of 100 pack codes; shipments = first page of shipments; upstream = from the "

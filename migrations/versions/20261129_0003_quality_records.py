@@ -5,7 +5,7 @@ the GI quality values of 大姚核桃, inspection limits per product category an
 admission rules. Values whose source is uncertain are stored with is_uncertain set.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-29 01:34:35.309967
 """
 
@@ -94,7 +94,7 @@ BRAND_RULES = [
 ]
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """lot genealogy (operations, lines, links) and recalls (lots, actions)
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-29 01:42:01.870472
 """
 
@@ -13,10 +13,10 @@ from alembic import op
 
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0005'
 branch_labels = None
 # recall_actions.shipment_id refers to shipments, created by the logistics revision.
-depends_on = '0005'
+depends_on = None
 
 
 def upgrade() -> None:

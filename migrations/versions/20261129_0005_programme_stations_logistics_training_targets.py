@@ -4,7 +4,7 @@ Seeds the county plan's targets (大姚县电子商务进农村综合示范项�
 per product category. Both are data an administrator edits; figures not in the plan say so in `note`.
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-29 01:30:34.344773
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """feedback reports and public disclosure
 
 Revision ID: 0008
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-29 01:50:22.363791
 """
 
@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0001'
+down_revision = '0004'
 branch_labels = None
 # Reports point at pack codes: the label runs' migration (0002) must run first.
-depends_on = '0002'
+depends_on = None
 
 
 def upgrade() -> None:

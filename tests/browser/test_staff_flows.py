@@ -10,22 +10,30 @@ the phone's width. Screenshots land in test-artifacts/.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from tests.conftest import ROOT, require_tool
 from trace import create_app
 from trace.demo import DEMO_DOMAIN, DEMO_PASSWORD
+from trace.models.producers import Producer
+from trace.models.users import Role, User
+from trace.services.batches import create_batch
+from trace.services.products import create_product
+from trace.web.database import EXTENSION_KEY
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +49,8 @@ CHROMIUM_ARGS = [
 ]
 SECRET = "browser-staff-secret-key-0123456789"
 PRODUCER = "三台乡浏览器测试农户（示例）"
+RELEASABLE = "大姚松茸（示例）"
+RELEASABLE_GTIN = "06901234599992"
 
 
 def _flask(env: dict[str, str], *args: str) -> None:
@@ -54,6 +64,30 @@ def _flask(env: dict[str, str], *args: str) -> None:
     )
 
 
+def _add_releasable_batch(app: Any) -> None:
+    """A lot QC may label at once: its category has no inspection limits (walnuts, honey and
+    vermicelli need a passed lab report first, which is the quality module's business)."""
+    with app.app_context():
+        session = app.extensions[EXTENSION_KEY]()
+        admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
+        producer = session.scalars(select(Producer).order_by(Producer.id)).first()
+        product = create_product(
+            session, admin, name=RELEASABLE, gtin=RELEASABLE_GTIN, category="other"
+        )
+        create_batch(
+            session,
+            admin,
+            product_id=product.id,
+            producer_id=producer.id,
+            harvested_on=dt.date(2025, 8, 20),
+            quantity=Decimal("40"),
+            unit="kg",
+            township_code=producer.township_code,
+        )
+        session.commit()
+        session.close()
+
+
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('staff-browser') / 'trace.db'}"
@@ -63,6 +97,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _flask(env, "demo", "load")
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "LOG_REQUESTS": False})
     assert app.config["SESSION_COOKIE_SECURE"]  # as in production
+    _add_releasable_batch(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -224,7 +259,7 @@ def test_qc_issues_a_label_run_and_downloads_the_pdf(browser, base_url):
     try:
         phone.sign_in("qc")
         phone.go("/staff/batches?status=active")
-        page.locator("table.list tbody tr a").first.click()
+        page.locator("table.list tbody tr", has_text=RELEASABLE).locator("a").first.click()
         page.wait_for_load_state("load")
         page.click("text=生成追溯码标签")
         page.wait_for_load_state("load")

@@ -218,3 +218,30 @@ def test_operations_are_listed_and_fetched(client, as_role, walnuts):
     one = client.get(f"/api/v1/lot-operations/{made['id']}", headers=headers)
     assert one.get_json()["outputs"] == made["outputs"]
     assert client.get("/api/v1/lot-operations/987654", headers=headers).status_code == 404
+
+
+def test_a_parents_later_events_are_not_the_childs_history(
+    client, as_role, walnuts, db_session, admin
+):
+    import datetime as dt
+
+    from trace.services.events import append_event
+
+    headers = as_role("qc")
+    graded = split(client, headers, walnuts, "300")  # 700 kg stay in the parent lot
+    child_id = graded["outputs"][0]["batch_id"]
+    append_event(
+        db_session,
+        admin,
+        walnuts,
+        EventType.STORING,
+        dt.datetime(2025, 10, 2, 9, tzinfo=dt.UTC),
+        "县公共仓储中心",
+    )
+    db_session.flush()
+    rows = client.get(f"/api/v1/batches/{child_id}/history", headers=headers).get_json()
+    types = [(r["lot"], r["event"]["event_type"]) for r in rows]
+    assert (walnuts.lot, "commissioning") in types
+    assert (walnuts.lot, "storing") not in types  # after the split: the rest of the parent's story
+    parent_rows = client.get(f"/api/v1/batches/{walnuts.id}/history", headers=headers).get_json()
+    assert (walnuts.lot, "storing") in [(r["lot"], r["event"]["event_type"]) for r in parent_rows]

@@ -272,3 +272,33 @@ def test_open_recalls_feed_the_staff_dashboard(client, as_role, family, db_sessi
     # The staff dashboard's "open recalls" panel calls this (trace.web.staff.home).
     panel = open_recalls(db_session, make_user("station"), limit=10)
     assert [(r.id, r.lot, r.level) for r in panel] == [(opened["id"], family["root"].lot, 1)]
+
+
+def test_a_recall_failing_half_way_leaves_nothing_behind(
+    client, as_role, family, db_session, monkeypatch
+):
+    """One transaction: when the second lot's event cannot be written, no lot is recalled."""
+    from trace.services import recalls as service
+
+    real_append = service.append_event
+    calls = []
+
+    def failing_append(*args, **kwargs):
+        calls.append(args[2].lot)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_append(*args, **kwargs)
+
+    monkeypatch.setattr(service, "append_event", failing_append)
+    headers = as_role("regulator")
+    with pytest.raises(RuntimeError):
+        client.post("/api/v1/recalls", json=open_body(family["root"].id), headers=headers)
+    assert len(calls) == 2
+    db_session.expire_all()
+    for batch in [family["root"], *family["children"]]:
+        assert db_session.get(Batch, batch.id).status is BatchStatus.ACTIVE
+    assert db_session.scalar(select(func.count(Recall.id))) == 0
+    recalling = select(func.count(TraceEvent.id)).where(
+        TraceEvent.event_type == EventType.RECALLING
+    )
+    assert db_session.scalar(recalling) == 0

@@ -14,8 +14,14 @@ from trace.models.users import ApiToken, User
 from trace.web.staff.progress import Progress, progress_page
 
 
+def _releasable_batch(db_session, admin):
+    """A batch whose category has no inspection limits, so labels need no lab report first."""
+    product = factories.product(db_session, admin, name="大姚松茸（示例）", category="other")
+    return factories.batch(db_session, admin, product_id=product.id)
+
+
 def test_qc_issues_a_label_run_once_and_downloads_its_pdf(client, db_session, make_user):
-    batch = factories.batch(db_session, make_user("admin"))
+    batch = _releasable_batch(db_session, make_user("admin"))
     sign_in(client, make_user("qc"))
     assert "生成追溯码标签" in text(client.get(f"/staff/batches/{batch.id}"))
     url = f"/staff/batches/{batch.id}/label-runs/new"
@@ -37,8 +43,21 @@ def test_qc_issues_a_label_run_once_and_downloads_its_pdf(client, db_session, ma
     assert pdf.get_data().startswith(b"%PDF-")
 
 
+def test_label_form_says_why_a_batch_cannot_have_labels(client, db_session, make_user):
+    walnuts = factories.batch(db_session, make_user("admin"))  # no passed inspection yet
+    sign_in(client, make_user("qc"))
+    url = f"/staff/batches/{walnuts.id}/label-runs/new"
+    response = submit(
+        client, url, {"count": "10", "template": "a4-3x8", "idempotency_key": "k" * 32}
+    )
+    assert response.status_code == 422
+    assert "该批次还没有合格的检测报告" in text(response)
+    assert field_value(text(response), "count") == "10"
+    assert db_session.scalar(select(func.count(LabelRun.id))) == 0
+
+
 def test_label_form_errors_and_station_refused(client, db_session, make_user):
-    batch = factories.batch(db_session, make_user("admin"))
+    batch = _releasable_batch(db_session, make_user("admin"))
     sign_in(client, make_user("qc"))
     url = f"/staff/batches/{batch.id}/label-runs/new"
     response = submit(

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from trace.demo.core import DEMO_DOMAIN, DEMO_PASSWORD, CoreDemo, load_core
-from trace.demo.program import load_program
 from trace.demo.feedback import load_feedback
 from trace.demo.genealogy import load_genealogy
 from trace.demo.labels import load_labels
+from trace.demo.program import load_program
 from trace.demo.quality import load_quality
 
 __all__ = ["DEMO_DOMAIN", "DEMO_PASSWORD", "CoreDemo", "load_demo"]

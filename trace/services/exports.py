@@ -35,7 +35,7 @@ from trace.models.products import Product
 from trace.models.regions import Township
 from trace.policy import Actor, authorize
 from trace.services.batches import SHANGHAI
-from trace.services.trace_query import lineage_lots, related_ids_query
+from trace.services.trace_query import history_filter, lineage_lots, related_ids_query
 
 # FSMA 204 critical tracking events; our other events keep their own type and leave this empty.
 FSMA_CTE = {
@@ -375,7 +375,7 @@ def epcis_document(
     events = list(
         session.scalars(
             select(TraceEvent)
-            .where(TraceEvent.batch_id.in_(list(lots)))
+            .where(history_filter(session, batch, lots))
             .order_by(TraceEvent.occurred_at, TraceEvent.id)
         )
     )

@@ -587,8 +587,8 @@ def clusters(
         ).where(FeedbackReport.batch_id.is_not(None), _in_window(now))
     ).all()
     members = [
-        _Member(id, batch_id, producer_id, pack_id, ReportKind(kind), ReportStatus(status))
-        for id, batch_id, producer_id, pack_id, kind, status in rows
+        _Member(report_id, batch_id, producer_id, pack_id, ReportKind(kind), ReportStatus(status))
+        for report_id, batch_id, producer_id, pack_id, kind, status in rows
     ]
     flagged = flagged_packs(session, {m.pack_code_id for m in members if m.pack_code_id})
     found: list[Cluster] = []

@@ -28,7 +28,7 @@ from trace.services.batches import SHANGHAI, add_batch_with_lot
 from trace.services.events import append_event
 from trace.services.pages import Page, paginate
 from trace.services.regions import require_township
-from trace.services.trace_query import lineage_lots
+from trace.services.trace_query import history_filter, lineage_lots
 
 # Mass units and their size in kilograms; every other unit is a count (piece, box, bottle).
 KG_PER = {Unit.KG: Decimal(1), Unit.G: Decimal("0.001"), Unit.T: Decimal(1000)}
@@ -472,7 +472,7 @@ def lot_history(session: Session, actor: Actor | None, batch_id: int) -> list[Hi
     lots = lineage_lots(session, batch)
     events = session.scalars(
         select(TraceEvent)
-        .where(TraceEvent.batch_id.in_(list(lots)))
+        .where(history_filter(session, batch, lots))
         .order_by(TraceEvent.occurred_at, TraceEvent.id)
     )
     return [HistoryEvent(e, lots[e.batch_id], e.batch_id != batch.id) for e in events]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -230,20 +231,24 @@ def pack_labels(
         if product.shelf_life_days
         else None
     )
-    common = {
-        "gtin": product.gtin,
-        "product_name": product.name,
-        "grade": batch.grade,
-        "net_content": _net_content(product.net_content_g),
-        "lot": batch.lot,
-        "pack_date": run.pack_date,
-        "producer": producer.name,
-        "brand_mark": brand_mark,
-        "gi_mark": gi_mark,
-        "gi_user_code": (producer.credit_code or "") if gi_mark else "",
-        "best_before": best_before,
-    }
     base = gs1.pack_uri(host, product.gtin, batch.lot)
+    # Everything but the code is the same on every label of the run.
+    common = PackLabel(
+        uri=base,
+        serial="",
+        sequence=0,
+        gtin=product.gtin,
+        product_name=product.name,
+        grade=batch.grade,
+        net_content=_net_content(product.net_content_g),
+        lot=batch.lot,
+        pack_date=run.pack_date,
+        producer=producer.name,
+        brand_mark=brand_mark,
+        gi_mark=gi_mark,
+        gi_user_code=(producer.credit_code or "") if gi_mark else "",
+        best_before=best_before,
+    )
     query = (
         select(PackCode.serial, PackCode.sequence)
         .where(PackCode.label_run_id == run.id)
@@ -252,8 +257,8 @@ def pack_labels(
     )
     if serial is not None:
         query = query.where(PackCode.serial == serial)
-    for serial, sequence in session.execute(query):
-        yield PackLabel(uri=f"{base}/21/{serial}", serial=serial, sequence=sequence, **common)
+    for code_serial, sequence in session.execute(query):
+        yield replace(common, uri=f"{base}/21/{code_serial}", serial=code_serial, sequence=sequence)
 
 
 def compliance_certificate(session: Session, batch: Batch, host: str) -> ComplianceCertificate:

@@ -19,12 +19,15 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    ColumnElement,
     CompoundSelect,
     Integer,
+    and_,
     distinct,
     exists,
     func,
     literal_column,
+    or_,
     select,
     true,
 )
@@ -32,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from trace.errors import NotFoundError
 from trace.models.batches import Batch, BatchStatus
+from trace.models.events import TraceEvent
 from trace.models.genealogy import LotLink, LotOperation, OperationKind
 from trace.models.labels import LabelRun, PackCode
 from trace.models.logistics import Shipment, ShipmentLine
@@ -100,6 +104,28 @@ def lineage_lots(session: Session, batch: Batch) -> dict[int, str]:
     found = reached(batch.id, Direction.UP)
     query = select(Batch.id, Batch.lot).join(found, found.c.batch_id == Batch.id)
     return {row.id: row.lot for row in session.execute(query)}
+
+
+def history_filter(session: Session, batch: Batch, lots: dict[int, str]) -> ColumnElement[bool]:
+    """Which events make up the lot's history, given `lots` from lineage_lots: all of its own,
+    and each ancestor's up to the operation that led towards this lot (what happened to the
+    rest of a parent lot afterwards, say its shipping, is no part of this lot's story)."""
+    ancestors = [lot_id for lot_id in lots if lot_id != batch.id]
+    if not ancestors:
+        return TraceEvent.batch_id == batch.id
+    cutoffs = session.execute(
+        select(LotLink.parent_batch_id, func.max(LotOperation.occurred_at))
+        .join(LotOperation, LotOperation.id == LotLink.operation_id)
+        .where(LotLink.parent_batch_id.in_(ancestors), LotLink.child_batch_id.in_(list(lots)))
+        .group_by(LotLink.parent_batch_id)
+    )
+    return or_(
+        TraceEvent.batch_id == batch.id,
+        *(
+            and_(TraceEvent.batch_id == parent, TraceEvent.occurred_at <= cutoff)
+            for parent, cutoff in cutoffs
+        ),
+    )
 
 
 def related_ids_query(batch_id: int) -> CompoundSelect[Any]:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from trace import gs1
 from trace.models.batches import Batch
@@ -212,13 +213,13 @@ def _answer() -> Any:
         href = links[0]["href"]
     else:
         href = _default_href(resolved)
-    response = redirect(_forwarded_query(href), code=307)
+    moved = current_app.redirect(_forwarded_query(href), code=307)
     linkset_url = f"{_anchor(resolved)}?linkType=linkset"
-    response.headers["Link"] = f'<{linkset_url}>; rel="linkset"; type="{LINKSET_TYPE}"'
-    return _with_cors(response)
+    moved.headers["Link"] = f'<{linkset_url}>; rel="linkset"; type="{LINKSET_TYPE}"'
+    return _with_cors(moved)
 
 
-def _with_cors(response: Response) -> Response:
+def _with_cors(response: BaseResponse) -> BaseResponse:
     response.headers.update(CORS_HEADERS)
     response.vary.add("Accept")
     return response
@@ -231,7 +232,7 @@ def digital_link(_rest: str) -> Any:
 
 
 @bp.get("/.well-known/gs1resolver")
-def description() -> Response:
+def description() -> BaseResponse:
     root = request.host_url.rstrip("/")
     body = {
         "name": "大姚农产品溯源 Dayao Trace GS1 resolver",

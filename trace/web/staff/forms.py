@@ -45,6 +45,12 @@ _EXACT: dict[str, Any] = {
     "not a mainland mobile or landline number": _l("不是有效的手机或座机号码"),
     "not a valid e-mail address": _l("电子邮箱格式不对"),
     "you cannot disable your own account": _l("不能停用自己的账号"),
+    "the batch has no passed inspection yet": _l("该批次还没有合格的检测报告，不能生成标签"),
+    "the batch has been recalled": _l("该批次已召回"),
+    "the batch is closed": _l("该批次已结束"),
+    "the batch is on hold after a failed inspection until qc records a disposition": _l(
+        "该批次检测不合格，暂扣中，须质检中心处理后才能继续"
+    ),
 }
 _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^Must be one of"), _l("请从列表中选择")),
@@ -90,6 +96,7 @@ class Form:
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         self.values: dict[str, Any] = dict(values or {})
         self.errors: dict[str, list[str]] = {}
+        self.fields: tuple[str, ...] | None = None  # set by load(): the fields the page shows
 
     def value(self, name: str, default: Any = "") -> Any:
         value = self.values.get(name)
@@ -107,6 +114,7 @@ class Form:
 
     def load(self, schema: Schema, fields: tuple[str, ...] | None = None) -> dict[str, Any] | None:
         wanted = fields if fields is not None else tuple(schema.fields)
+        self.fields = wanted
         submitted = {
             name: value.strip() if isinstance(value, str) else value
             for name, value in self.values.items()
@@ -123,10 +131,11 @@ class Form:
         return data
 
     def fail(self, error: TraceError) -> None:
-        """Show a service's refusal beside its fields, or at the top when it names none."""
-        if error.errors:
-            for field, messages in error.errors.items():
-                for message in messages:
-                    self.add(field, message)
-        else:
+        """Show a service's refusal beside its fields; at the top when it names none, or names
+        one the page has no input for (a batch's status, its inspection...)."""
+        if not error.errors:
             self.add("_form", error.message)
+        for field, messages in error.errors.items():
+            shown = self.fields is None or field in self.fields
+            for message in messages:
+                self.add(field if shown else "_form", message)
