@@ -188,6 +188,9 @@ def main() -> None:
     parser.add_argument("--url", default=os.environ.get("TRACE_BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure graphs an earlier --keep run left"
+    )
     args = parser.parse_args()
 
     from trace.cli import alembic_config
@@ -198,10 +201,13 @@ def main() -> None:
     created = create_database(args.url)
     engine: Engine = make_engine(args.url)
     try:
-        config = alembic_config(args.url)
-        config.attributes["configure_logger"] = False
-        command.upgrade(config, "heads")
-        roots = load(engine, args.sizes)
+        roots = existing_roots(engine, args.sizes) if args.reuse and not created else None
+        if roots is None:
+            config = alembic_config(args.url)
+            config.attributes["configure_logger"] = False
+            command.upgrade(config, "heads")
+            roots = load(engine, args.sizes)
+        reference_ms = reference_query_ms(engine)
         actor = BenchActor(id=1, role=Role.REGULATOR)
         rows = []
         for size in args.sizes:
@@ -248,11 +254,34 @@ def main() -> None:
                     "upstream_from_leaf_ms": round(upstream_ms, 1),
                 }
             )
-        report(rows, engine)
+        report(rows, engine, reference_ms)
     finally:
         engine.dispose()
         if created and not args.keep:
             drop_database(args.url)
+
+
+def existing_roots(engine: Engine, sizes: list[int]) -> dict[int, int] | None:
+    """The roots of graphs of these sizes left by an earlier run, if all are there."""
+    with engine.connect() as connection:
+        roots = {
+            size: connection.scalar(
+                text("SELECT id FROM batches WHERE lot = :lot"), {"lot": f"BT{n}-0000000"}
+            )
+            for n, size in enumerate(sizes, start=1)
+        }
+    return roots if all(roots.values()) else None  # type: ignore[return-value]
+
+
+def reference_query_ms(engine: Engine) -> float:
+    """How fast this machine is right now: a fixed query (about 60-100 ms on an idle server)."""
+    with engine.connect() as connection:
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            connection.execute(text("SELECT count(*) FROM generate_series(1, 1000000)"))
+            runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(runs)
 
 
 def load(engine: Engine, sizes: list[int]) -> dict[int, int]:
@@ -287,8 +316,12 @@ def load(engine: Engine, sizes: list[int]) -> dict[int, int]:
     return roots
 
 
-def report(rows: list[dict[str, Any]], engine: Engine) -> None:
+def report(rows: list[dict[str, Any]], engine: Engine, reference_ms: float) -> None:
     print()
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; reference query "
+        f"(count of generate_series(1, 1000000)) {reference_ms:.0f} ms"
+    )
     print(f"{'descendant lots':>16}{'pack codes':>12}{'downstream':>13}{'(CPU)':>11}"
           f"{'counts':>10}{'codes p.3':>11}{'shipments':>11}{'upstream':>10}"
           f"{'load':>6}")  # fmt: skip
@@ -343,6 +376,9 @@ def report(rows: list[dict[str, Any]], engine: Engine) -> None:
                 "runs": f"wall: median of {RUNS} after a warm-up; CPU: their mean, client "
                 "process plus PostgreSQL backend (/proc), which other load barely moves",
                 "cpus": os.cpu_count(),
+                "reference_query_ms": round(reference_ms, 1),
+                "reference_query": "SELECT count(*) FROM generate_series(1, 1000000): "
+                "about 60-100 ms on an idle server; it shows how loaded the machine was",
                 "what": "downstream = trace_query.trace_downstream: counts of derived lots, pack "
                 "codes, label runs and shipments and the first page (50) of lots; codes p.3 = a "
                 "page of 100 pack codes; shipments = first page of shipments; upstream = from the "

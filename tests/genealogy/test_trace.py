@@ -69,7 +69,6 @@ def test_downstream_reaches_every_derived_lot_code_and_shipment(
     body = answer.get_json()
     assert body["counts"] == {
         "lots": 4,  # A, B, kernels, merged
-        "recalled_lots": 0,
         "pack_codes": 35,
         "label_runs": 2,
         "shipments": 1,

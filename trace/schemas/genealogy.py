@@ -135,7 +135,6 @@ class TracedLotSchema(Schema):
 
 class DownstreamCountsSchema(Schema):
     lots = fields.Integer()
-    recalled_lots = fields.Integer()
     pack_codes = fields.Integer()
     label_runs = fields.Integer()
     shipments = fields.Integer()

@@ -14,10 +14,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, create_engine, func, select
 
 from trace.models.batches import Batch
 from trace.models.producers import Producer
@@ -36,6 +37,7 @@ bp = Blueprint("public", __name__)
 # The problem-report form (built in another module): the one place its address is written.
 REPORT_PATH = "/report"
 CACHE_KEY = "trace.public_records"
+SCAN_ENGINE_KEY = "trace.scan_engine"
 # Dayao County's extent (county gazetteer figures, 25°33'-26°24'N, 100°53'-101°42'E) and its
 # seat, 金碧镇, for the origin locator: it places a pin within the county's frame, not a map.
 COUNTY_BOUNDS = (25.55, 26.40, 100.88, 101.70)  # south, north, west, east
@@ -230,17 +232,40 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+@bp.record_once
+def _make_scan_engine(state: BlueprintSetupState) -> None:
+    """On PostgreSQL, scans get a pool of their own whose connections are in autocommit mode: the
+    scan is one statement (trace.services.scans), atomic by itself, so it needs no BEGIN and no
+    COMMIT round trip. Creating an engine opens no connection."""
+    url = str(state.app.config["DATABASE_URL"])
+    if url.startswith("postgresql"):
+        state.app.extensions[SCAN_ENGINE_KEY] = create_engine(
+            url,
+            isolation_level="AUTOCOMMIT",
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            echo=bool(state.app.config["SQL_ECHO"]),
+        )
+
+
 @contextmanager
 def _scan_connection() -> Iterator[Connection]:
-    """A connection in a short transaction of its own, committed when the scan is recorded.
+    """A connection for one scan, whose work is committed when the block ends.
 
     Served for real, the session factory is bound to the engine: the scan then takes a connection
-    straight from the pool, without an ORM session (measurably cheaper on the hot path). In the
-    tests the factory is bound to the test's connection, and the scan goes through the request's
-    session, whose commit there only releases a SAVEPOINT.
+    straight from a pool, without an ORM session (measurably cheaper on the hot path), on
+    PostgreSQL from the autocommit pool above. In the tests the factory is bound to the test's
+    connection, and the scan goes through the request's session, whose commit there only releases
+    a SAVEPOINT.
     """
     bind = current_app.extensions[EXTENSION_KEY].kw.get("bind")
     if isinstance(bind, Engine):
+        scan_engine: Engine | None = current_app.extensions.get(SCAN_ENGINE_KEY)
+        if scan_engine is not None:
+            with scan_engine.connect() as connection:
+                yield connection
+            return
         with bind.begin() as connection:
             yield connection
         return
