@@ -46,3 +46,13 @@ def test_unknown_page_is_html_for_browsers_json_for_clients(client):
 
 def test_health(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_nul_characters_are_refused_early(client, as_role):
+    headers = as_role("qc")
+    body = client.post(
+        "/api/v1/pack-codes/void", json={"serials": ["A\u0000B"], "reason": "x"}, headers=headers
+    )
+    assert body.status_code == 400 and "_input" in body.get_json()["errors"]
+    query = client.get("/api/v1/producers?q=a%00b", headers=headers)
+    assert query.status_code == 400

@@ -31,7 +31,9 @@ def test_pack_redirects_to_its_scan_page_with_linkset_header(client, labelled):
 
 def test_lot_and_gtin_redirect_to_their_pages(client, labelled):
     lot = client.get(labelled.lot_path)
-    assert lot.status_code == 307 and lot.headers["Location"].endswith(f"/lots/{labelled.batch.lot}")
+    assert lot.status_code == 307 and lot.headers["Location"].endswith(
+        f"/lots/{labelled.batch.lot}"
+    )
     product = client.get(f"/01/{labelled.gtin}")
     assert product.status_code == 307
     assert product.headers["Location"].endswith(f"/products/{labelled.gtin}")
@@ -50,8 +52,14 @@ def test_linkset_validates_against_the_gs1_schema(client, labelled, how):
     jsonschema.validate(body, _schema("gs1-linkset-schema.json"))
     entry = body["linkset"][0]
     assert entry["anchor"] == f"http://localhost{path}"
-    for link_type in ("verificationService", "traceability", "certificationInfo", "recallStatus",
-                      "pip", "defaultLink"):
+    for link_type in (
+        "verificationService",
+        "traceability",
+        "certificationInfo",
+        "recallStatus",
+        "pip",
+        "defaultLink",
+    ):
         assert VOC + link_type in entry, link_type
     langs = {lang for link in entry[VOC + "pip"] for lang in link["hreflang"]}
     assert langs == {"zh", "en"}

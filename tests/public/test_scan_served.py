@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 import trace.models  # noqa: F401  (every table in the metadata, for the clean-up)
 from tests import factories
@@ -20,9 +20,10 @@ from trace.db import Base
 from trace.models.labels import PackCode
 from trace.models.scans import Scan
 from trace.models.users import Role, User
+from trace.services import scans
 from trace.services.labels import issue_label_run, run_serials
 from trace.web.database import EXTENSION_KEY
-from trace.web.public import CACHE_KEY, SCAN_ENGINE_KEY
+from trace.web.public import CACHE_KEY, SCAN_ENGINE_KEY, SCAN_POOL_NAME
 
 JSON = {"Accept": "application/json"}
 CLIENT = {"REMOTE_ADDR": "198.51.100.23"}  # a rate-limit budget of its own
@@ -94,3 +95,26 @@ def test_concurrent_served_scans_each_count_once(app, committed):
     assert sorted(s.verdict for s in logged) == sorted(by_count.values())
     other = app.test_client().get(f"/scan/{serials[1]}", headers=JSON, environ_base=CLIENT)
     assert other.get_json()["verdict"] == "genuine"
+
+
+def test_a_scan_survives_connections_the_server_dropped(app, engine, committed, monkeypatch):
+    """The scan pool does not ping each connection before use: a dropped one is replaced."""
+    app.extensions.pop(CACHE_KEY, None)
+    _batch_id, serials = _committed_pack(app)
+    first = app.test_client().get(f"/scan/{serials[0]}", headers=JSON, environ_base=CLIENT)
+    assert first.get_json()["scan_count"] == 1
+    with engine.connect() as connection:  # as a database restart would
+        dropped = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name"
+            ),
+            {"name": SCAN_POOL_NAME},
+        ).scalar_one()
+    assert dropped >= 1
+    attempts = []
+    real = scans.record_scan
+    monkeypatch.setattr(scans, "record_scan", lambda *a, **k: attempts.append(1) or real(*a, **k))
+    again = app.test_client().get(f"/scan/{serials[0]}", headers=JSON, environ_base=CLIENT)
+    assert again.status_code == 200 and len(attempts) == 2  # the dead connection, then a new one
+    assert again.get_json()["scan_count"] == 2 and again.get_json()["verdict"] == "repeat"

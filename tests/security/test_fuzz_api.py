@@ -168,6 +168,7 @@ def _runner(
     def run(data: Any) -> None:
         case = data.draw(strategy)
         nested = db_session.begin_nested()
+        db_session.connection()  # emit the SAVEPOINT now: SQLAlchemy would wait for a query
         try:
             response = case.call(headers=headers)
             seen.append(f"{case.method} {case.formatted_path}")

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from trace.web import access, api, database, errors, i18n, public, resolver, security, staff
+from trace.web import (
+    access,
+    api,
+    database,
+    errors,
+    i18n,
+    input_guard,
+    public,
+    resolver,
+    security,
+    staff,
+)
 from trace.web.feedback import init_app as init_feedback
 from trace.web.program import init_app as init_program
 from trace.web.regulator import bp as regulator_bp
@@ -18,6 +29,7 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     # Headers, rate and size limits first, then the one access check (trace.web.access).
     security.init_app(app)
+    input_guard.init_app(app)
     access.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(resolver.bp)

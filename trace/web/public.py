@@ -8,8 +8,6 @@ The scan page is the hot path. Per scan only the verdict is worked out (one shor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +16,8 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import Connection, Engine, create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.exc import DBAPIError
 
 from trace.models.batches import Batch
 from trace.models.producers import Producer
@@ -38,6 +37,7 @@ bp = Blueprint("public", __name__)
 REPORT_PATH = "/report"
 CACHE_KEY = "trace.public_records"
 SCAN_ENGINE_KEY = "trace.scan_engine"
+SCAN_POOL_NAME = "trace-scans"
 # Dayao County's extent (county gazetteer figures, 25°33'-26°24'N, 100°53'-101°42'E) and its
 # seat, 金碧镇, for the origin locator: it places a pin within the county's frame, not a map.
 COUNTY_BOUNDS = (25.55, 26.40, 100.88, 101.70)  # south, north, west, east
@@ -242,16 +242,18 @@ def _make_scan_engine(state: BlueprintSetupState) -> None:
         state.app.extensions[SCAN_ENGINE_KEY] = create_engine(
             url,
             isolation_level="AUTOCOMMIT",
-            pool_pre_ping=True,
+            # No ping per checkout (a round trip per scan); a connection the server has dropped
+            # is replaced on first use instead (_record_scan).
+            pool_pre_ping=False,
+            connect_args={"application_name": SCAN_POOL_NAME},  # visible in pg_stat_activity
             pool_size=10,
             max_overflow=20,
             echo=bool(state.app.config["SQL_ECHO"]),
         )
 
 
-@contextmanager
-def _scan_connection() -> Iterator[Connection]:
-    """A connection for one scan, whose work is committed when the block ends.
+def _record_scan(**arguments: Any) -> scans.ScanOutcome:
+    """Record one scan (trace.services.scans.record_scan) and commit it.
 
     Served for real, the session factory is bound to the engine: the scan then takes a connection
     straight from a pool, without an ORM session (measurably cheaper on the hot path), on
@@ -260,34 +262,41 @@ def _scan_connection() -> Iterator[Connection]:
     a SAVEPOINT.
     """
     bind = current_app.extensions[EXTENSION_KEY].kw.get("bind")
-    if isinstance(bind, Engine):
-        scan_engine: Engine | None = current_app.extensions.get(SCAN_ENGINE_KEY)
-        if scan_engine is not None:
-            with scan_engine.connect() as connection:
-                yield connection
-            return
+    if not isinstance(bind, Engine):
+        session = db()
+        outcome = scans.record_scan(session.connection(), **arguments)
+        session.commit()
+        return outcome
+    scan_engine: Engine | None = current_app.extensions.get(SCAN_ENGINE_KEY)
+    if scan_engine is None:
         with bind.begin() as connection:
-            yield connection
-        return
-    session = db()
-    yield session.connection()
-    session.commit()
+            return scans.record_scan(connection, **arguments)
+    try:
+        with scan_engine.connect() as connection:
+            return scans.record_scan(connection, **arguments)
+    except DBAPIError as exc:
+        # A pooled connection that the server closed (a restart, an idle timeout) fails when the
+        # statement is sent, so the scan was not recorded: SQLAlchemy has discarded that
+        # connection and the pool's others; once more on a new one. (Only a server that dies
+        # after committing and before answering could make this count one scan twice.)
+        if not exc.connection_invalidated:
+            raise
+    with scan_engine.connect() as connection:
+        return scans.record_scan(connection, **arguments)
 
 
 @bp.get("/scan/<serial>")
 def scan_page(serial: str) -> Any:
     """The pack's default link: verdict from its scan log, then the batch's public record."""
     is_staff = current_actor() is not None
-    with _scan_connection() as connection:
-        outcome = scans.record_scan(
-            connection,
-            serial[:20],
-            limit=current_app.config["SCAN_LIMIT"],
-            is_public=not is_staff,
-            client=scans.client_hash(current_app.config["SECRET_KEY"], request.remote_addr or ""),
-            user_agent=request.user_agent.string,
-            log=request.method != "HEAD",
-        )
+    outcome = _record_scan(
+        serial=serial[:20],
+        limit=current_app.config["SCAN_LIMIT"],
+        is_public=not is_staff,
+        client=scans.client_hash(current_app.config["SECRET_KEY"], request.remote_addr or ""),
+        user_agent=request.user_agent.string,
+        log=request.method != "HEAD",
+    )
     status = 404 if outcome.verdict is scans.Verdict.UNKNOWN else 200
     record = batch_record(outcome.batch_id) if outcome.batch_id is not None else None
     shelf_life = record["product"]["shelf_life_days"] if record else None
