@@ -87,9 +87,7 @@ def passed_inspection(session: Session, actor: User, batch: Batch) -> Any:
     limits = session.scalars(
         select(InspectionLimit).where(InspectionLimit.product_category == batch.product.category)
     )
-    results = [
-        {"item": x.item, "value": x.min_value or Decimal(0), "unit": x.unit} for x in limits
-    ]
+    results = [{"item": x.item, "value": x.min_value or Decimal(0), "unit": x.unit} for x in limits]
     return record_inspection(
         session,
         actor,

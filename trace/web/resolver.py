@@ -63,8 +63,9 @@ def _resolve() -> Target | tuple[Any, int]:
     try:
         link = gs1.parse_digital_link(_raw_path(), permit_zero_suppressed_gtin=True)
     except gs1.DigitalLinkError as exc:
-        return error_response(400, _("这不是有效的 GS1 数字链接：%(reason)s", reason=str(exc)),
-                              {"uri": [str(exc)]})
+        return error_response(
+            400, _("这不是有效的 GS1 数字链接：%(reason)s", reason=str(exc)), {"uri": [str(exc)]}
+        )
     gtin = gs1.normalize_gtin(link.gtin or "")
     session = db()
     product = session.scalar(select(Product).where(Product.gtin == gtin))
@@ -106,30 +107,76 @@ def _links(target: Target) -> dict[str, list[dict[str, Any]]]:
     def add(link_type: str, endpoint: str, title_zh: str, title_en: str, **values: Any) -> None:
         links.setdefault(GS1_VOC + link_type, []).extend(
             [
-                {"href": _absolute(endpoint, **values), "title": title_zh, "type": "text/html",
-                 "hreflang": ["zh"]},
-                {"href": _absolute(endpoint, lang="en", **values), "title": title_en,
-                 "type": "text/html", "hreflang": ["en"]},
+                {
+                    "href": _absolute(endpoint, **values),
+                    "title": title_zh,
+                    "type": "text/html",
+                    "hreflang": ["zh"],
+                },
+                {
+                    "href": _absolute(endpoint, lang="en", **values),
+                    "title": title_en,
+                    "type": "text/html",
+                    "hreflang": ["en"],
+                },
             ]
         )
 
     if target.serial and batch is not None:
-        add("verificationService", "public.scan_page", "防伪查询与溯源信息",
-            "Authenticity check and trace record", serial=target.serial)
+        add(
+            "verificationService",
+            "public.scan_page",
+            "防伪查询与溯源信息",
+            "Authenticity check and trace record",
+            serial=target.serial,
+        )
     if batch is not None:
-        add("traceability", "public.batch_page", f"批次 {batch.lot} 溯源记录",
-            f"Trace record of lot {batch.lot}", lot=batch.lot)
-        add("certificationInfo", "public.batch_page", "质检报告与认证证书",
-            "Inspections and certificates", lot=batch.lot, _anchor="certificates")
-        add("recallStatus", "public.batch_page", "召回状态", "Recall status",
-            lot=batch.lot, _anchor="recall")
-        add("epcis", "exports.lot_epcis", "EPCIS 事件数据（监管）", "EPCIS events (regulators)",
-            batch_id=batch.id)
-    add("pip", "public.product_page", product.name, f"Product information: {product.name}",
-        gtin=product.gtin)
+        add(
+            "traceability",
+            "public.batch_page",
+            f"批次 {batch.lot} 溯源记录",
+            f"Trace record of lot {batch.lot}",
+            lot=batch.lot,
+        )
+        add(
+            "certificationInfo",
+            "public.batch_page",
+            "质检报告与认证证书",
+            "Inspections and certificates",
+            lot=batch.lot,
+            _anchor="certificates",
+        )
+        add(
+            "recallStatus",
+            "public.batch_page",
+            "召回状态",
+            "Recall status",
+            lot=batch.lot,
+            _anchor="recall",
+        )
+        add(
+            "epcis",
+            "exports.lot_epcis",
+            "EPCIS 事件数据（监管）",
+            "EPCIS events (regulators)",
+            batch_id=batch.id,
+        )
+    add(
+        "pip",
+        "public.product_page",
+        product.name,
+        f"Product information: {product.name}",
+        gtin=product.gtin,
+    )
     default = _default_href(target)
-    links[GS1_VOC + "defaultLink"] = [{"href": default, "title": _default_title(target),
-                                       "type": "text/html", "hreflang": ["zh", "en"]}]
+    links[GS1_VOC + "defaultLink"] = [
+        {
+            "href": default,
+            "title": _default_title(target),
+            "type": "text/html",
+            "hreflang": ["zh", "en"],
+        }
+    ]
     return links
 
 
