@@ -37,7 +37,7 @@ run: setup ## migrate the database, load demo data, serve on http://$(HOST):$(PO
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	@echo "Serving Dayao Trace on http://$(HOST):$(PORT)/  (API docs: /api/v1/docs)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
 
 dev: setup ## the Flask debug server with reloading
 	$(FLASK) db upgrade
