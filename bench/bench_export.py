@@ -156,6 +156,12 @@ def measure(url: str, batch_id: int, fmt: str) -> dict[str, float]:
 
 
 def run(url: str, sizes: list[int], formats: list[str]) -> list[dict[str, object]]:
+    created = False
+    if url.startswith("postgresql"):
+        sys.path.insert(1, str(ROOT / "bench"))
+        from pgdb import create_database
+
+        created = create_database(url)
     lots = prepare(url, sizes)
     results: list[dict[str, object]] = []
     try:
@@ -173,6 +179,10 @@ def run(url: str, sizes: list[int], formats: list[str]) -> list[dict[str, object
                 results.append({"format": fmt, "rows": size, **figures})
     finally:
         cleanup(url)
+        if created:
+            from pgdb import drop_database
+
+            drop_database(url)
     return results
 
 

@@ -10,6 +10,10 @@ gunicorn and drives it with Debian's wrk (32 connections, 10 s each, after a war
 - constant: GET /bench/constant, a 2-byte answer through the same app and the same gunicorn
             configuration: the ceiling of the framework and server on this machine.
 
+The two alternate for --rounds rounds (3) and the median of each is reported. gunicorn runs sync
+workers, 2 x cores + 1 of them (see --workers). gthread workers (2 x 16 threads, keep-alive) were
+measured too: one GIL per process queues the scans behind each other (p99 about 300 ms here).
+
 Prints a table and writes ``bench/results/scan.json``. Targets: scan rate >= 1/3 of the ceiling,
 p99 < 100 ms, no errors. The exit status is 0 even when a target is missed (the figures are the
 result); it is 1 only when the benchmark could not run.
@@ -242,8 +246,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=1, help="alternate measurements; median")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="alternate measurements; median")
+    # gunicorn's own rule for sync workers: 2 x cores + 1. Sync workers are its default and what
+    # `make run` serves with: behind a proxy they answer one request per connection (no
+    # keep-alive), as a proxy's HTTP/1.0 upstream requests come. The same for both measurements.
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
@@ -259,6 +266,7 @@ def main() -> int:
         return 1
 
     started = time.monotonic()
+    load_before = list(os.getloadavg())  # other work on the machine skews every figure
     recreate_database(url)
     process: subprocess.Popen[bytes] | None = None
     try:
@@ -301,7 +309,8 @@ def main() -> int:
         "benchmark": "scan page under load (gunicorn + wrk, PostgreSQL)",
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
-        "load_average": list(os.getloadavg()),
+        "load_average_before": load_before,
+        "load_average_after": list(os.getloadavg()),
         "database": make_url(url).render_as_string(hide_password=True),
         "lot": lot,
         "packs": len(serials),
@@ -346,7 +355,7 @@ def main() -> int:
     print(
         f"gunicorn {args.workers} x {args.worker_class} (threads {args.threads}), wrk "
         f"{args.connections} connections x {args.seconds:g} s, {len(serials)} packs, "
-        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
+        f"{os.cpu_count()} CPUs, load {load_before[0]:.1f} before"
     )
     for row in rows:
         print("  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in

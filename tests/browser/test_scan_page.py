@@ -279,3 +279,24 @@ def test_an_unknown_code_warns_of_a_counterfeit(browser, served):
         assert watched.hosts == {"127.0.0.1"}
     finally:
         watched.close()
+
+
+def test_lot_and_product_links_open_pages_with_the_same_parts(browser, served):
+    watched = Watched(browser)
+    page = watched.page
+    try:
+        response = page.goto(f"{served.base}/01/{served.gtin}/10/{served.lot}", wait_until="load")
+        assert response is not None and response.status == 200
+        assert page.url.endswith(f"/lots/{served.lot}")
+        for name in SECTIONS:
+            assert page.locator(f"[data-section={name}]").is_visible(), name
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        _shot(page, "batch-page.png")
+        page.goto(f"{served.base}/01/{served.gtin}", wait_until="load")
+        assert page.url.endswith(f"/products/{served.gtin}")
+        assert page.locator("[data-section=product]").is_visible()
+        page.locator(f"#lots a:has-text('{served.lot}')").click()
+        assert page.url.endswith(f"/lots/{served.lot}")
+        assert watched.errors == [] and watched.hosts == {"127.0.0.1"}
+    finally:
+        watched.close()

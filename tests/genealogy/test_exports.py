@@ -314,3 +314,28 @@ def test_the_resolver_links_a_lot_to_its_epcis_document(client, walnuts):
     linkset = client.get(f"/01/{walnuts.product.gtin}/10/{walnuts.lot}?linkType=linkset").get_json()
     links = linkset["linkset"][0]["https://ref.gs1.org/voc/epcis"]
     assert links[0]["href"].endswith(f"/api/v1/batches/{walnuts.id}/epcis")
+
+
+def test_a_corrected_event_carries_an_error_declaration(client, as_role, walnuts, epcis_validator):
+    headers = as_role("qc")
+    events = client.get(f"/api/v1/batches/{walnuts.id}/events", headers=headers).get_json()
+    fix = client.post(
+        f"/api/v1/batches/{walnuts.id}/events",
+        json={
+            "event_type": "correcting",
+            "occurred_at": "2025-09-16T10:00:00+08:00",
+            "details": {"reason": "产量记错（示例）", "quantity": "990", "unit": "kg"},
+            "corrects_event_id": events[0]["id"],
+        },
+        headers=headers,
+    )
+    assert fix.status_code == 201, fix.get_json()
+    document = client.get(
+        f"/api/v1/batches/{walnuts.id}/epcis", headers=as_role("regulator")
+    ).get_json()
+    assert epcis_validator.is_valid(document), list(epcis_validator.iter_errors(document))[:3]
+    harvest, correction = document["epcisBody"]["eventList"][:2]
+    declaration = harvest["errorDeclaration"]
+    assert declaration["reason"] == "incorrect_data"
+    assert declaration["correctiveEventIDs"] == [correction["eventID"]]
+    assert correction["bizStep"].endswith("/voc/bizStep/correcting")

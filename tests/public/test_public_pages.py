@@ -304,3 +304,10 @@ def test_a_typical_demo_walnut_pack_is_under_30_kb(client, db_session, app):
         assert sheet.status_code == 200
         total += len(sheet.data)
     assert total < 30 * 1024, total
+
+
+def test_lot_pages_are_revalidated_and_product_pages_cached_briefly(client, labelled):
+    lot = client.get(f"/lots/{labelled.batch.lot}")
+    assert lot.headers["Cache-Control"] == "no-cache"  # a recall must show at once
+    product = client.get(f"/products/{labelled.batch.product.gtin}")
+    assert product.headers["Cache-Control"] == "public, max-age=300"

@@ -113,8 +113,10 @@ def test_a_scan_survives_connections_the_server_dropped(app, engine, committed, 
         ).scalar_one()
     assert dropped >= 1
     attempts = []
-    real = scans.record_scan
-    monkeypatch.setattr(scans, "record_scan", lambda *a, **k: attempts.append(1) or real(*a, **k))
+    real = scans.record_scan_dbapi
+    monkeypatch.setattr(
+        scans, "record_scan_dbapi", lambda *a, **k: attempts.append(1) or real(*a, **k)
+    )
     again = app.test_client().get(f"/scan/{serials[0]}", headers=JSON, environ_base=CLIENT)
     assert again.status_code == 200 and len(attempts) == 2  # the dead connection, then a new one
     assert again.get_json()["scan_count"] == 2 and again.get_json()["verdict"] == "repeat"

@@ -12,7 +12,9 @@ import enum
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
@@ -162,6 +164,29 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC) if moment is not None else None
 
 
+def _pg_parameters(
+    serial: str, limit: int, is_public: bool, client: str, user_agent: str, log: bool
+) -> dict[str, Any]:
+    return {
+        "serial": serial,
+        "now": utcnow(),
+        "count": is_public and log,
+        "log": log,
+        "client": client,
+        "family": user_agent_family(user_agent),
+        "is_public": is_public,
+        "limit": limit,
+    }
+
+
+def _pg_outcome(row: Sequence[Any] | None, serial: str, limit: int) -> ScanOutcome:
+    if row is None:
+        return ScanOutcome(Verdict.UNKNOWN, 0, None, None, None, serial)
+    code_status, batch_id, sequence, batch_status, pack_date, count, first = row
+    verdict = verdict_for(CodeStatus(code_status), BatchStatus(batch_status), count, limit)
+    return ScanOutcome(verdict, count, _utc(first), batch_id, sequence, serial, pack_date)
+
+
 def record_scan(
     connection: Connection,
     serial: str,
@@ -178,28 +203,13 @@ def record_scan(
     copied serial printed on another product resolves as unknown there.) Staff scans
     (is_public=False) are logged but not counted; with log=False (HEAD requests) nothing is written.
     """
+    if connection.dialect.name == "postgresql":
+        parameters = _pg_parameters(serial, limit, is_public, client, user_agent, log)
+        row = connection.exec_driver_sql(_PG_SCAN, parameters).first()
+        return _pg_outcome(row, serial, limit)
+
     now = utcnow()
     family = user_agent_family(user_agent)
-    if connection.dialect.name == "postgresql":
-        row = connection.exec_driver_sql(
-            _PG_SCAN,
-            {
-                "serial": serial,
-                "now": now,
-                "count": is_public and log,
-                "log": log,
-                "client": client,
-                "family": family,
-                "is_public": is_public,
-                "limit": limit,
-            },
-        ).first()
-        if row is None:
-            return ScanOutcome(Verdict.UNKNOWN, 0, None, None, None, serial)
-        code_status, batch_id, sequence, batch_status, pack_date, count, first = row
-        verdict = verdict_for(CodeStatus(code_status), BatchStatus(batch_status), count, limit)
-        return ScanOutcome(verdict, count, _utc(first), batch_id, sequence, serial, pack_date)
-
     found = connection.execute(_code_lookup, {"serial": serial}).first()
     if found is None:
         return ScanOutcome(Verdict.UNKNOWN, 0, None, None, None, serial)
@@ -223,3 +233,29 @@ def record_scan(
             },
         )
     return ScanOutcome(verdict, count, first, batch_id, sequence, serial, pack_date)
+
+
+def record_scan_dbapi(
+    dbapi_connection: Any,
+    serial: str,
+    *,
+    limit: int,
+    is_public: bool,
+    client: str = "",
+    user_agent: str = "",
+    log: bool = True,
+) -> ScanOutcome:
+    """record_scan on a PostgreSQL driver connection in autocommit mode (the served hot path).
+
+    The same one statement, committed by itself, without SQLAlchemy's per-statement work (result
+    metadata, events), which costs more than the statement's own round trip. Raises the driver's
+    errors.
+    """
+    parameters = _pg_parameters(serial, limit, is_public, client, user_agent, log)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(_PG_SCAN, parameters)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return _pg_outcome(row, serial, limit)

@@ -1,8 +1,9 @@
 """Public pages that need no sign-in: home, the pack scan page, batch and product pages.
 
-The scan page is the hot path. Per scan only the verdict is worked out (one short transaction in
-`trace.services.scans`) and only the banner is rendered; the batch's public record and its HTML
-(per language and pack date) are kept for PUBLIC_CACHE_SECONDS in a per-process cache.
+The scan page is the hot path. Per scan only the verdict is worked out (on PostgreSQL one
+autocommit statement, `trace.services.scans`) and only the banner is rendered; the batch's public
+record and the page around the banner (per pack date and language) are kept for
+PUBLIC_CACHE_SECONDS in a per-process cache.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import Engine, create_engine, func, select
-from sqlalchemy.exc import DBAPIError
 
 from trace.models.batches import Batch
 from trace.models.producers import Producer
@@ -47,10 +47,12 @@ LOCATOR_MARGIN = 10
 
 
 def _cache() -> TTLCache[Any]:
-    """One cache per app: a batch's public record (key: batch id) and its rendered HTML (key:
-    ("html", batch id, pack date, language)) are reused for PUBLIC_CACHE_SECONDS.
+    """One cache per app, its entries reused for PUBLIC_CACHE_SECONDS: a batch's public record
+    (key: batch id), its sections as HTML (("html", batch id, pack date, language)) and the scan
+    page around the banner (("scan-page", batch id, pack date, language)).
 
     The verdict and the batch's status are never cached: they come from the scan query itself.
+    Opening a recall clears this process's cache (trace.web.api.recalls).
     """
     cache: TTLCache[Any] | None = current_app.extensions.get(CACHE_KEY)
     if cache is None:
@@ -272,17 +274,33 @@ def _record_scan(**arguments: Any) -> scans.ScanOutcome:
         with bind.begin() as connection:
             return scans.record_scan(connection, **arguments)
     try:
-        with scan_engine.connect() as connection:
-            return scans.record_scan(connection, **arguments)
-    except DBAPIError as exc:
+        return _record_on_pool(scan_engine, arguments)
+    except _Disconnected:
         # A pooled connection that the server closed (a restart, an idle timeout) fails when the
-        # statement is sent, so the scan was not recorded: SQLAlchemy has discarded that
-        # connection and the pool's others; once more on a new one. (Only a server that dies
-        # after committing and before answering could make this count one scan twice.)
-        if not exc.connection_invalidated:
-            raise
-    with scan_engine.connect() as connection:
-        return scans.record_scan(connection, **arguments)
+        # statement is sent, so the scan was not recorded: drop the pool, whose other connections
+        # are as dead, and try once more on a new one. (Only a server that dies after committing
+        # and before answering could make this count one scan twice.)
+        scan_engine.dispose()
+    return _record_on_pool(scan_engine, arguments)
+
+
+class _Disconnected(Exception):
+    """The pooled connection was dead: the scan was not recorded and may be tried again."""
+
+
+def _record_on_pool(scan_engine: Engine, arguments: dict[str, Any]) -> scans.ScanOutcome:
+    """The scan on a driver connection of the autocommit pool (no ORM, no SQLAlchemy statement
+    machinery: on the hot path they cost more than the statement's round trip)."""
+    pooled = scan_engine.raw_connection()
+    try:
+        return scans.record_scan_dbapi(pooled.driver_connection, **arguments)
+    except scan_engine.dialect.loaded_dbapi.Error as exc:
+        if scan_engine.dialect.is_disconnect(exc, pooled.dbapi_connection, None):
+            pooled.invalidate(exc)
+            raise _Disconnected() from exc
+        raise
+    finally:
+        pooled.close()  # back to the pool (or gone, if invalidated)
 
 
 @bp.get("/scan/<serial>")
@@ -330,12 +348,13 @@ def batch_page(lot: str) -> Any:
         return _not_found()
     record = batch_record(batch_id)
     if wants_json():
-        return _shareable(jsonify(record))
+        return _shareable(jsonify(record), BATCH_CACHING)
     sections = record_html(batch_id, record, None)
     return _shareable(
         current_app.make_response(
             render_template("public/batch.html", record=record, sections=sections)
-        )
+        ),
+        BATCH_CACHING,
     )
 
 
@@ -364,16 +383,22 @@ def product_page(gtin: str) -> Any:
         for lot, harvested_on, status, township, township_en in lots
     ]
     if wants_json():
-        return _shareable(jsonify(data))
+        return _shareable(jsonify(data), PRODUCT_CACHING)
     return _shareable(
-        current_app.make_response(render_template("public/product.html", product=data))
+        current_app.make_response(render_template("public/product.html", product=data)),
+        PRODUCT_CACHING,
     )
 
 
-def _shareable(response: Response) -> Response:
-    """Batch and product pages are the same for everyone: short-lived caching is fine."""
+# A lot's page carries its recall status, which must show at once; a product's hardly changes.
+BATCH_CACHING = "no-cache"
+PRODUCT_CACHING = "public, max-age=300"
+
+
+def _shareable(response: Response, caching: str) -> Response:
+    """Batch and product pages are the same for every visitor (signed-in staff get no-store)."""
     if current_actor() is None:
-        response.headers.setdefault("Cache-Control", "public, max-age=60")
+        response.headers.setdefault("Cache-Control", caching)
     response.vary.update(("Accept", "Accept-Language"))
     return response
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
@@ -80,6 +81,9 @@ def changes(entry: Any) -> list[tuple[str, Any, Any]]:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
+    locale = get_locale()
+    is_chinese = locale is None or locale.language == "zh"
+
     def named(table: dict[str, Any]) -> Any:
         return lambda value: str(table.get(str(getattr(value, "value", value)), value))
 
@@ -91,7 +95,9 @@ def _helpers() -> dict[str, Any]:
         "flag_name": named(FLAG_NAMES),
         "action_name": named(ACTION_NAMES),
         "cert_name": named(CERT_NAMES),
-        "township_names": {t.code: t.name_zh for t in regions.list_townships(db())},
+        "township_names": {
+            t.code: t.name_zh if is_chinese else t.name_pinyin for t in regions.list_townships(db())
+        },
     }
 
 
