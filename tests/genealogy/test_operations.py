@@ -245,3 +245,10 @@ def test_a_parents_later_events_are_not_the_childs_history(
     assert (walnuts.lot, "storing") not in types  # after the split: the rest of the parent's story
     parent_rows = client.get(f"/api/v1/batches/{walnuts.id}/history", headers=headers).get_json()
     assert (walnuts.lot, "storing") in [(r["lot"], r["event"]["event_type"]) for r in parent_rows]
+    # The public page of a pack from the child lot tells the same story.
+    child_lot = graded["outputs"][0]["lot"]
+    client.application.extensions.pop("trace.public_records", None)
+    public = client.get(f"/lots/{child_lot}", headers={"Accept": "application/json"}).get_json()
+    shown = [(e["lot"], e["type"]) for e in public["timeline"]]
+    assert (walnuts.lot, "commissioning") in shown
+    assert (walnuts.lot, "storing") not in shown

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, noload
 
 from trace.errors import NotFoundError
@@ -24,6 +24,7 @@ from trace.identifiers import mask_person_name
 from trace.models.batches import Batch
 from trace.models.certifications import Certification, CertificationType
 from trace.models.events import EventType, TraceEvent
+from trace.models.genealogy import LotLink, LotOperation
 from trace.models.inspections import Inspection, InspectionLimit, InspectionResult
 from trace.models.producers import Producer, ProducerKind
 from trace.models.products import Product
@@ -99,11 +100,29 @@ def best_before(pack_date: dt.date | None, shelf_life_days: int | None) -> dt.da
 
 
 def _timeline(session: Session, batch: Batch, lineage: Any) -> list[dict[str, Any]]:
-    """What happened to the lot and to the lots it was made from, oldest first: one query."""
+    """What happened to the lot and to the lots it was made from, oldest first: one query.
+
+    An ancestor's events count up to the last operation that led towards this lot, as in
+    trace_query.history_filter (what happened to the rest of a parent lot afterwards, say its
+    shipping, is not this pack's story); here the cut-off is a join, so the query count stays
+    the same however many ancestors there are.
+    """
+    cutoffs = (
+        select(
+            LotLink.parent_batch_id.label("batch_id"),
+            func.max(LotOperation.occurred_at).label("cutoff"),
+        )
+        .join(LotOperation, LotOperation.id == LotLink.operation_id)
+        .where(LotLink.child_batch_id.in_(select(lineage.c.batch_id)))
+        .group_by(LotLink.parent_batch_id)
+        .subquery("cutoffs")
+    )
     rows = session.execute(
         select(TraceEvent, Batch.lot)
         .join(lineage, lineage.c.batch_id == TraceEvent.batch_id)
         .join(Batch, Batch.id == TraceEvent.batch_id)
+        .outerjoin(cutoffs, cutoffs.c.batch_id == TraceEvent.batch_id)
+        .where(or_(TraceEvent.batch_id == batch.id, TraceEvent.occurred_at <= cutoffs.c.cutoff))
         .order_by(TraceEvent.occurred_at, TraceEvent.id)
     ).all()
     corrected = {e.corrects_event_id for e, _lot in rows if e.corrects_event_id is not None}
