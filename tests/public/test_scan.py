@@ -88,6 +88,29 @@ def test_void_and_recall(client, labelled, db_session):
         assert _verdict(page) == "recalled"
 
 
+def test_recall_opened_elsewhere_shows_its_notice_at_once(client, labelled, db_session, make_user):
+    """Another gunicorn worker opens the recall, so this process's cache is not cleared for it:
+    the scan reads the lot's status itself and refreshes the stale record (level, reason, what
+    to do), and the lot's page does the same."""
+    from trace.services.recalls import open_recall
+
+    first = _scan(client, labelled.serials[0], headers=JSON).get_json()
+    assert first["record"]["recall"] is None  # cached now, before the recall
+    assert client.get(f"/lots/{labelled.batch.lot}").status_code == 200
+    open_recall(
+        db_session, make_user("regulator"), labelled.batch.id, 1, "黄曲霉毒素超标", "停止食用"
+    )
+    db_session.flush()
+    body = _scan(client, labelled.serials[1], headers=JSON).get_json()
+    assert body["verdict"] == "recalled"
+    assert body["record"]["status"] == "recalled"
+    assert {"level": 1, "reason": "黄曲霉毒素超标"}.items() <= body["record"]["recall"].items()
+    page = _scan(client, labelled.serials[2]).get_data(as_text=True)
+    assert _verdict(page) == "recalled" and "黄曲霉毒素超标" in page and "停止食用" in page
+    lot_page = client.get(f"/lots/{labelled.batch.lot}", headers=JSON).get_json()
+    assert lot_page["recall"]["reason"] == "黄曲霉毒素超标"
+
+
 def test_unknown_code_is_404_and_says_so(client, labelled):
     answer = _scan(client, "ZZZZZZZZZZ")
     assert answer.status_code == 404

@@ -42,6 +42,7 @@ class ScanOutcome:
     sequence: int | None
     serial: str
     pack_date: dt.date | None = None  # the label run's pack date
+    batch_status: str | None = None  # the lot's status as the scan read it (not from any cache)
 
 
 def verdict_for(
@@ -184,7 +185,16 @@ def _pg_outcome(row: Sequence[Any] | None, serial: str, limit: int) -> ScanOutco
         return ScanOutcome(Verdict.UNKNOWN, 0, None, None, None, serial)
     code_status, batch_id, sequence, batch_status, pack_date, count, first = row
     verdict = verdict_for(CodeStatus(code_status), BatchStatus(batch_status), count, limit)
-    return ScanOutcome(verdict, count, _utc(first), batch_id, sequence, serial, pack_date)
+    return ScanOutcome(
+        verdict,
+        count,
+        _utc(first),
+        batch_id,
+        sequence,
+        serial,
+        pack_date,
+        BatchStatus(batch_status).value,
+    )
 
 
 def record_scan(
@@ -232,7 +242,16 @@ def record_scan(
                 "verdict": verdict.value,
             },
         )
-    return ScanOutcome(verdict, count, first, batch_id, sequence, serial, pack_date)
+    return ScanOutcome(
+        verdict,
+        count,
+        first,
+        batch_id,
+        sequence,
+        serial,
+        pack_date,
+        BatchStatus(batch_status).value,
+    )
 
 
 def record_scan_dbapi(

@@ -13,6 +13,7 @@ from trace.web import (
     input_guard,
     public,
     resolver,
+    scan_pool,
     security,
     staff,
 )
@@ -25,6 +26,7 @@ from trace.web.staff_quality import bp as staff_quality_bp
 
 def init_app(app: Flask) -> None:
     database.init_app(app)
+    scan_pool.init_app(app)  # the scan log's own autocommit pool (PostgreSQL)
     i18n.init_app(app)
     errors.init_app(app)
     # Headers, rate and size limits first, then the one access check (trace.web.access).

@@ -13,11 +13,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
-from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import func, select
 
 from trace.models.batches import Batch
 from trace.models.producers import Producer
@@ -25,9 +24,10 @@ from trace.models.products import Product
 from trace.models.regions import Township
 from trace.services import scans
 from trace.services.public_record import best_before, public_batch_record, public_product
+from trace.web import scan_pool
 from trace.web.auth import current_actor
 from trace.web.cache import TTLCache
-from trace.web.database import EXTENSION_KEY, db
+from trace.web.database import db
 from trace.web.errors import error_response, wants_json
 from trace.web.i18n import select_locale
 
@@ -36,8 +36,6 @@ bp = Blueprint("public", __name__)
 # The problem-report form (built in another module): the one place its address is written.
 REPORT_PATH = "/report"
 CACHE_KEY = "trace.public_records"
-SCAN_ENGINE_KEY = "trace.scan_engine"
-SCAN_POOL_NAME = "trace-scans"
 # Dayao County's extent (county gazetteer figures, 25°33'-26°24'N, 100°53'-101°42'E) and its
 # seat, 金碧镇, for the origin locator: it places a pin within the county's frame, not a map.
 COUNTY_BOUNDS = (25.55, 26.40, 100.88, 101.70)  # south, north, west, east
@@ -61,10 +59,21 @@ def _cache() -> TTLCache[Any]:
     return cache
 
 
-def batch_record(batch_id: int) -> dict[str, Any]:
-    record: dict[str, Any] = _cache().get_or_make(
+def batch_record(batch_id: int, status: str | None = None) -> dict[str, Any]:
+    """The batch's public record, from this process's cache unless it is stale.
+
+    `status` is the lot's status read in this request. A record cached with another status is
+    stale (a recall opened or a hold placed through another worker within PUBLIC_CACHE_SECONDS):
+    this process's cache is dropped, so the recall notice with its level, reason and instructions
+    and the pages around it show at once. Status changes are rare, so dropping everything is cheap.
+    """
+    cache = _cache()
+    record: dict[str, Any] = cache.get_or_make(
         batch_id, lambda: public_batch_record(db(), batch_id)
     )
+    if status is not None and record["status"] != status:
+        cache.clear()
+        record = cache.get_or_make(batch_id, lambda: public_batch_record(db(), batch_id))
     return record
 
 
@@ -234,80 +243,11 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-@bp.record_once
-def _make_scan_engine(state: BlueprintSetupState) -> None:
-    """On PostgreSQL, scans get a pool of their own whose connections are in autocommit mode: the
-    scan is one statement (trace.services.scans), atomic by itself, so it needs no BEGIN and no
-    COMMIT round trip. Creating an engine opens no connection."""
-    url = str(state.app.config["DATABASE_URL"])
-    if url.startswith("postgresql"):
-        state.app.extensions[SCAN_ENGINE_KEY] = create_engine(
-            url,
-            isolation_level="AUTOCOMMIT",
-            # No ping per checkout (a round trip per scan); a connection the server has dropped
-            # is replaced on first use instead (_record_scan).
-            pool_pre_ping=False,
-            connect_args={"application_name": SCAN_POOL_NAME},  # visible in pg_stat_activity
-            pool_size=10,
-            max_overflow=20,
-            echo=bool(state.app.config["SQL_ECHO"]),
-        )
-
-
-def _record_scan(**arguments: Any) -> scans.ScanOutcome:
-    """Record one scan (trace.services.scans.record_scan) and commit it.
-
-    Served for real, the session factory is bound to the engine: the scan then takes a connection
-    straight from a pool, without an ORM session (measurably cheaper on the hot path), on
-    PostgreSQL from the autocommit pool above. In the tests the factory is bound to the test's
-    connection, and the scan goes through the request's session, whose commit there only releases
-    a SAVEPOINT.
-    """
-    bind = current_app.extensions[EXTENSION_KEY].kw.get("bind")
-    if not isinstance(bind, Engine):
-        session = db()
-        outcome = scans.record_scan(session.connection(), **arguments)
-        session.commit()
-        return outcome
-    scan_engine: Engine | None = current_app.extensions.get(SCAN_ENGINE_KEY)
-    if scan_engine is None:
-        with bind.begin() as connection:
-            return scans.record_scan(connection, **arguments)
-    try:
-        return _record_on_pool(scan_engine, arguments)
-    except _Disconnected:
-        # A pooled connection that the server closed (a restart, an idle timeout) fails when the
-        # statement is sent, so the scan was not recorded: drop the pool, whose other connections
-        # are as dead, and try once more on a new one. (Only a server that dies after committing
-        # and before answering could make this count one scan twice.)
-        scan_engine.dispose()
-    return _record_on_pool(scan_engine, arguments)
-
-
-class _Disconnected(Exception):
-    """The pooled connection was dead: the scan was not recorded and may be tried again."""
-
-
-def _record_on_pool(scan_engine: Engine, arguments: dict[str, Any]) -> scans.ScanOutcome:
-    """The scan on a driver connection of the autocommit pool (no ORM, no SQLAlchemy statement
-    machinery: on the hot path they cost more than the statement's round trip)."""
-    pooled = scan_engine.raw_connection()
-    try:
-        return scans.record_scan_dbapi(pooled.driver_connection, **arguments)
-    except scan_engine.dialect.loaded_dbapi.Error as exc:
-        if scan_engine.dialect.is_disconnect(exc, pooled.dbapi_connection, None):
-            pooled.invalidate(exc)
-            raise _Disconnected() from exc
-        raise
-    finally:
-        pooled.close()  # back to the pool (or gone, if invalidated)
-
-
 @bp.get("/scan/<serial>")
 def scan_page(serial: str) -> Any:
     """The pack's default link: verdict from its scan log, then the batch's public record."""
     is_staff = current_actor() is not None
-    outcome = _record_scan(
+    outcome = scan_pool.record_scan(
         serial=serial[:20],
         limit=current_app.config["SCAN_LIMIT"],
         is_public=not is_staff,
@@ -316,7 +256,11 @@ def scan_page(serial: str) -> Any:
         log=request.method != "HEAD",
     )
     status = 404 if outcome.verdict is scans.Verdict.UNKNOWN else 200
-    record = batch_record(outcome.batch_id) if outcome.batch_id is not None else None
+    record = (
+        batch_record(outcome.batch_id, outcome.batch_status)
+        if outcome.batch_id is not None
+        else None
+    )
     shelf_life = record["product"]["shelf_life_days"] if record else None
     body = {
         "verdict": outcome.verdict.value,
@@ -343,10 +287,11 @@ def scan_page(serial: str) -> Any:
 
 @bp.get("/lots/<lot>")
 def batch_page(lot: str) -> Any:
-    batch_id = db().scalar(select(Batch.id).where(Batch.lot == lot))
-    if batch_id is None:
+    found = db().execute(select(Batch.id, Batch.status).where(Batch.lot == lot)).first()
+    if found is None:
         return _not_found()
-    record = batch_record(batch_id)
+    batch_id = found.id
+    record = batch_record(batch_id, found.status.value)
     if wants_json():
         return _shareable(jsonify(record), BATCH_CACHING)
     sections = record_html(batch_id, record, None)
