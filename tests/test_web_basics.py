@@ -10,10 +10,25 @@ def test_home_is_chinese_first_english_on_request(client):
     assert zh.status_code == 200 and "大姚农产品溯源" in zh.get_data(as_text=True)
     en = client.get("/?lang=en").get_data(as_text=True)
     assert "Dayao Farm Product Traceability" in en
+    client.delete_cookie("lang")  # ?lang= is remembered (next test); here each request alone
     by_header = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9,zh;q=0.3"})
     assert "Dayao Farm Product Traceability" in by_header.get_data(as_text=True)
     prefers_zh = client.get("/", headers={"Accept-Language": "en;q=0.4,zh-CN;q=0.9"})
     assert "大姚农产品溯源" in prefers_zh.get_data(as_text=True)
+
+
+def test_a_chosen_language_holds_for_the_next_pages(client):
+    """A shopper who switched the scan page to English gets the report form in English too, and
+    the switch link keeps the page's own query (the pack code on the report form)."""
+    chosen = client.get("/?lang=en")
+    assert "lang=en" in chosen.headers["Set-Cookie"] and "HttpOnly" in chosen.headers["Set-Cookie"]
+    report = client.get("/report?code=ABCDEFGHJK", headers={"Accept-Language": "zh-CN"})
+    page = report.get_data(as_text=True)
+    assert 'lang="en"' in page and "Cookie" in report.headers["Vary"]
+    assert "?code=ABCDEFGHJK&amp;lang=zh" in page  # the switch back keeps the code
+    back = client.get("/report?code=ABCDEFGHJK&lang=zh")
+    assert 'lang="zh-CN"' in back.get_data(as_text=True)
+    assert 'lang="zh-CN"' in client.get("/").get_data(as_text=True)
 
 
 def test_openapi_document_lists_the_core_resources(client):

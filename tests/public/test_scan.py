@@ -121,8 +121,12 @@ def test_unknown_code_is_404_and_says_so(client, labelled):
 def test_english_by_query_or_header(client, labelled):
     zh = _scan(client, labelled.serials[0]).get_data(as_text=True)
     assert "正品验证通过" in zh
-    en = _scan(client, labelled.serials[1] + "?lang=en").get_data(as_text=True)
+    en = _scan(client, labelled.serials[1] + "?lang=en&from=a-visitors-query").get_data(
+        as_text=True
+    )
     assert 'lang="en"' in en
+    # The page around the banner is rendered once for everyone: no visitor's query in its links.
+    assert "a-visitors-query" not in en and 'href="?lang=zh"' in en
 
 
 def test_query_count_does_not_grow_with_history(

@@ -1,22 +1,26 @@
-"""Chinese first, English on request: `?lang=en` or Accept-Language with q-values."""
+"""Chinese first, English on request: `?lang=en` (remembered in a cookie for the next pages) or
+Accept-Language with q-values."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel
 
 SUPPORTED = ("zh", "en")
+LANGUAGE_COOKIE = "lang"  # the language a visitor chose with ?lang=, for the pages that follow
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def select_locale() -> str:
-    chosen = request.args.get("lang", "")[:2].lower()
-    if chosen in SUPPORTED:
-        return chosen
+    for chosen in (request.args.get("lang", ""), request.cookies.get(LANGUAGE_COOKIE, "")):
+        if chosen[:2].lower() in SUPPORTED:
+            return chosen[:2].lower()
     best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en", "en-US", "en-GB"])
     if best:
         return best[:2]
@@ -31,6 +35,35 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
 
     zone = ZoneInfo(app.config["TIMEZONE"])
+
+    @app.after_request
+    def _remember_language(response: Response) -> Response:
+        """A language picked with ?lang= holds for the visitor's next pages (the report form
+        after the scan page, say); pages in more than one language vary on the cookie too."""
+        chosen = request.args.get("lang", "")[:2].lower()
+        if chosen in SUPPORTED and request.cookies.get(LANGUAGE_COOKIE) != chosen:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                chosen,
+                max_age=LANGUAGE_COOKIE_SECONDS,
+                secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
+                httponly=True,
+                samesite="Lax",
+            )
+        if "accept-language" in {v.lower() for v in response.vary}:
+            response.vary.add("Cookie")
+        return response
+
+    @app.template_global()
+    def language_url(language: str) -> str:
+        """This page in another language: the same address and query, `lang` replaced. A page
+        rendered once for every visitor (g.shared_render, the scan page) keeps no visitor's
+        query."""
+        if g.get("shared_render"):
+            return "?" + urlencode({"lang": language})
+        arguments = request.args.to_dict(flat=False)
+        arguments["lang"] = [language]
+        return "?" + urlencode(arguments, doseq=True)
 
     @app.context_processor
     def _locale() -> dict[str, str]:

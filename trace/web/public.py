@@ -171,6 +171,7 @@ def scan_page_html(
     pack date and language (for signed-in staff the header differs, so theirs is not cached)."""
 
     def shell() -> tuple[str, str, str]:
+        g.shared_render = True  # rendered for every visitor: no visitor's query in its links
         sections = (
             record_html(batch_id, record, pack_date)
             if record is not None and batch_id is not None
