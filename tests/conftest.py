@@ -96,6 +96,16 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+class ServerLikeClient(FlaskClient):
+    """Reads each answer whole and closes it, as a WSGI server does: a streamed body (an export,
+    a label PDF) ends, and closes what it holds, before the test goes on. Unread bodies closed
+    later by the garbage collector would roll back inside a test transaction already gone."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     app = create_app(
@@ -108,6 +118,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "RATE_LIMITS_ENABLED": False,
         }
     )
+    app.test_client_class = ServerLikeClient
     return app
 
 

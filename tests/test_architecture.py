@@ -84,3 +84,14 @@ def test_no_commit_outside_web_and_cli():
     for sub in ("services", "models", "schemas"):
         for path in modules(sub):
             assert ".commit()" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_every_integer_field_is_bounded_to_the_database_range():
+    """marshmallow's own Integer takes any size: a 20-digit id reaches SQL and fails there (a
+    500). trace.schemas.common.Integer refuses it with a 422 naming the field."""
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "common.py" and "fields.Integer(" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

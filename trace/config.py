@@ -45,6 +45,22 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "RATE_LIMIT_REPORT_STATUS": ("30 per hour", "report status look-ups, per client address"),
     "REPORT_MIN_SECONDS": (3, "a report form sent sooner than this after it was shown is a bot's"),
     "FEEDBACK_UPLOAD_DIR": (None, "folder of report photos; unset: instance/uploads/feedback"),
+    "UPLOAD_DIR": (None, "folder of inspection reports; unset: instance/uploads"),
+    "JOBS_DIR": (
+        None,
+        "folder of background jobs' files (label PDFs, exports); unset: instance/jobs",
+    ),
+    "JOBS_INLINE": (False, "run background jobs inside the request that starts them (tests)"),
+    "LABEL_PDF_DIRECT_MAX": (
+        2400,
+        "label runs up to this many labels download at once; larger "
+        "ones are printed by a background job with a progress page",
+    ),
+    "EXPORT_DIRECT_MAX_ROWS": (
+        50_000,
+        "exports up to this many rows download at once on the "
+        "staff pages; larger ones run as a background job",
+    ),
     "PROXY_COUNT": (0, "reverse proxies in front whose X-Forwarded-For/-Proto are trusted"),
     "HSTS_SECONDS": (365 * 24 * 3600, "Strict-Transport-Security max-age on https; 0 = off"),
     "LOG_REQUESTS": (True, "one JSON line per request on stderr, without IPs or secrets"),
@@ -108,7 +124,8 @@ def load_settings(
         raise ConfigError("TRACE_SECRET_KEY must be at least 16 characters")
     if not _HOST_RE.match(str(settings["PUBLIC_HOST"])):
         raise ConfigError("TRACE_PUBLIC_HOST must be a bare host name such as trace.example.cn")
-    for name in ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH"):
+    names = ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH", "LABEL_PDF_DIRECT_MAX")
+    for name in (*names, "EXPORT_DIRECT_MAX_ROWS"):
         if int(settings[name]) < 1:
             raise ConfigError(f"TRACE_{name} must be at least 1")
     try:

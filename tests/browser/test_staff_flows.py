@@ -95,7 +95,15 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.pop("FLASK_DEBUG", None)
     _flask(env, "db", "upgrade")
     _flask(env, "demo", "load")
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "LOG_REQUESTS": False})
+    settings = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        "LOG_REQUESTS": False,
+        # Runs of more than 40 labels print in a background thread of this server.
+        "LABEL_PDF_DIRECT_MAX": 40,
+        "JOBS_DIR": str(tmp_path_factory.mktemp("staff-browser-jobs")),
+    }
+    app = create_app(settings)
     assert app.config["SESSION_COOKIE_SECURE"]  # as in production
     _add_releasable_batch(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -280,6 +288,29 @@ def test_qc_issues_a_label_run_and_downloads_the_pdf(browser, base_url):
         download.save_as(str(target))
         data = target.read_bytes()
         assert data.startswith(b"%PDF-") and len(data) > 1000
+
+        # A larger run prints in the background: a progress page that refreshes itself (no
+        # script) until the file is ready, then the download.
+        phone.go("/staff/batches?status=active")
+        page.locator("table.list tbody tr", has_text=RELEASABLE).locator("a").first.click()
+        page.wait_for_load_state("load")
+        page.click("text=生成追溯码标签")
+        page.wait_for_load_state("load")
+        page.fill("#f-count", "120")
+        with page.expect_navigation():
+            page.click("button[type=submit].primary")
+        assert "120 个码" in page.content() and page.locator("#pdf-link").count() == 0
+        with page.expect_navigation():
+            page.click("#print-job")
+        assert re.search(r"/staff/jobs/\d+$", page.url)
+        result = page.locator("a.button.primary", has_text="下载")
+        result.wait_for(timeout=60_000)  # the page reloads itself every 2 s until then
+        phone.shot("staff-9-print-job-done.png")
+        with page.expect_download() as info:
+            result.click()
+        big = ARTIFACTS / "staff-label-run-background.pdf"
+        info.value.save_as(str(big))
+        assert big.read_bytes().startswith(b"%PDF-") and big.stat().st_size > len(data)
         assert phone.errors == []
         assert phone.hosts == {"127.0.0.1"}
     finally:

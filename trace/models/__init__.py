@@ -38,6 +38,7 @@ from trace.models.inspections import (
     InspectionReport,
     InspectionResult,
 )
+from trace.models.jobs import Job, JobKind, JobStatus
 from trace.models.labels import CodeStatus, LabelRun, PackCode
 from trace.models.logistics import (
     Facility,
@@ -106,6 +107,9 @@ __all__ = [
     "InspectionLimit",
     "InspectionReport",
     "InspectionResult",
+    "Job",
+    "JobKind",
+    "JobStatus",
     "LabelRun",
     "LineRole",
     "LotLink",

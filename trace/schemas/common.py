@@ -6,6 +6,20 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+# PostgreSQL's integer column (ids, counts, sizes) holds -2**31..2**31-1.
+MAX_INTEGER = 2**31 - 1
+
+
+class Integer(fields.Integer):
+    """An integer a database column can hold: a larger one in a request is an error naming the
+    field (422), never an SQL error ("integer out of range", a 500). The bound is documented in
+    the OpenAPI document as minimum/maximum (apispec reads the Range), so clients see it too.
+    Every integer field of the project's schemas is this one (tests/test_architecture.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.validators.insert(0, validate.Range(min=-MAX_INTEGER - 1, max=MAX_INTEGER))
+
 
 class StrictSchema(Schema):
     """Input schemas refuse unknown fields so a typo is an error, not silently ignored."""
@@ -20,24 +34,24 @@ class QueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     """A schema for `{items, page, per_page, total, pages}` around `item_schema`."""
     attrs: dict[str, Any] = {
         "items": fields.List(fields.Nested(item_schema)),
-        "page": fields.Integer(),
-        "per_page": fields.Integer(),
-        "total": fields.Integer(),
-        "pages": fields.Integer(),
+        "page": Integer(),
+        "per_page": Integer(),
+        "total": Integer(),
+        "pages": Integer(),
     }
     return Schema.from_dict(attrs, name=name)
 
 
 class ErrorSchema(Schema):
-    code = fields.Integer(metadata={"description": "HTTP status code"})
+    code = Integer(metadata={"description": "HTTP status code"})
     status = fields.String(metadata={"description": "HTTP status name"})
     message = fields.String()
     errors = fields.Dict(

@@ -6,21 +6,28 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from trace.models.disclosure import NoticeCategory
-from trace.schemas.common import QueryArgsSchema, StrictSchema, one_of, page_schema, trimmed
+from trace.schemas.common import (
+    Integer,
+    QueryArgsSchema,
+    StrictSchema,
+    one_of,
+    page_schema,
+    trimmed,
+)
 
 
 class NoticeAttachmentSchema(Schema):
-    id = fields.Integer()
-    notice_id = fields.Integer()
+    id = Integer()
+    notice_id = Integer()
     original_filename = fields.String()
     content_type = fields.String()
-    size_bytes = fields.Integer()
+    size_bytes = Integer()
     sha256 = fields.String()
     created_at = fields.AwareDateTime()
 
 
 class NoticeSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     title = fields.String()
     category = fields.Enum(NoticeCategory, by_value=True)
     published_on = fields.Date()
@@ -56,7 +63,7 @@ class AttachmentUploadSchema(Schema):
 
 
 class FigureSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     label_zh = fields.String()
     label_en = fields.String()
     value = fields.Decimal(as_string=True)
@@ -65,7 +72,7 @@ class FigureSchema(Schema):
     as_of = fields.Date()
     target_code = fields.String(allow_none=True)
     source = fields.String()
-    sort_order = fields.Integer()
+    sort_order = Integer()
     updated_at = fields.AwareDateTime()
 
 
@@ -84,7 +91,7 @@ class FigureCreateSchema(StrictSchema):
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=40)
     )
     source = trimmed(300, load_default="")
-    sort_order = fields.Integer(load_default=0, validate=validate.Range(min=-10000, max=10000))
+    sort_order = Integer(load_default=0, validate=validate.Range(min=-10000, max=10000))
 
 
 class FigureUpdateSchema(FigureCreateSchema):

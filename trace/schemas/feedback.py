@@ -13,7 +13,14 @@ from trace.models.feedback import (
     ReportOutcome,
     ReportStatus,
 )
-from trace.schemas.common import QueryArgsSchema, StrictSchema, one_of, page_schema, trimmed
+from trace.schemas.common import (
+    Integer,
+    QueryArgsSchema,
+    StrictSchema,
+    one_of,
+    page_schema,
+    trimmed,
+)
 
 
 class ReportCreateSchema(StrictSchema):
@@ -28,18 +35,18 @@ class ReportCreateSchema(StrictSchema):
 class ReportSchema(Schema):
     """A report as staff see it: the contact only masked, never the client key."""
 
-    id = fields.Integer()
+    id = Integer()
     reference = fields.String()
     kind = fields.Enum(ReportKind, by_value=True)
     description = fields.String()
     code = fields.String(attribute="code_text", metadata={"description": "the code as reported"})
-    pack_code_id = fields.Integer(allow_none=True)
-    batch_id = fields.Integer(allow_none=True)
+    pack_code_id = Integer(allow_none=True)
+    batch_id = Integer(allow_none=True)
     lot = fields.Function(lambda r: r.batch.lot if r.batch is not None else None, allow_none=True)
-    producer_id = fields.Integer(allow_none=True)
+    producer_id = Integer(allow_none=True)
     status = fields.Enum(ReportStatus, by_value=True)
     outcome = fields.Enum(ReportOutcome, by_value=True, allow_none=True)
-    assignee_id = fields.Integer(allow_none=True)
+    assignee_id = Integer(allow_none=True)
     is_escalated = fields.Boolean()
     public_answer = fields.String()
     answered_at = fields.AwareDateTime(allow_none=True)
@@ -54,13 +61,13 @@ ReportPageSchema = page_schema(ReportSchema, "ReportPage")
 
 
 class ReportStepSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     action = fields.Enum(ReportAction, by_value=True)
-    actor_id = fields.Integer(allow_none=True)
+    actor_id = Integer(allow_none=True)
     at = fields.AwareDateTime()
     from_status = fields.Enum(ReportStatus, by_value=True, allow_none=True)
     to_status = fields.Enum(ReportStatus, by_value=True)
-    assignee_id = fields.Integer(allow_none=True)
+    assignee_id = Integer(allow_none=True)
     outcome = fields.Enum(ReportOutcome, by_value=True, allow_none=True)
     note = fields.String(metadata={"description": "internal, for staff only"})
     public_text = fields.String(metadata={"description": "shown to the reporter"})
@@ -79,8 +86,8 @@ class ScanEntrySchema(Schema):
 class FlagsSchema(Schema):
     pack_flagged = fields.Boolean()
     code_unknown = fields.Boolean()
-    lot_reports = fields.Integer()
-    lot_counterfeit = fields.Integer()
+    lot_reports = Integer()
+    lot_counterfeit = Integer()
     stands_out = fields.Boolean()
 
 
@@ -108,15 +115,15 @@ class ReportQueryArgsSchema(QueryArgsSchema):
         metadata={"description": "a status, or `open` for every status but closed"},
     )
     kind = fields.String(validate=one_of(ReportKind))
-    batch_id = fields.Integer()
-    producer_id = fields.Integer()
-    assignee_id = fields.Integer()
+    batch_id = Integer()
+    producer_id = Integer()
+    assignee_id = Integer()
     lot = fields.String(validate=validate.Length(max=20))
     reference = fields.String(validate=validate.Length(max=30))
 
 
 class ReportAssignSchema(StrictSchema):
-    assignee_id = fields.Integer(required=True, strict=True)
+    assignee_id = Integer(required=True, strict=True)
     note = trimmed(2000, load_default="")
 
 
@@ -137,15 +144,15 @@ class ReportCloseSchema(StrictSchema):
 class ReportRecallSchema(StrictSchema):
     """Open a recall of the report's lot (the recall module checks level and wording)."""
 
-    level = fields.Integer(required=True, strict=True, validate=validate.OneOf([1, 2, 3]))
+    level = Integer(required=True, strict=True, validate=validate.OneOf([1, 2, 3]))
     reason = trimmed(500, 1, required=True)
     instructions = trimmed(2000, 1, required=True)
 
 
 class RecallOpenedSchema(Schema):
-    recall_id = fields.Integer()
-    report_id = fields.Integer()
-    batch_id = fields.Integer()
+    recall_id = Integer()
+    report_id = Integer()
+    batch_id = Integer()
 
 
 class ContactSchema(Schema):
@@ -155,14 +162,14 @@ class ContactSchema(Schema):
 
 class ClusterSchema(Schema):
     scope = fields.String(metadata={"description": "batch (one lot) or producer (several lots)"})
-    key_id = fields.Integer(metadata={"description": "the batch or producer id"})
+    key_id = Integer(metadata={"description": "the batch or producer id"})
     label = fields.String()
-    reports = fields.Integer()
-    open_reports = fields.Integer()
-    counterfeit = fields.Integer()
-    flagged_packs = fields.Integer()
-    lots = fields.Integer()
-    report_ids = fields.List(fields.Integer())
+    reports = Integer()
+    open_reports = Integer()
+    counterfeit = Integer()
+    flagged_packs = Integer()
+    lots = Integer()
+    report_ids = fields.List(Integer())
     stands_out = fields.Boolean()
 
 
@@ -172,11 +179,11 @@ def _month(stats: Any) -> str:
 
 class MonthStatsSchema(Schema):
     month = fields.Function(_month, metadata={"description": "YYYY-MM, county time"})
-    total = fields.Integer()
-    by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = Integer()
+    by_kind = fields.Dict(keys=fields.String(), values=Integer())
     by_outcome = fields.Dict(
         keys=fields.String(),
-        values=fields.Integer(),
+        values=Integer(),
         metadata={"description": "closed reports by outcome, and `open` for the rest"},
     )
 

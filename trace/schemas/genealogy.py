@@ -6,7 +6,14 @@ from marshmallow import Schema, fields, validate
 
 from trace.models.batches import BatchStatus, Unit
 from trace.models.genealogy import LineRole, OperationKind
-from trace.schemas.common import QueryArgsSchema, StrictSchema, one_of, page_schema, trimmed
+from trace.schemas.common import (
+    Integer,
+    QueryArgsSchema,
+    StrictSchema,
+    one_of,
+    page_schema,
+    trimmed,
+)
 from trace.schemas.records import TOWNSHIP_CODE, TraceEventSchema
 
 
@@ -18,7 +25,7 @@ def quantity_field() -> fields.Decimal:
 
 
 class OperationInputSchema(StrictSchema):
-    batch_id = fields.Integer(required=True, strict=True)
+    batch_id = Integer(required=True, strict=True)
     quantity = quantity_field()
     unit = fields.String(
         load_default=None,
@@ -38,13 +45,13 @@ class OperationOutputSchema(StrictSchema):
         validate=validate.Range(min=0, min_inclusive=False, max=10**5),
         metadata={"description": "declared mass of one bottle, box or piece, to compare with kg"},
     )
-    product_id = fields.Integer(
+    product_id = Integer(
         load_default=None,
         allow_none=True,
         strict=True,
         metadata={"description": "defaults to the inputs' product when they share one"},
     )
-    producer_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    producer_id = Integer(load_default=None, allow_none=True, strict=True)
     township_code = fields.String(
         load_default=None, allow_none=True, validate=TOWNSHIP_CODE.validate
     )
@@ -70,9 +77,9 @@ class LotOperationCreateSchema(StrictSchema):
 
 
 class LotRefSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     lot = fields.String()
-    product_id = fields.Integer()
+    product_id = Integer()
     product = fields.String(attribute="product.name")
     producer = fields.String(attribute="producer.name")
     quantity = fields.Decimal(as_string=True)
@@ -85,7 +92,7 @@ class LotRefSchema(Schema):
 
 class OperationLineSchema(Schema):
     role = fields.Enum(LineRole, by_value=True)
-    batch_id = fields.Integer()
+    batch_id = Integer()
     lot = fields.String(attribute="batch.lot")
     quantity = fields.Decimal(as_string=True)
     unit = fields.Enum(Unit, by_value=True)
@@ -93,13 +100,13 @@ class OperationLineSchema(Schema):
 
 
 class LotOperationSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     kind = fields.Enum(OperationKind, by_value=True)
     occurred_at = fields.AwareDateTime()
     location = fields.String()
     reference = fields.String()
     note = fields.String()
-    created_by_id = fields.Integer(allow_none=True)
+    created_by_id = Integer(allow_none=True)
     created_at = fields.AwareDateTime()
     inputs = fields.Method("_inputs")
     outputs = fields.Method("_outputs")
@@ -121,7 +128,7 @@ LotOperationPageSchema = page_schema(LotOperationSchema, "LotOperationPage")
 
 
 class LotOperationQueryArgsSchema(QueryArgsSchema):
-    batch_id = fields.Integer()
+    batch_id = Integer()
     kind = fields.String(validate=one_of(OperationKind))
 
 
@@ -129,31 +136,31 @@ class LotOperationQueryArgsSchema(QueryArgsSchema):
 
 
 class TracedLotSchema(Schema):
-    depth = fields.Integer()
+    depth = Integer()
     batch = fields.Nested(LotRefSchema)
 
 
 class DownstreamCountsSchema(Schema):
-    lots = fields.Integer()
-    pack_codes = fields.Integer()
-    label_runs = fields.Integer()
-    shipments = fields.Integer()
-    depth = fields.Integer()
+    lots = Integer()
+    pack_codes = Integer()
+    label_runs = Integer()
+    shipments = Integer()
+    depth = Integer()
     is_truncated = fields.Boolean()
 
 
 class LabelRunRefSchema(Schema):
-    id = fields.Integer()
-    batch_id = fields.Integer()
+    id = Integer()
+    batch_id = Integer()
     lot = fields.String(attribute="batch.lot")
-    count = fields.Integer()
-    first_sequence = fields.Integer()
+    count = Integer()
+    first_sequence = Integer()
     pack_date = fields.Date()
     status = fields.String(attribute="status.value")
 
 
 class ShipmentRefSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     reference = fields.String()
     origin = fields.String(attribute="origin_label")
     destination = fields.String(attribute="destination_label")
@@ -190,12 +197,12 @@ class FarmSchema(Schema):
     plot = fields.String()
     latitude = fields.Decimal(as_string=True, allow_none=True)
     longitude = fields.Decimal(as_string=True, allow_none=True)
-    altitude_m = fields.Integer(allow_none=True)
+    altitude_m = Integer(allow_none=True)
     harvested_on = fields.Date()
 
 
 class ProducerRefSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     kind = fields.String(attribute="kind.value")
     township_code = fields.String()
@@ -219,9 +226,9 @@ class TracedCodeSchema(Schema):
     serial = fields.String()
     lot = fields.String()
     gtin = fields.String()
-    sequence = fields.Integer()
+    sequence = Integer()
     status = fields.String()
-    public_scan_count = fields.Integer()
+    public_scan_count = Integer()
     first_scanned_at = fields.AwareDateTime(allow_none=True)
 
 
@@ -229,7 +236,7 @@ TracedCodePageSchema = page_schema(TracedCodeSchema, "TracedCodePage")
 
 
 class CodePageArgsSchema(QueryArgsSchema):
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=200))
+    per_page = Integer(load_default=100, validate=validate.Range(min=1, max=200))
 
 
 class HistoryEventSchema(Schema):
@@ -245,16 +252,16 @@ class HistoryEventSchema(Schema):
 
 class BrokenLinkSchema(Schema):
     lot = fields.String()
-    sequence = fields.Integer()
-    event_id = fields.Integer()
+    sequence = Integer()
+    event_id = Integer()
     problem = fields.String(attribute="problem.value")
     expected = fields.String()
     found = fields.String()
 
 
 class LotVerificationSchema(Schema):
-    batch_id = fields.Integer(attribute="batch.id")
+    batch_id = Integer(attribute="batch.id")
     lot = fields.String(attribute="batch.lot")
-    events = fields.Integer()
+    events = Integer()
     is_intact = fields.Boolean()
     broken = fields.Nested(BrokenLinkSchema, allow_none=True)

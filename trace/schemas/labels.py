@@ -5,12 +5,12 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from trace.models.labels import CodeStatus
-from trace.schemas.common import StrictSchema, trimmed
+from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.services.labels import MAX_RUN
 
 
 class LabelRunCreateSchema(StrictSchema):
-    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_RUN))
+    count = Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_RUN))
     template = fields.String(load_default="a4-3x8", validate=validate.Regexp(r"^[a-z0-9-]{1,40}$"))
     idempotency_key = fields.String(
         load_default=None,
@@ -21,15 +21,15 @@ class LabelRunCreateSchema(StrictSchema):
 
 
 class LabelRunSchema(Schema):
-    id = fields.Integer()
-    batch_id = fields.Integer()
-    count = fields.Integer()
+    id = Integer()
+    batch_id = Integer()
+    count = Integer()
     template = fields.String()
-    first_sequence = fields.Integer()
+    first_sequence = Integer()
     pack_date = fields.Date()
     status = fields.Enum(CodeStatus, by_value=True)
     void_reason = fields.String()
-    reprint_count = fields.Integer()
+    reprint_count = Integer()
     created_at = fields.AwareDateTime()
     serials = fields.List(fields.String())
     pdf_url = fields.String()
@@ -44,7 +44,7 @@ class LabelRunSummarySchema(LabelRunSchema):
 
 class LabelImageArgsSchema(Schema):
     template = fields.String(load_default="a4-3x8", validate=validate.Regexp(r"^[a-z0-9-]{1,40}$"))
-    dpi = fields.Integer(load_default=300, validate=validate.Range(min=72, max=1200))
+    dpi = Integer(load_default=300, validate=validate.Range(min=72, max=1200))
 
 
 class ReasonSchema(StrictSchema):
@@ -62,10 +62,10 @@ class VoidCodesSchema(StrictSchema):
 
 class PackCodeSchema(Schema):
     serial = fields.String()
-    sequence = fields.Integer()
-    batch_id = fields.Integer()
-    label_run_id = fields.Integer()
+    sequence = Integer()
+    batch_id = Integer()
+    label_run_id = Integer()
     status = fields.Enum(CodeStatus, by_value=True)
     void_reason = fields.String()
-    public_scan_count = fields.Integer()
+    public_scan_count = Integer()
     first_scanned_at = fields.AwareDateTime(allow_none=True)

@@ -11,7 +11,14 @@ from trace.models.products import ProductCategory
 from trace.models.stations import StationService, StationTier
 from trace.models.targets import MetricKey
 from trace.models.training import IncubationOutcome, TrainingKind
-from trace.schemas.common import QueryArgsSchema, StrictSchema, one_of, page_schema, trimmed
+from trace.schemas.common import (
+    Integer,
+    QueryArgsSchema,
+    StrictSchema,
+    one_of,
+    page_schema,
+    trimmed,
+)
 
 TOWNSHIP = validate.Regexp(r"^532326\d{3}$")
 # Ids and times beyond what the database can hold are refused here (422), never sent to SQL.
@@ -35,11 +42,11 @@ def _area() -> fields.Decimal:
 
 
 class StationSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     tier = fields.Enum(StationTier, by_value=True)
     township_code = fields.String()
-    village_id = fields.Integer(allow_none=True)
+    village_id = Integer(allow_none=True)
     village = fields.Function(lambda s: s.village.name_zh if s.village else "")
     operator = fields.String()
     address = fields.String()
@@ -80,8 +87,8 @@ class CoverageSchema(Schema):
     township_code = fields.String()
     name_zh = fields.String()
     name_pinyin = fields.String()
-    administrative_villages = fields.Integer()
-    covered_villages = fields.Integer()
+    administrative_villages = Integer()
+    covered_villages = Integer()
     pct = fields.Decimal(as_string=True, allow_none=True)
 
 
@@ -95,11 +102,11 @@ class CoverageReportSchema(Schema):
 
 
 class FacilitySchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     kind = fields.Enum(FacilityKind, by_value=True)
     township_code = fields.String()
-    station_id = fields.Integer(allow_none=True)
+    station_id = Integer(allow_none=True)
     operator = fields.String()
     address = fields.String()
     floor_area_m2 = fields.Decimal(as_string=True, allow_none=True)
@@ -113,7 +120,7 @@ class FacilityCreateSchema(StrictSchema):
     name = trimmed(100, 1, required=True)
     kind = fields.String(required=True, validate=one_of(FacilityKind))
     township_code = fields.String(required=True, validate=TOWNSHIP)
-    station_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
+    station_id = Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     operator = trimmed(100, load_default="")
     address = trimmed(200, load_default="")
     floor_area_m2 = _area()
@@ -131,7 +138,7 @@ class FacilityQueryArgsSchema(QueryArgsSchema):
 
 
 class StockLineSchema(Schema):
-    batch_id = fields.Integer()
+    batch_id = Integer()
     lot = fields.String()
     product = fields.String()
     unit = fields.String()
@@ -139,25 +146,25 @@ class StockLineSchema(Schema):
 
 
 class ShipmentLineSchema(Schema):
-    batch_id = fields.Integer()
+    batch_id = Integer()
     lot = fields.Function(lambda line: line.batch.lot)
     quantity = fields.Decimal(as_string=True)
     unit = fields.Function(lambda line: line.batch.unit.value)
 
 
 class ShipmentLineCreateSchema(StrictSchema):
-    batch_id = fields.Integer(required=True, strict=True, validate=ID)
+    batch_id = Integer(required=True, strict=True, validate=ID)
     quantity = fields.Decimal(
         required=True, places=3, validate=validate.Range(min=0, min_inclusive=False, max=10**10)
     )
 
 
 class ShipmentSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     reference = fields.String()
-    origin_facility_id = fields.Integer(allow_none=True)
+    origin_facility_id = Integer(allow_none=True)
     origin = fields.String(attribute="origin_label")
-    destination_facility_id = fields.Integer(allow_none=True)
+    destination_facility_id = Integer(allow_none=True)
     destination = fields.String(attribute="destination_label")
     carrier = fields.String()
     vehicle = fields.String()
@@ -169,13 +176,9 @@ class ShipmentSchema(Schema):
 
 
 class ShipmentCreateSchema(StrictSchema):
-    origin_facility_id = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=ID
-    )
+    origin_facility_id = Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     origin_name = trimmed(100, load_default="")
-    destination_facility_id = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=ID
-    )
+    destination_facility_id = Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     destination_name = trimmed(100, load_default="")
     carrier = trimmed(100, load_default="")
     vehicle = trimmed(20, load_default="")
@@ -197,8 +200,8 @@ class ArrivalSchema(StrictSchema):
 
 class ShipmentQueryArgsSchema(QueryArgsSchema):
     status = fields.String(validate=one_of(ShipmentStatus))
-    facility_id = fields.Integer(validate=ID)
-    batch_id = fields.Integer(validate=ID)
+    facility_id = Integer(validate=ID)
+    batch_id = Integer(validate=ID)
 
 
 class TemperatureLimitSchema(Schema):
@@ -216,10 +219,10 @@ class TemperatureLimitSetSchema(StrictSchema):
 
 
 class TemperatureReadingSchema(Schema):
-    id = fields.Integer()
-    facility_id = fields.Integer(allow_none=True)
+    id = Integer()
+    facility_id = Integer(allow_none=True)
     vehicle = fields.String()
-    shipment_id = fields.Integer(allow_none=True)
+    shipment_id = Integer(allow_none=True)
     product_category = fields.Enum(ProductCategory, by_value=True)
     measured_at = fields.AwareDateTime()
     temperature_c = fields.Decimal(as_string=True)
@@ -229,14 +232,14 @@ class TemperatureReadingSchema(Schema):
 class TemperatureAlertBriefSchema(Schema):
     """An alert without its reading (inside the answer that recorded the reading)."""
 
-    id = fields.Integer()
-    reading_id = fields.Integer()
+    id = Integer()
+    reading_id = Integer()
     min_c = fields.Decimal(as_string=True)
     max_c = fields.Decimal(as_string=True)
     raised_at = fields.AwareDateTime()
     is_open = fields.Boolean()
     acknowledged_at = fields.AwareDateTime(allow_none=True)
-    acknowledged_by_id = fields.Integer(allow_none=True)
+    acknowledged_by_id = Integer(allow_none=True)
     note = fields.String()
 
 
@@ -251,9 +254,9 @@ class TemperatureRecordedSchema(TemperatureReadingSchema):
 
 
 class TemperatureReadingCreateSchema(StrictSchema):
-    facility_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
+    facility_id = Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     vehicle = trimmed(20, load_default="")
-    shipment_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
+    shipment_id = Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     product_category = fields.String(required=True, validate=one_of(ProductCategory))
     measured_at = fields.AwareDateTime(required=True, validate=MOMENT)
     temperature_c = fields.Decimal(
@@ -262,9 +265,9 @@ class TemperatureReadingCreateSchema(StrictSchema):
 
 
 class TemperatureReadingQueryArgsSchema(QueryArgsSchema):
-    facility_id = fields.Integer(validate=ID)
+    facility_id = Integer(validate=ID)
     vehicle = fields.String(validate=validate.Length(max=20))
-    shipment_id = fields.Integer(validate=ID)
+    shipment_id = Integer(validate=ID)
     measured_from = fields.AwareDateTime(validate=MOMENT)
     measured_to = fields.AwareDateTime(validate=MOMENT)
 
@@ -281,7 +284,7 @@ class AcknowledgeSchema(StrictSchema):
 
 
 class CourseSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     title = fields.String()
     kind = fields.Enum(TrainingKind, by_value=True)
     provider = fields.String()
@@ -301,23 +304,23 @@ class CourseQueryArgsSchema(QueryArgsSchema):
 
 
 class TrainingSessionSchema(Schema):
-    id = fields.Integer()
-    course_id = fields.Integer()
+    id = Integer()
+    course_id = Integer()
     kind = fields.Function(lambda s: s.course.kind.value)
     township_code = fields.String()
-    station_id = fields.Integer(allow_none=True)
+    station_id = Integer(allow_none=True)
     venue = fields.String()
     held_on = fields.Date()
     hours = fields.Decimal(as_string=True)
     trainer = fields.String()
-    attendance_count = fields.Integer()
+    attendance_count = Integer()
     created_at = fields.AwareDateTime()
 
 
 class TrainingSessionCreateSchema(StrictSchema):
-    course_id = fields.Integer(required=True, strict=True, validate=ID)
+    course_id = Integer(required=True, strict=True, validate=ID)
     township_code = fields.String(required=True, validate=TOWNSHIP)
-    station_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID)
+    station_id = Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     venue = trimmed(100, load_default="")
     held_on = fields.Date(required=True)
     hours = fields.Decimal(
@@ -327,7 +330,7 @@ class TrainingSessionCreateSchema(StrictSchema):
 
 
 class TrainingSessionQueryArgsSchema(QueryArgsSchema):
-    course_id = fields.Integer(validate=ID)
+    course_id = Integer(validate=ID)
     kind = fields.String(validate=one_of(TrainingKind))
     township_code = fields.String()
     held_from = fields.Date()
@@ -335,7 +338,7 @@ class TrainingSessionQueryArgsSchema(QueryArgsSchema):
 
 
 class TraineeSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     township_code = fields.String()
     village = fields.String()
@@ -361,23 +364,23 @@ class TraineeQueryArgsSchema(QueryArgsSchema):
 
 
 class AttendanceSchema(Schema):
-    id = fields.Integer()
-    session_id = fields.Integer()
-    trainee_id = fields.Integer()
+    id = Integer()
+    session_id = Integer()
+    trainee_id = Integer()
     recorded_at = fields.AwareDateTime()
 
 
 class AttendanceCreateSchema(StrictSchema):
     trainee_ids = fields.List(
-        fields.Integer(strict=True, validate=ID),
+        Integer(strict=True, validate=ID),
         required=True,
         validate=validate.Length(min=1, max=500),
     )
 
 
 class IncubationSchema(Schema):
-    id = fields.Integer()
-    trainee_id = fields.Integer()
+    id = Integer()
+    trainee_id = Integer()
     mentor = fields.String()
     business = fields.String()
     started_on = fields.Date()
@@ -389,7 +392,7 @@ class IncubationSchema(Schema):
 
 
 class IncubationCreateSchema(StrictSchema):
-    trainee_id = fields.Integer(required=True, strict=True, validate=ID)
+    trainee_id = Integer(required=True, strict=True, validate=ID)
     mentor = trimmed(100, load_default="")
     business = trimmed(100, load_default="")
     started_on = fields.Date(required=True)
@@ -415,14 +418,14 @@ class IncubationQueryArgsSchema(QueryArgsSchema):
 
 
 class TargetSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     code = fields.String()
     label_zh = fields.String()
     label_en = fields.String()
     target_value = fields.Decimal(as_string=True)
     unit = fields.String()
     metric = fields.Enum(MetricKey, by_value=True)
-    sort_order = fields.Integer()
+    sort_order = Integer()
     note = fields.String()
     updated_at = fields.AwareDateTime()
 
@@ -436,7 +439,7 @@ class TargetCreateSchema(StrictSchema):
     )
     unit = trimmed(20, load_default="")
     metric = fields.String(required=True, validate=one_of(MetricKey))
-    sort_order = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    sort_order = Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
     note = trimmed(300, load_default="")
 
 

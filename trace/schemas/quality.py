@@ -20,7 +20,14 @@ from trace.models.grading import MEASURES, Bound, StandardKind
 from trace.models.inspections import DispositionKind
 from trace.models.packaging import PackageType
 from trace.models.products import ProductCategory
-from trace.schemas.common import QueryArgsSchema, StrictSchema, one_of, page_schema, trimmed
+from trace.schemas.common import (
+    Integer,
+    QueryArgsSchema,
+    StrictSchema,
+    one_of,
+    page_schema,
+    trimmed,
+)
 
 PERCENT = validate.Range(min=0, max=100)
 POSITIVE = validate.Range(min=0, max=10**6)
@@ -32,7 +39,7 @@ ID = validate.Range(min=1, max=2**31 - 1)
 
 
 class GradeThresholdSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     measure = fields.String()
     bound = fields.Enum(Bound, by_value=True)
     value = fields.Decimal(as_string=True)
@@ -41,14 +48,14 @@ class GradeThresholdSchema(Schema):
 
 
 class GradeSpecSchema(Schema):
-    id = fields.Integer()
-    rank = fields.Integer()
+    id = Integer()
+    rank = Integer()
     name = fields.String()
     thresholds = fields.List(fields.Nested(GradeThresholdSchema))
 
 
 class GradingStandardSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     code = fields.String()
     version = fields.String()
     label = fields.String(metadata={"description": "code-version, e.g. GB/T 20398-2006"})
@@ -71,7 +78,7 @@ class GradeThresholdCreateSchema(StrictSchema):
 
 
 class GradeSpecCreateSchema(StrictSchema):
-    rank = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=20))
+    rank = Integer(required=True, strict=True, validate=validate.Range(min=1, max=20))
     name = trimmed(20, 1, required=True)
     thresholds = fields.List(
         fields.Nested(GradeThresholdCreateSchema),
@@ -130,7 +137,7 @@ class MeasurementsSchema(StrictSchema):
 class GradingCreateSchema(StrictSchema):
     graded_on = fields.Date(required=True)
     measurements = fields.Nested(MeasurementsSchema, required=True)
-    standard_id = fields.Integer(
+    standard_id = Integer(
         load_default=None,
         allow_none=True,
         strict=True,
@@ -143,7 +150,7 @@ class GradingCreateSchema(StrictSchema):
         allow_none=True,
         metadata={"description": "refused when the measurements do not support it"},
     )
-    sample_size = fields.Integer(
+    sample_size = Integer(
         load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=10**6)
     )
     location = trimmed(200, load_default="")
@@ -160,24 +167,24 @@ class CheckSchema(Schema):
 
 class ShortfallSchema(Schema):
     grade = fields.String()
-    rank = fields.Integer()
+    rank = Integer()
     failed = fields.List(fields.Nested(CheckSchema))
 
 
 class GiConformitySchema(Schema):
     standard = fields.String()
-    standard_id = fields.Integer()
+    standard_id = Integer()
     passed = fields.Boolean()
     failed = fields.List(fields.Nested(CheckSchema))
 
 
 class GradingSchema(Schema):
-    id = fields.Integer()
-    batch_id = fields.Integer()
-    standard_id = fields.Integer()
+    id = Integer()
+    batch_id = Integer()
+    standard_id = Integer()
     standard = fields.Function(lambda g: g.standard.label)
     graded_on = fields.Date()
-    sample_size = fields.Integer(allow_none=True)
+    sample_size = Integer(allow_none=True)
     measurements = fields.Dict(keys=fields.String(), values=fields.String())
     computed_grade = fields.String(metadata={"description": "the highest grade met, or 等外"})
     grade = fields.String(metadata={"description": "recorded on the lot"})
@@ -190,7 +197,7 @@ class GradingSchema(Schema):
     gi_conformity = fields.Nested(GiConformitySchema, allow_none=True)
     location = fields.String()
     note = fields.String()
-    graded_by_id = fields.Integer(allow_none=True)
+    graded_by_id = Integer(allow_none=True)
     created_at = fields.AwareDateTime()
 
 
@@ -198,22 +205,22 @@ class GradingSchema(Schema):
 
 
 class ProductRefSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     gtin = fields.String()
     category = fields.Enum(ProductCategory, by_value=True)
 
 
 class PackagingSpecSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     design_code = fields.String()
     name = fields.String()
     package_type = fields.Enum(PackageType, by_value=True)
-    net_content_g = fields.Integer()
+    net_content_g = Integer()
     materials = fields.String()
-    length_mm = fields.Integer(allow_none=True)
-    width_mm = fields.Integer(allow_none=True)
-    height_mm = fields.Integer(allow_none=True)
+    length_mm = Integer(allow_none=True)
+    width_mm = Integer(allow_none=True)
+    height_mm = Integer(allow_none=True)
     label_template = fields.String()
     is_active = fields.Boolean()
     note = fields.String()
@@ -232,13 +239,13 @@ class PackagingSpecCreateSchema(StrictSchema):
     )
     name = trimmed(100, 1, required=True)
     package_type = fields.String(required=True, validate=one_of(PackageType))
-    net_content_g = fields.Integer(
+    net_content_g = Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=1_000_000)
     )
     materials = trimmed(200, load_default="")
-    length_mm = fields.Integer(load_default=None, allow_none=True, validate=MILLIMETRES)
-    width_mm = fields.Integer(load_default=None, allow_none=True, validate=MILLIMETRES)
-    height_mm = fields.Integer(load_default=None, allow_none=True, validate=MILLIMETRES)
+    length_mm = Integer(load_default=None, allow_none=True, validate=MILLIMETRES)
+    width_mm = Integer(load_default=None, allow_none=True, validate=MILLIMETRES)
+    height_mm = Integer(load_default=None, allow_none=True, validate=MILLIMETRES)
     label_template = fields.String(
         required=True,
         validate=validate.Length(min=1, max=40),
@@ -247,7 +254,7 @@ class PackagingSpecCreateSchema(StrictSchema):
     is_active = fields.Boolean(load_default=True)
     note = trimmed(500, load_default="")
     product_ids = fields.List(
-        fields.Integer(strict=True, validate=ID),
+        Integer(strict=True, validate=ID),
         load_default=list,
         validate=validate.Length(max=200),
     )
@@ -259,25 +266,25 @@ class PackagingSpecUpdateSchema(PackagingSpecCreateSchema):
 
 class PackagingSpecQueryArgsSchema(QueryArgsSchema):
     package_type = fields.String(validate=one_of(PackageType))
-    product_id = fields.Integer(validate=ID)
+    product_id = Integer(validate=ID)
     is_active = fields.Boolean()
 
 
 class PackagingReportSchema(Schema):
-    designs = fields.Integer()
-    active_designs = fields.Integer()
-    target = fields.Integer(metadata={"description": "the plan's 20+ standard designs"})
-    remaining = fields.Integer()
+    designs = Integer()
+    active_designs = Integer()
+    target = Integer(metadata={"description": "the plan's 20+ standard designs"})
+    remaining = Integer()
     meets_target = fields.Boolean()
-    by_package_type = fields.Dict(keys=fields.String(), values=fields.Integer())
-    by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_package_type = fields.Dict(keys=fields.String(), values=Integer())
+    by_category = fields.Dict(keys=fields.String(), values=Integer())
 
 
 # --- inspections -----------------------------------------------------------------------------
 
 
 class InspectionLimitSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     product_category = fields.Enum(ProductCategory, by_value=True)
     item = fields.String()
     name_zh = fields.String()
@@ -338,9 +345,7 @@ class InspectionCreateSchema(StrictSchema):
         required=True,
         validate=validate.Length(min=1, max=100),
     )
-    corrects_inspection_id = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=ID
-    )
+    corrects_inspection_id = Integer(load_default=None, allow_none=True, strict=True, validate=ID)
     note = trimmed(500, load_default="")
 
 
@@ -363,7 +368,7 @@ class InspectionResultSchema(Schema):
 class InspectionReportSchema(Schema):
     original_filename = fields.String()
     content_type = fields.String()
-    size_bytes = fields.Integer()
+    size_bytes = Integer()
     sha256 = fields.String()
     uploaded_at = fields.AwareDateTime()
 
@@ -375,19 +380,19 @@ def _report_url(inspection: Any) -> str | None:
 
 
 class InspectionSchema(Schema):
-    id = fields.Integer()
-    batch_id = fields.Integer()
+    id = Integer()
+    batch_id = Integer()
     lab = fields.String()
     report_no = fields.String()
     sampled_on = fields.Date()
     tested_on = fields.Date()
     passed = fields.Boolean()
     results = fields.List(fields.Nested(InspectionResultSchema))
-    corrects_inspection_id = fields.Integer(allow_none=True)
+    corrects_inspection_id = Integer(allow_none=True)
     note = fields.String()
     report = fields.Nested(InspectionReportSchema, allow_none=True)
     report_url = fields.Function(_report_url, allow_none=True)
-    recorded_by_id = fields.Integer(allow_none=True)
+    recorded_by_id = Integer(allow_none=True)
     recorded_at = fields.AwareDateTime()
 
 
@@ -402,18 +407,18 @@ class DispositionCreateSchema(StrictSchema):
 
 
 class DispositionSchema(Schema):
-    id = fields.Integer()
-    batch_id = fields.Integer()
-    inspection_id = fields.Integer(allow_none=True)
+    id = Integer()
+    batch_id = Integer()
+    inspection_id = Integer(allow_none=True)
     kind = fields.Enum(DispositionKind, by_value=True)
     grade = fields.String()
     note = fields.String()
-    decided_by_id = fields.Integer(allow_none=True)
+    decided_by_id = Integer(allow_none=True)
     decided_at = fields.AwareDateTime()
 
 
 class ReleaseCheckSchema(Schema):
-    batch_id = fields.Integer()
+    batch_id = Integer()
     status = fields.String()
     releasable = fields.Boolean()
     reason = fields.String(allow_none=True)
@@ -443,16 +448,16 @@ def _blank_or_url(value: str) -> None:
 
 
 class CertificationSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     cert_type = fields.Enum(CertificationType, by_value=True)
     number = fields.String(allow_none=True)
     holder = fields.String()
     issuer = fields.String()
     scope = fields.Enum(CertificationScope, by_value=True)
-    scope_id = fields.Integer()
-    producer_id = fields.Integer(allow_none=True)
-    product_id = fields.Integer(allow_none=True)
-    batch_id = fields.Integer(allow_none=True)
+    scope_id = Integer()
+    producer_id = Integer(allow_none=True)
+    product_id = Integer(allow_none=True)
+    batch_id = Integer(allow_none=True)
     valid_from = fields.Date()
     valid_to = fields.Date(allow_none=True)
     status = fields.Function(
@@ -467,7 +472,7 @@ class CertificationSchema(Schema):
     note = fields.String()
     has_file = fields.Boolean()
     file_content_type = fields.String(allow_none=True)
-    file_size = fields.Integer(allow_none=True)
+    file_size = Integer(allow_none=True)
     file_sha256 = fields.String(allow_none=True)
     file_uploaded_at = fields.AwareDateTime(allow_none=True)
     file_url = fields.Function(
@@ -488,7 +493,7 @@ class CertificationCreateSchema(StrictSchema):
     holder = trimmed(100, 1, required=True)
     issuer = trimmed(100, 1, required=True)
     scope = fields.String(required=True, validate=one_of(CertificationScope))
-    scope_id = fields.Integer(required=True, strict=True, validate=ID)
+    scope_id = Integer(required=True, strict=True, validate=ID)
     valid_from = fields.Date(required=True)
     valid_to = fields.Date(load_default=None, allow_none=True)
     verify_url = fields.String(
@@ -506,20 +511,20 @@ class CertificationUpdateSchema(CertificationCreateSchema):
 class CertificationQueryArgsSchema(QueryArgsSchema):
     cert_type = fields.String(validate=one_of(CertificationType))
     status = fields.String(validate=one_of(CertificationStatus))
-    producer_id = fields.Integer(validate=ID)
-    product_id = fields.Integer(validate=ID)
-    batch_id = fields.Integer(validate=ID)
+    producer_id = Integer(validate=ID)
+    product_id = Integer(validate=ID)
+    batch_id = Integer(validate=ID)
 
 
 class ExpiringQueryArgsSchema(Schema):
-    within_days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=365))
+    within_days = Integer(load_default=30, validate=validate.Range(min=0, max=365))
 
 
 # --- brand admission -------------------------------------------------------------------------
 
 
 class BrandRuleSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     brand = fields.String()
     kind = fields.Enum(BrandCheck, by_value=True)
     params = fields.Dict()
@@ -554,26 +559,26 @@ class RuleResultSchema(Schema):
 
 
 class BrandApplicationSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     brand = fields.String()
-    producer_id = fields.Integer()
-    product_id = fields.Integer()
+    producer_id = Integer()
+    product_id = Integer()
     status = fields.Enum(ApplicationStatus, by_value=True)
     note = fields.String()
     rule_results = fields.List(fields.Nested(RuleResultSchema))
     decision_reasons = fields.List(fields.String())
-    filed_by_id = fields.Integer(allow_none=True)
+    filed_by_id = Integer(allow_none=True)
     filed_at = fields.AwareDateTime()
-    reviewed_by_id = fields.Integer(allow_none=True)
+    reviewed_by_id = Integer(allow_none=True)
     reviewed_at = fields.AwareDateTime(allow_none=True)
-    suspended_by_id = fields.Integer(allow_none=True)
+    suspended_by_id = Integer(allow_none=True)
     suspended_at = fields.AwareDateTime(allow_none=True)
     suspension_reason = fields.String()
 
 
 class BrandApplicationCreateSchema(StrictSchema):
-    producer_id = fields.Integer(required=True, strict=True, validate=ID)
-    product_id = fields.Integer(required=True, strict=True, validate=ID)
+    producer_id = Integer(required=True, strict=True, validate=ID)
+    product_id = Integer(required=True, strict=True, validate=ID)
     brand = trimmed(50, 1, load_default=DAYAO_WALNUT_BRAND)
     note = trimmed(500, load_default="")
 
@@ -592,19 +597,19 @@ class SuspendSchema(StrictSchema):
 
 class BrandApplicationQueryArgsSchema(QueryArgsSchema):
     status = fields.String(validate=one_of(ApplicationStatus))
-    producer_id = fields.Integer(validate=ID)
-    product_id = fields.Integer(validate=ID)
+    producer_id = Integer(validate=ID)
+    product_id = Integer(validate=ID)
     brand = fields.String(validate=validate.Length(max=50))
 
 
 class MarksQueryArgsSchema(Schema):
-    producer_id = fields.Integer(required=True, validate=ID)
-    product_id = fields.Integer(required=True, validate=ID)
+    producer_id = Integer(required=True, validate=ID)
+    product_id = Integer(required=True, validate=ID)
 
 
 class MarksSchema(Schema):
-    producer_id = fields.Integer()
-    product_id = fields.Integer()
+    producer_id = Integer()
+    product_id = Integer()
     brand = fields.String()
     brand_mark = fields.Boolean(metadata={"description": "admitted and not suspended"})
     gi_mark = fields.Boolean(metadata={"description": "authorised GI-mark user, walnut product"})

@@ -6,13 +6,20 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from trace.models.batches import Unit
 from trace.models.recalls import RecallActionKind, RecallStatus
-from trace.schemas.common import QueryArgsSchema, StrictSchema, one_of, page_schema, trimmed
+from trace.schemas.common import (
+    Integer,
+    QueryArgsSchema,
+    StrictSchema,
+    one_of,
+    page_schema,
+    trimmed,
+)
 from trace.schemas.genealogy import LotRefSchema
 
 
 class RecallCreateSchema(StrictSchema):
-    batch_id = fields.Integer(required=True, strict=True)
-    level = fields.Integer(required=True, strict=True, validate=validate.OneOf([1, 2, 3]))
+    batch_id = Integer(required=True, strict=True)
+    level = Integer(required=True, strict=True, validate=validate.OneOf([1, 2, 3]))
     reason = trimmed(500, 1, required=True)
     instructions = trimmed(2000, 1, required=True)
 
@@ -24,8 +31,8 @@ class RecallCloseSchema(StrictSchema):
 class RecallActionCreateSchema(StrictSchema):
     kind = fields.String(required=True, validate=one_of(RecallActionKind))
     occurred_at = fields.AwareDateTime(load_default=None, allow_none=True)
-    batch_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    shipment_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    batch_id = Integer(load_default=None, allow_none=True, strict=True)
+    shipment_id = Integer(load_default=None, allow_none=True, strict=True)
     holder = trimmed(100, load_default="")
     quantity = fields.Decimal(
         load_default=None,
@@ -38,34 +45,34 @@ class RecallActionCreateSchema(StrictSchema):
 
 
 class RecallActionSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     kind = fields.Enum(RecallActionKind, by_value=True)
-    batch_id = fields.Integer(allow_none=True)
-    shipment_id = fields.Integer(allow_none=True)
+    batch_id = Integer(allow_none=True)
+    shipment_id = Integer(allow_none=True)
     holder = fields.String()
     quantity = fields.Decimal(as_string=True, allow_none=True)
     unit = fields.Enum(Unit, by_value=True, allow_none=True)
     note = fields.String()
     occurred_at = fields.AwareDateTime()
-    recorded_by_id = fields.Integer(allow_none=True)
+    recorded_by_id = Integer(allow_none=True)
     recorded_at = fields.AwareDateTime()
 
 
 class RecallSchema(Schema):
-    id = fields.Integer()
-    batch_id = fields.Integer()
+    id = Integer()
+    batch_id = Integer()
     lot = fields.String()
-    level = fields.Integer()
+    level = Integer()
     reason = fields.String()
     instructions = fields.String()
     status = fields.Enum(RecallStatus, by_value=True)
     opened_at = fields.AwareDateTime()
-    opened_by_id = fields.Integer(allow_none=True)
+    opened_by_id = Integer(allow_none=True)
     start_due_at = fields.AwareDateTime()
     finish_due_on = fields.Date()
     started_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
-    closed_by_id = fields.Integer(allow_none=True)
+    closed_by_id = Integer(allow_none=True)
     closing_note = fields.String()
 
 
@@ -74,20 +81,20 @@ RecallPageSchema = page_schema(RecallSchema, "RecallPage")
 
 class RecallQueryArgsSchema(QueryArgsSchema):
     status = fields.String(validate=one_of(RecallStatus))
-    level = fields.Integer(validate=validate.OneOf([1, 2, 3]))
-    batch_id = fields.Integer()
+    level = Integer(validate=validate.OneOf([1, 2, 3]))
+    batch_id = Integer()
 
 
 class RecallLotSchema(Schema):
     batch = fields.Nested(LotRefSchema)
-    depth = fields.Integer()
-    pack_codes = fields.Integer()
+    depth = Integer()
+    pack_codes = Integer()
     recovered = fields.Decimal(as_string=True)
     recovered_pct = fields.Decimal(as_string=True)
 
 
 class HolderSchema(Schema):
-    shipment_id = fields.Integer()
+    shipment_id = Integer()
     reference = fields.String()
     name = fields.String()
     status = fields.String()
@@ -105,9 +112,9 @@ class RecallProgressSchema(Schema):
     recall = fields.Nested(RecallSchema)
     lots = fields.List(fields.Nested(RecallLotSchema))
     holders = fields.List(fields.Nested(HolderSchema))
-    holders_notified = fields.Integer()
+    holders_notified = Integer()
     other_notified = fields.List(fields.String())
-    pack_codes = fields.Integer()
+    pack_codes = Integer()
     totals = fields.Dict(keys=fields.String(), values=fields.Nested(TotalSchema))
     is_start_overdue = fields.Boolean()
     is_finish_overdue = fields.Boolean()
@@ -120,7 +127,7 @@ class ExportQueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    batch_id = fields.Integer()
+    batch_id = Integer()
     lot = fields.String(validate=validate.Length(min=1, max=20))
     occurred_from = fields.Date()
     occurred_to = fields.Date()

@@ -8,7 +8,14 @@ from trace.models.batches import BatchStatus, Unit
 from trace.models.events import EventType
 from trace.models.producers import ProducerKind
 from trace.models.products import ProductCategory
-from trace.schemas.common import QueryArgsSchema, StrictSchema, one_of, page_schema, trimmed
+from trace.schemas.common import (
+    Integer,
+    QueryArgsSchema,
+    StrictSchema,
+    one_of,
+    page_schema,
+    trimmed,
+)
 
 TOWNSHIP_CODE = fields.String(required=True, validate=validate.Regexp(r"^532326\d{3}$"))
 
@@ -21,7 +28,7 @@ class TownshipSchema(Schema):
 
 
 class VillageSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     township_code = fields.String()
     code = fields.String(allow_none=True)
     name_zh = fields.String()
@@ -29,7 +36,7 @@ class VillageSchema(Schema):
 
 
 class ProducerSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     kind = fields.Enum(ProducerKind, by_value=True)
     township_code = fields.String()
@@ -64,14 +71,14 @@ class ProducerQueryArgsSchema(QueryArgsSchema):
 
 
 class ProductSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     gtin = fields.String()
     category = fields.Enum(ProductCategory, by_value=True)
     variety = fields.String()
-    net_content_g = fields.Integer(allow_none=True)
+    net_content_g = Integer(allow_none=True)
     brand = fields.String()
-    shelf_life_days = fields.Integer(allow_none=True)
+    shelf_life_days = Integer(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 
@@ -81,11 +88,11 @@ class ProductCreateSchema(StrictSchema):
     gtin = fields.String(required=True, validate=validate.Regexp(r"^\d{8,14}$"))
     category = fields.String(required=True, validate=one_of(ProductCategory))
     variety = trimmed(50, load_default="")
-    net_content_g = fields.Integer(
+    net_content_g = Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=1_000_000)
     )
     brand = trimmed(50, load_default="")
-    shelf_life_days = fields.Integer(
+    shelf_life_days = Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650)
     )
 
@@ -100,10 +107,10 @@ class ProductQueryArgsSchema(QueryArgsSchema):
 
 
 class BatchSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     lot = fields.String()
-    product_id = fields.Integer()
-    producer_id = fields.Integer()
+    product_id = Integer()
+    producer_id = Integer()
     harvested_on = fields.Date()
     quantity = fields.Decimal(as_string=True)
     unit = fields.Enum(Unit, by_value=True)
@@ -112,15 +119,15 @@ class BatchSchema(Schema):
     plot = fields.String()
     latitude = fields.Decimal(as_string=True, allow_none=True)
     longitude = fields.Decimal(as_string=True, allow_none=True)
-    altitude_m = fields.Integer(allow_none=True)
+    altitude_m = Integer(allow_none=True)
     grade = fields.String()
     status = fields.Enum(BatchStatus, by_value=True)
     created_at = fields.AwareDateTime()
 
 
 class BatchCreateSchema(StrictSchema):
-    product_id = fields.Integer(required=True, strict=True)
-    producer_id = fields.Integer(required=True, strict=True)
+    product_id = Integer(required=True, strict=True)
+    producer_id = Integer(required=True, strict=True)
     harvested_on = fields.Date(required=True)
     quantity = fields.Decimal(
         required=True, places=3, validate=validate.Range(min=0, min_inclusive=False, max=10**10)
@@ -135,14 +142,14 @@ class BatchCreateSchema(StrictSchema):
     longitude = fields.Decimal(
         load_default=None, allow_none=True, places=6, validate=validate.Range(min=-180, max=180)
     )
-    altitude_m = fields.Integer(
+    altitude_m = Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=-500, max=9000)
     )
 
 
 class BatchQueryArgsSchema(QueryArgsSchema):
-    product_id = fields.Integer()
-    producer_id = fields.Integer()
+    product_id = Integer()
+    producer_id = Integer()
     township_code = fields.String()
     status = fields.String(validate=one_of(BatchStatus))
     lot = fields.String(validate=validate.Length(max=20))
@@ -151,16 +158,16 @@ class BatchQueryArgsSchema(QueryArgsSchema):
 
 
 class TraceEventSchema(Schema):
-    id = fields.Integer()
-    batch_id = fields.Integer()
-    sequence = fields.Integer()
+    id = Integer()
+    batch_id = Integer()
+    sequence = Integer()
     event_type = fields.Enum(EventType, by_value=True)
     occurred_at = fields.AwareDateTime()
     recorded_at = fields.AwareDateTime()
     location = fields.String()
-    actor_id = fields.Integer(allow_none=True)
+    actor_id = Integer(allow_none=True)
     details = fields.Dict()
-    corrects_event_id = fields.Integer(allow_none=True)
+    corrects_event_id = Integer(allow_none=True)
     prev_hash = fields.String()
     hash = fields.String()
 
@@ -170,12 +177,12 @@ class TraceEventCreateSchema(StrictSchema):
     occurred_at = fields.AwareDateTime(required=True)
     location = trimmed(200, load_default="")
     details = fields.Dict(keys=fields.String(), load_default=dict)
-    corrects_event_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    corrects_event_id = Integer(load_default=None, allow_none=True, strict=True)
 
 
 class AuditEntrySchema(Schema):
-    id = fields.Integer()
-    actor_id = fields.Integer(allow_none=True)
+    id = Integer()
+    actor_id = Integer(allow_none=True)
     action = fields.String()
     entity_type = fields.String()
     entity_id = fields.String()

@@ -6,12 +6,12 @@ from marshmallow import fields, validate
 
 from trace.models.batches import BatchStatus
 from trace.models.certifications import CertificationType
-from trace.schemas.common import QueryArgsSchema, one_of
+from trace.schemas.common import Integer, QueryArgsSchema, one_of
 
 
 class LotSearchArgsSchema(QueryArgsSchema):
     lot = fields.String(validate=validate.Length(max=20))
-    product_id = fields.Integer()
+    product_id = Integer()
     producer = fields.String(validate=validate.Length(max=100))
     township_code = fields.String(validate=validate.Regexp(r"^532326\d{3}$"))
     status = fields.String(validate=one_of(BatchStatus))

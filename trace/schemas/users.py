@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from trace.models.users import Role
-from trace.schemas.common import StrictSchema, one_of
+from trace.schemas.common import Integer, StrictSchema, one_of
 
 
 class TokenCreateSchema(StrictSchema):
@@ -15,13 +15,13 @@ class TokenCreateSchema(StrictSchema):
 
 
 class TokenIssuedSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     token = fields.String()
     expires_at = fields.AwareDateTime()
 
 
 class TokenSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     label = fields.String()
     created_at = fields.AwareDateTime()
     expires_at = fields.AwareDateTime()
@@ -29,7 +29,7 @@ class TokenSchema(Schema):
 
 
 class UserSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     email = fields.String()
     name = fields.String()
     role = fields.Enum(Role, by_value=True)

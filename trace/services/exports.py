@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 import xlsxwriter  # type: ignore[import-untyped]
-from sqlalchemy import Select, String, select, type_coerce
+from sqlalchemy import Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from trace import gs1
@@ -148,6 +148,13 @@ def _query(scope: ExportScope) -> Select[Any]:
         end = dt.datetime.combine(scope.occurred_to + dt.timedelta(days=1), dt.time(0), SHANGHAI)
         query = query.where(TraceEvent.occurred_at < end)
     return query
+
+
+def count_rows(session: Session, scope: ExportScope) -> int:
+    """How many rows the scope's export has (for progress, and to choose between a direct
+    download and a background job)."""
+    counted = _query(scope).order_by(None).with_only_columns(TraceEvent.id).subquery()
+    return int(session.scalar(select(func.count()).select_from(counted)) or 0)
 
 
 def _text(value: Any) -> str:

@@ -230,6 +230,10 @@ ACCESS: dict[str, Rule] = {
     "staff.labels.new_run": "label.issue",
     "staff.labels.run": "record.read",
     "staff.labels.pdf": "label.issue",
+    "staff.labels.print_run": "label.issue",
+    "staff.jobs.recent": "record.read",  # one's own jobs; others' are hidden but from admins
+    "staff.jobs.status": "record.read",
+    "staff.jobs.download": "record.read",
     "staff.users.users": "user.manage",
     "staff.users.new_user": "user.manage",
     "staff.users.set_active": "user.manage",
@@ -259,6 +263,7 @@ ACCESS: dict[str, Rule] = {
     "regulator.lot": "regulator.view",
     "regulator.lot_export": "regulator.view",
     "regulator.exports": "regulator.view",
+    "regulator.export_job": "regulator.view",
     "regulator.recalls": "regulator.view",
     "regulator.recall": "regulator.view",
     "regulator.audit": "regulator.view",

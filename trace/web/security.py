@@ -23,6 +23,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from trace.errors import ConfigError
+from trace.schemas.common import MAX_INTEGER
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("trace.requests")
@@ -249,7 +250,7 @@ def _refuse_large_bodies() -> None:
 
 # Primary keys are 32-bit integers on PostgreSQL: a larger id in a URL is simply not found,
 # instead of reaching the database and failing there ("integer out of range", a 500).
-MAX_ID = 2**31 - 1
+MAX_ID = MAX_INTEGER
 
 
 class BoundedIntegerConverter(IntegerConverter):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask_smorest import Api
+from marshmallow import fields
 
 from trace.web.api import (
     audit,
@@ -47,10 +49,31 @@ API_SETTINGS = {
 }
 
 
+# A decimal travels as a JSON string ("12.500"): exact, unlike a binary float. Accepted as a
+# number too, but documented as what the API answers with.
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
+RANGE_KEYS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def decimal_as_string(converter: Any, field: fields.Field, ret: dict[str, Any], **_: Any) -> dict:
+    """apispec documents fields.Decimal as `type: number` with its Range bounds as strings (the
+    Decimal objects, which makes the document invalid); the API sends decimals as strings. So:
+    `type: string, format: decimal` with a pattern, the bounds kept as numbers in x-minimum and
+    x-maximum (a string schema has no minimum)."""
+    if not isinstance(field, fields.Decimal):
+        return {}
+    bounds = {key: ret.pop(key) for key in RANGE_KEYS if key in ret}
+    documented: dict[str, Any] = {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN}
+    for key, value in bounds.items():
+        documented[f"x-{key}"] = value if isinstance(value, bool) else float(value)
+    return documented
+
+
 def init_app(app: Flask) -> Api:
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
     api = Api(app)
+    api.ma_plugin.converter.add_attribute_function(decimal_as_string)
     quality = (grading, inspections, packaging, certifications, brand)
     traceability = (genealogy, recalls, exports)
     core = (tokens, users, regions, producers, products, batches, labels)

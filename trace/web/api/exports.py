@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, current_app
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from trace.models.batches import Batch
 from trace.schemas.recalls import ExportQueryArgsSchema
 from trace.services import exports as service
 from trace.web.auth import current_actor
-from trace.web.database import db
+from trace.web.database import db, streamed_body
 
 PREFIX = ""
 blp = Blueprint("exports", __name__, description="Sortable spreadsheets and EPCIS documents")
@@ -43,7 +43,7 @@ def _download(chunks: Iterator[bytes], mimetype: str, filename: str) -> Response
     disposition = f'attachment; filename="{filename.encode("ascii", "replace").decode()}"'
     disposition += f"; filename*=UTF-8''{quote(filename)}"
     return Response(
-        stream_with_context(chunks),
+        streamed_body(chunks),
         mimetype=mimetype,
         headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
     )

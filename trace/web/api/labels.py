@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Response, current_app, stream_with_context, url_for
+from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
 from trace.policy import authorize
@@ -29,7 +29,7 @@ from trace.schemas.labels import (
 from trace.services import batches as batch_service
 from trace.services import labels as service
 from trace.web.auth import current_actor
-from trace.web.database import db
+from trace.web.database import db, streamed_body
 from trace.web.streaming import stream_writer
 
 PREFIX = ""
@@ -84,7 +84,7 @@ def label_run_pdf(run_id: int) -> Response:
 
     filename = f"labels-{run.batch.lot}-run{run.id}.pdf"
     return Response(
-        stream_with_context(stream_writer(render)),
+        streamed_body(stream_writer(render)),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )

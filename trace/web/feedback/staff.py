@@ -11,11 +11,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError as SchemaError
-from marshmallow import fields, validate
+from marshmallow import validate
 
 from trace.errors import TraceError
 from trace.models.feedback import ReportKind, ReportOutcome, ReportStatus
 from trace.models.users import User
+from trace.schemas.common import Integer
 from trace.schemas.feedback import (
     ReportAnswerSchema,
     ReportAssignSchema,
@@ -38,11 +39,11 @@ bp = Blueprint("feedback_staff", __name__, url_prefix="/staff/reports")
 class AssignFormSchema(ReportAssignSchema):
     """The API's schema, reading the id from form text (the API insists on a JSON number)."""
 
-    assignee_id = fields.Integer(required=True)
+    assignee_id = Integer(required=True)
 
 
 class RecallFormSchema(ReportRecallSchema):
-    level = fields.Integer(required=True, validate=validate.OneOf([1, 2, 3]))
+    level = Integer(required=True, validate=validate.OneOf([1, 2, 3]))
 
 
 def _actor() -> User:

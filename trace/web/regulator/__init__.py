@@ -10,14 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 
-from trace.errors import NotFoundError, TraceError
+from trace.errors import NotFoundError, TraceError, ValidationError
 from trace.models.batches import Batch, BatchStatus
 from trace.models.certifications import CertificationType
 from trace.models.recalls import RecallStatus
@@ -25,8 +25,10 @@ from trace.models.users import User
 from trace.schemas.regulator import AuditArgsSchema, ExportFormArgsSchema, LotSearchArgsSchema
 from trace.services import audit as audit_service
 from trace.services import certifications as certification_service
+from trace.services import exports as export_service
 from trace.services import genealogy as genealogy_service
 from trace.services import inspections as inspection_service
+from trace.services import jobs as job_service
 from trace.services import labels as label_service
 from trace.services import logistics as logistics_service
 from trace.services import oversight, recalls, regions, trace_query, verify
@@ -34,6 +36,7 @@ from trace.services import products as product_service
 from trace.web.api import exports as export_views
 from trace.web.auth import current_actor
 from trace.web.database import db
+from trace.web.staff.jobs import launch
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 
@@ -208,15 +211,39 @@ def exports() -> Any:
         )
         args = {}
     fmt = args.pop("format", None)
+    background: dict[str, Any] | None = None
     if fmt and not errors:
         try:
-            if fmt == "xlsx":
-                return export_views.xlsx_response(args)
-            return export_views.csv_response(args)
+            scope, _lot = export_views.scope_from(args)
+            rows = export_service.count_rows(db(), scope)
+            if rows <= current_app.config["EXPORT_DIRECT_MAX_ROWS"]:
+                if fmt == "xlsx":
+                    return export_views.xlsx_response(args)
+                return export_views.csv_response(args)
+            # Too many rows to wait for: offer a background job with a progress page.
+            background = {"rows": rows, "format": fmt}
         except TraceError as exc:
             errors = exc.errors or {"_form": [exc.message]}
     status = 422 if errors else 200
-    return render_template("regulator/exports.html", values=raw, errors=errors), status
+    return render_template(
+        "regulator/exports.html", values=raw, errors=errors, background=background
+    ), status
+
+
+@bp.post("/exports/job")
+def export_job() -> Any:
+    """A large export prepared by a background job (the form above offers it)."""
+    raw = {k: v for k, v in request.form.items() if v.strip() != "" and k != "csrf_token"}
+    try:
+        args = ExportFormArgsSchema().load(raw)
+    except SchemaError as exc:
+        raise ValidationError("the export form is not valid", exc.normalized_messages()) from exc
+    fmt = args.pop("format", "csv")
+    scope, _lot = export_views.scope_from(args)
+    session = db()
+    job = job_service.start_events_export(session, current_actor(), scope, fmt)
+    session.commit()
+    return launch(job)
 
 
 @bp.get("/recalls", endpoint="recalls")

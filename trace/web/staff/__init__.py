@@ -9,11 +9,11 @@ from typing import Any
 from flask import Blueprint, Flask
 from flask_babel import get_locale
 
-from trace.web.staff import auth, home, labels, records, users
+from trace.web.staff import auth, home, jobs, labels, records, users
 from trace.web.staff.names import ALL, name_of
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-for child in (auth, home, records, labels, users):
+for child in (auth, home, records, labels, jobs, users):
     bp.register_blueprint(child.bp)
 
 

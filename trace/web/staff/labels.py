@@ -13,12 +13,14 @@ from werkzeug.exceptions import NotFound
 
 from trace.printing.errors import TemplateError
 from trace.printing.templates import DEFAULT_TEMPLATE, list_templates, load_template
-from trace.schemas.common import StrictSchema
+from trace.schemas.common import Integer, StrictSchema
 from trace.services import batches as batch_service
+from trace.services import jobs as job_service
 from trace.services import labels as label_service
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
 from trace.web.staff.forms import FORM_ERRORS, Form
+from trace.web.staff.jobs import launch
 
 bp = Blueprint("labels", __name__)
 
@@ -27,7 +29,7 @@ API_PDF_ENDPOINT = "labels.label_run_pdf"
 
 
 class LabelRunFormSchema(StrictSchema):
-    count = fields.Integer(required=True, validate=validate.Range(min=1, max=label_service.MAX_RUN))
+    count = Integer(required=True, validate=validate.Range(min=1, max=label_service.MAX_RUN))
     template = fields.String(load_default=DEFAULT_TEMPLATE)
     # Drawn when the form is shown: pressing "issue" twice gives one run, not two.
     idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=100))
@@ -73,7 +75,22 @@ def run(run_id: int) -> Any:
         sheets = math.ceil(record.count / template.labels_per_page)
     except TemplateError:
         template, sheets = None, None
-    return render_template("staff/label_run.html", run=record, template=template, sheets=sheets)
+    return render_template(
+        "staff/label_run.html",
+        run=record,
+        template=template,
+        sheets=sheets,
+        in_background=record.count > current_app.config["LABEL_PDF_DIRECT_MAX"],
+    )
+
+
+@bp.post("/label-runs/<int:run_id>/print")
+def print_run(run_id: int) -> Any:
+    """A large run's sheets printed by a background job: its progress page, then the file."""
+    session = db()
+    job = job_service.start_label_pdf(session, current_actor(), run_id)
+    session.commit()
+    return launch(job)
 
 
 @bp.get("/label-runs/<int:run_id>/labels.pdf")

@@ -69,6 +69,8 @@ STAFF_EVENT_TYPES = (
     "correcting",
 )
 CODE_STATUSES = {"active": _l("有效"), "void": _l("已作废")}
+JOB_KINDS = {"label_pdf": _l("标签 PDF"), "events_export": _l("导出追溯事件")}
+JOB_STATUSES = {"running": _l("进行中"), "finished": _l("已完成"), "failed": _l("失败")}
 
 ALL = {
     "roles": ROLES,
@@ -78,6 +80,8 @@ ALL = {
     "batch_statuses": BATCH_STATUSES,
     "event_types": EVENT_TYPES,
     "code_statuses": CODE_STATUSES,
+    "job_kinds": JOB_KINDS,
+    "job_statuses": JOB_STATUSES,
 }
 
 

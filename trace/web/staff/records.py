@@ -17,7 +17,7 @@ from trace.models.producers import ProducerKind
 from trace.models.products import ProductCategory
 from trace.models.regions import Township
 from trace.models.users import Role, User
-from trace.schemas.common import StrictSchema, trimmed
+from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.schemas.records import (
     BatchCreateSchema,
     BatchQueryArgsSchema,
@@ -178,8 +178,8 @@ def new_product() -> Any:
 class BatchFormSchema(BatchCreateSchema):
     """The API's batch schema, reading ids from form text (the API insists on JSON numbers)."""
 
-    product_id = fields.Integer(required=True)
-    producer_id = fields.Integer(required=True)
+    product_id = Integer(required=True)
+    producer_id = Integer(required=True)
 
 
 @bp.get("/batches")
@@ -281,7 +281,7 @@ class EventFormSchema(StrictSchema):
     occurred_at = fields.NaiveDateTime(required=True, format="%Y-%m-%dT%H:%M")
     location = trimmed(200, load_default="")
     note = trimmed(500, load_default="")
-    corrects_event_id = fields.Integer(load_default=None)
+    corrects_event_id = Integer(load_default=None)
 
 
 @bp.route("/batches/<int:batch_id>/events/new", methods=["GET", "POST"])

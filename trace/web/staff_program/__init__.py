@@ -9,7 +9,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as SchemaError
-from marshmallow import fields
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -18,7 +17,7 @@ from trace.models.batches import Batch
 from trace.models.logistics import FacilityKind, ShipmentStatus
 from trace.models.stations import StationService, StationTier
 from trace.models.users import User
-from trace.schemas.common import StrictSchema, trimmed
+from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.schemas.program import (
     FacilityCreateSchema,
     ShipmentLineCreateSchema,
@@ -160,7 +159,7 @@ def edit_station(station_id: int) -> Any:
 class FacilityFormSchema(FacilityCreateSchema):
     """The API's facility schema, reading the station id from form text."""
 
-    station_id = fields.Integer(load_default=None, allow_none=True)
+    station_id = Integer(load_default=None, allow_none=True)
 
 
 @bp.get("/facilities")
@@ -216,9 +215,9 @@ _FACILITY_FIELDS = (
 class ShipmentFormSchema(StrictSchema):
     """The shipment's two ends and carrier; its lines are read row by row (lot code, quantity)."""
 
-    origin_facility_id = fields.Integer(load_default=None, allow_none=True)
+    origin_facility_id = Integer(load_default=None, allow_none=True)
     origin_name = trimmed(100, load_default="")
-    destination_facility_id = fields.Integer(load_default=None, allow_none=True)
+    destination_facility_id = Integer(load_default=None, allow_none=True)
     destination_name = trimmed(100, load_default="")
     carrier = trimmed(100, load_default="")
     vehicle = trimmed(20, load_default="")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from marshmallow import fields
 
 from trace.models.products import ProductCategory
-from trace.schemas.common import StrictSchema, trimmed
+from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.schemas.program import TemperatureReadingCreateSchema
 from trace.services import logistics as service
 from trace.web.database import db, rollback
@@ -31,8 +31,8 @@ from trace.web.staff_program import (
 class ReadingFormSchema(TemperatureReadingCreateSchema):
     """The API's reading schema, with the form's local time and facility id from text."""
 
-    facility_id = fields.Integer(load_default=None, allow_none=True)
-    shipment_id = fields.Integer(load_default=None, allow_none=True)
+    facility_id = Integer(load_default=None, allow_none=True)
+    shipment_id = Integer(load_default=None, allow_none=True)
     measured_at = fields.NaiveDateTime(required=True, format="%Y-%m-%dT%H:%M")  # type: ignore[assignment]
 
 

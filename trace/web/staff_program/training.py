@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import fields
 
 from trace.models.training import IncubationOutcome, TrainingKind
 from trace.models.users import Role
+from trace.schemas.common import Integer
 from trace.schemas.program import (
     CourseCreateSchema,
     IncubationCreateSchema,
@@ -75,8 +75,8 @@ def new_course() -> Any:
 class SessionFormSchema(TrainingSessionCreateSchema):
     """The API's session schema, reading ids from form text."""
 
-    course_id = fields.Integer(required=True)
-    station_id = fields.Integer(load_default=None, allow_none=True)
+    course_id = Integer(required=True)
+    station_id = Integer(load_default=None, allow_none=True)
 
 
 @bp.route("/training/sessions/new", methods=["GET", "POST"])
@@ -167,7 +167,7 @@ def _trainee_rows(form: Form, township_code: str) -> list[dict[str, Any]]:
 
 
 class IncubationFormSchema(IncubationCreateSchema):
-    trainee_id = fields.Integer(required=True)
+    trainee_id = Integer(required=True)
 
 
 def _trainee_choices() -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from trace.models.certifications import local_today
 from trace.models.users import User
-from trace.schemas.common import StrictSchema, trimmed
+from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.schemas.quality import (
     ApproveSchema,
     BrandApplicationCreateSchema,
@@ -250,8 +250,8 @@ def new_disposition(batch_id: int) -> Any:
 class GradingFormSchema(GradingCreateSchema):
     """The API's grading schema, reading numbers from form text (the API insists on JSON ones)."""
 
-    standard_id = fields.Integer(load_default=None, allow_none=True)
-    sample_size = fields.Integer(
+    standard_id = Integer(load_default=None, allow_none=True)
+    sample_size = Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=10**6)
     )
 
@@ -292,7 +292,7 @@ def new_grading(batch_id: int) -> Any:
 class CertificationFormSchema(CertificationCreateSchema):
     """The API's schema with the scope's id read from form text."""
 
-    scope_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    scope_id = Integer(required=True, validate=validate.Range(min=1))
 
 
 @bp.get("/certifications")
@@ -386,8 +386,8 @@ def download_certificate(certification_id: int) -> Response:
 class PackagingFormSchema(PackagingSpecCreateSchema):
     """The API's schema with numbers and product ids read from form text."""
 
-    net_content_g = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
-    product_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list)
+    net_content_g = Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+    product_ids = fields.List(Integer(validate=validate.Range(min=1)), load_default=list)
 
 
 _PACKAGING_FIELDS = (
@@ -453,8 +453,8 @@ def new_packaging() -> Any:
 class ApplicationFormSchema(BrandApplicationCreateSchema):
     """The API's schema with ids read from form text."""
 
-    producer_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    product_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    producer_id = Integer(required=True, validate=validate.Range(min=1))
+    product_id = Integer(required=True, validate=validate.Range(min=1))
 
 
 class RejectFormSchema(StrictSchema):

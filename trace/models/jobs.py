@@ -1,0 +1,47 @@
+"""Background work a person started and waits for (a large label PDF, a large export): its
+progress, so that any server process can show it, and where its file lies when done."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from trace.db import Base, StrEnumType, UTCDateTime, utcnow
+
+
+class JobKind(enum.StrEnum):
+    LABEL_PDF = "label_pdf"  # a label run's sheets (parameters: run_id)
+    EVENTS_EXPORT = "events_export"  # trace events as CSV or XLSX (batch, date range, format)
+
+
+class JobStatus(enum.StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_owner_id_created_at", "owner_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[JobKind] = mapped_column(StrEnumType(JobKind, 20))
+    status: Mapped[JobStatus] = mapped_column(StrEnumType(JobStatus, 10), default=JobStatus.RUNNING)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    title: Mapped[str] = mapped_column(String(200))  # what it is about, e.g. "DY208HT250915-001 #3"
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None] = mapped_column()  # None: not known in advance
+    # The file's name for the person downloading it, and where it lies under the jobs folder.
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    stored_name: Mapped[str] = mapped_column(String(100), default="")
+    error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written with every progress step: a running job whose heartbeat stopped was cut off (the
+    # server process restarted) and is shown as failed.
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

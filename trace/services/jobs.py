@@ -1,0 +1,202 @@
+"""Background jobs: work too long for one request (a label run's PDF of thousands of sheets, an
+export of a season's events) runs on its own, writes a file, and reports how far it has got.
+
+The web layer starts a job (`start_label_pdf`, `start_events_export`: a row saved in the caller's
+transaction), commits, then hands its id to `trace.jobs.run_job` outside the request, which runs
+the job's WORK here with sessions of its own and records progress and the outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trace.db import utcnow
+from trace.errors import NotFoundError, TraceError
+from trace.models.jobs import Job, JobKind, JobStatus
+from trace.models.users import Role, User
+from trace.policy import Actor, authorize
+from trace.printing.fonts import load_font
+from trace.printing.render import render_sheet_pdf
+from trace.printing.templates import load_template
+from trace.services import exports
+from trace.services import labels as label_service
+
+log = logging.getLogger(__name__)
+
+# A running job whose heartbeat is older than this was cut off (its process ended).
+STALE_AFTER = dt.timedelta(minutes=2)
+# Finished jobs' files are kept this long, then removed when another job starts.
+KEEP_FILES = dt.timedelta(days=2)
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+# -- starting and reading -------------------------------------------------------------------------
+
+
+def start_label_pdf(session: Session, actor: Actor | None, run_id: int) -> Job:
+    """A job printing the label run's sheets. Raises NotFoundError, PermissionDeniedError,
+    TemplateError (the run's template is gone)."""
+    authorize(actor, "label.issue")
+    run = label_service.get_label_run(session, actor, run_id)
+    load_template(run.template)  # a broken template is an error now, not a failed job later
+    job = Job(
+        kind=JobKind.LABEL_PDF,
+        owner_id=_actor_id(actor),
+        parameters={"run_id": run.id},
+        title=f"{run.batch.lot} #{run.id}",
+        total=run.count,
+        file_name=f"labels-{run.batch.lot}-run{run.id}.pdf",
+    )
+    return _save(session, job)
+
+
+def start_events_export(
+    session: Session, actor: Actor | None, scope: exports.ExportScope, file_format: str
+) -> Job:
+    """A job exporting the scope's events as CSV or XLSX. Raises ValidationError,
+    NotFoundError, PermissionDeniedError (as trace.services.exports.check_scope)."""
+    batch = exports.check_scope(session, actor, scope)
+    if file_format not in ("csv", "xlsx"):
+        raise TraceError(f"no export format {file_format}")
+    job = Job(
+        kind=JobKind.EVENTS_EXPORT,
+        owner_id=_actor_id(actor),
+        parameters={
+            "batch_id": scope.batch_id,
+            "occurred_from": _iso(scope.occurred_from),
+            "occurred_to": _iso(scope.occurred_to),
+            "format": file_format,
+        },
+        title=scope.filename(batch.lot if batch else None),
+        total=exports.count_rows(session, scope),
+        file_name=f"{scope.filename(batch.lot if batch else None)}.{file_format}",
+    )
+    return _save(session, job)
+
+
+def get_job(session: Session, actor: Actor | None, job_id: int) -> Job:
+    """The job, to its owner or an admin; to anyone else it does not exist. Raises
+    NotFoundError, AuthenticationError."""
+    authorize(actor, "record.read")
+    job = session.get(Job, job_id)
+    if job is None or not _may_see(actor, job):
+        raise NotFoundError(f"no job {job_id}")
+    return job
+
+
+def recent_jobs(session: Session, actor: Actor | None, limit: int = 20) -> list[Job]:
+    """The actor's own jobs, newest first."""
+    authorize(actor, "record.read")
+    query = (
+        select(Job)
+        .where(Job.owner_id == _actor_id(actor))
+        .order_by(Job.created_at.desc(), Job.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def is_cut_off(job: Job, now: dt.datetime | None = None) -> bool:
+    """A job still marked running whose process stopped reporting (a restart, a crash)."""
+    now = now or utcnow()
+    return job.status is JobStatus.RUNNING and now - job.heartbeat_at > STALE_AFTER
+
+
+def result_path(directory: Path, job: Job) -> Path | None:
+    """The finished job's file, or None (not finished, or removed after KEEP_FILES)."""
+    if job.status is not JobStatus.FINISHED or not job.stored_name:
+        return None
+    path = directory / job.stored_name
+    return path if path.is_file() else None
+
+
+def media_type(job: Job) -> str:
+    return MEDIA_TYPES.get(job.file_name.rsplit(".", 1)[-1], "application/octet-stream")
+
+
+# -- the work (run by trace.jobs, which owns the transactions) ------------------------------------
+
+Counter = Callable[[Iterable[Any]], Iterator[Any]]  # passes items on, counting them for progress
+
+
+def _print_labels(
+    session: Session,
+    owner: User | None,
+    parameters: dict[str, Any],
+    out: BinaryIO,
+    host: str,
+    counted: Counter,
+) -> None:
+    authorize(owner, "label.issue")  # the owner's role may have changed since the job began
+    run = label_service.get_label_run(session, owner, int(parameters["run_id"]))
+    template = load_template(run.template)
+    load_font()
+    labels = label_service.pack_labels(session, run, host)
+    render_sheet_pdf(template, counted(labels), out, title=f"{run.batch.lot} #{run.id}")
+
+
+def _export_events(
+    session: Session,
+    owner: User | None,
+    parameters: dict[str, Any],
+    out: BinaryIO,
+    host: str,
+    counted: Counter,
+) -> None:
+    scope = exports.ExportScope(
+        parameters.get("batch_id"),
+        _date(parameters.get("occurred_from")),
+        _date(parameters.get("occurred_to")),
+    )
+    exports.check_scope(session, owner, scope)
+    rows = counted(exports.event_rows(session, scope))
+    if parameters["format"] == "xlsx":
+        exports.write_xlsx(rows, out)
+    else:
+        for chunk in exports.csv_chunks(rows):
+            out.write(chunk)
+
+
+WORK: dict[JobKind, Callable[..., None]] = {
+    JobKind.LABEL_PDF: _print_labels,
+    JobKind.EVENTS_EXPORT: _export_events,
+}
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _save(session: Session, job: Job) -> Job:
+    session.add(job)
+    session.flush()
+    return job
+
+
+def _actor_id(actor: Actor | None) -> int:
+    actor_id = getattr(actor, "id", None)
+    if actor_id is None:
+        raise NotFoundError("jobs belong to signed-in staff")
+    return int(actor_id)
+
+
+def _may_see(actor: Actor | None, job: Job) -> bool:
+    return getattr(actor, "role", None) is Role.ADMIN or getattr(actor, "id", None) == job.owner_id
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
