@@ -284,3 +284,35 @@ def test_bad_rate_limit_setting_names_itself(database_url):
 
     with pytest.raises(ConfigError, match="TRACE_RATE_LIMIT_API"):
         create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x" * 20, "RATE_LIMIT_API": "lots"})
+
+
+def test_redis_counters_are_shared_between_processes():
+    """With TRACE_REDIS_URL every gunicorn worker counts against the same limit: two limiters
+    (as two workers would hold) on the machine's Redis see each other's hits."""
+    import os
+    import socket
+    import uuid
+
+    url = os.environ.get("TRACE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Redis is not running at 127.0.0.1:6379 (.ci/run expects it)")
+        pytest.skip("Redis is not running at 127.0.0.1:6379")
+    warnings = _Collect()
+    logger = logging.getLogger("trace.web.security")
+    logger.addHandler(warnings)
+    try:
+        first, second = RateLimits(url), RateLimits(url)
+        item = parse("3 per minute")
+        key = uuid.uuid4().hex  # this run's own counter; nothing else in Redis is touched
+        assert first.hit(item, "test", key) and second.hit(item, "test", key)
+        assert first.hit(item, "test", key)
+        assert not second.hit(item, "test", key)  # the third hit was the other limiter's
+        assert not second.test(item, "test", key) and first.retry_after(item, "test", key) >= 1
+        first.clear(item, "test", key)
+        assert second.hit(item, "test", key)
+    finally:
+        logger.removeHandler(warnings)
+    assert warnings.lines == []  # Redis answered: no fall-back to memory

@@ -7,10 +7,11 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trace.db import Base, StrEnumType, UTCDateTime, utcnow
+from trace.models.events import JSONType
 
 
 class JobKind(enum.StrEnum):
@@ -32,7 +33,7 @@ class Job(Base):
     kind: Mapped[JobKind] = mapped_column(StrEnumType(JobKind, 20))
     status: Mapped[JobStatus] = mapped_column(StrEnumType(JobStatus, 10), default=JobStatus.RUNNING)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     title: Mapped[str] = mapped_column(String(200))  # what it is about, e.g. "DY208HT250915-001 #3"
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int | None] = mapped_column()  # None: not known in advance
