@@ -51,6 +51,11 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "folder of background jobs' files (label PDFs, exports); unset: instance/jobs",
     ),
     "JOBS_INLINE": (False, "run background jobs inside the request that starts them (tests)"),
+    "LABEL_ISSUE_DIRECT_MAX": (
+        20_000,
+        "label runs up to this many codes are issued within the form's request; larger ones "
+        "by a background job with a progress page",
+    ),
     "LABEL_PDF_DIRECT_MAX": (
         2400,
         "label runs up to this many labels download at once; larger "
@@ -125,7 +130,7 @@ def load_settings(
     if not _HOST_RE.match(str(settings["PUBLIC_HOST"])):
         raise ConfigError("TRACE_PUBLIC_HOST must be a bare host name such as trace.example.cn")
     names = ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH", "LABEL_PDF_DIRECT_MAX")
-    for name in (*names, "EXPORT_DIRECT_MAX_ROWS"):
+    for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS"):
         if int(settings[name]) < 1:
             raise ConfigError(f"TRACE_{name} must be at least 1")
     try:

@@ -22,7 +22,7 @@ from trace.db import utcnow
 from trace.errors import TraceError
 from trace.models.jobs import Job, JobStatus
 from trace.models.users import User
-from trace.services.jobs import KEEP_FILES, WORK
+from trace.services.jobs import KEEP_FILES, WORK, WRITING_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,22 @@ def run_job(factory: SessionFactory, job_id: int, directory: Path, host: str) ->
             if job is None:
                 return
             owner = session.get(User, job.owner_id)
-            reporter = _ProgressReporter(factory, job_id)
-            with partial.open("wb") as out:
-                WORK[job.kind](session, owner, job.parameters, out, host, reporter.counted)
-            stored_name += Path(job.file_name).suffix
-        os.replace(partial, directory / stored_name)
-        _finish(factory, job_id, stored_name=stored_name, done=reporter.done)
+            # SQLite has one writer at a time: while a writing job's transaction is open, its
+            # progress could not be written beside it, so such a job reports only its end there.
+            sqlite = session.get_bind().dialect.name == "sqlite"
+            live = not (sqlite and job.kind in WRITING_KINDS)
+            reporter = _ProgressReporter(factory, job_id, live=live)
+            work = WORK[job.kind]
+            if job.file_name:
+                with partial.open("wb") as out:
+                    result_id = work(session, owner, job.parameters, out, host, reporter)
+                stored_name += Path(job.file_name).suffix
+                os.replace(partial, directory / stored_name)
+            else:
+                result_id = work(session, owner, job.parameters, None, host, reporter)
+                stored_name = ""
+            session.commit()  # what the work wrote (a label run's codes), in one transaction
+        _finish(factory, job_id, stored_name=stored_name, done=reporter.done, result_id=result_id)
     except Exception as exc:  # the job's end is recorded, whatever went wrong
         partial.unlink(missing_ok=True)
         if isinstance(exc, TraceError):
@@ -69,9 +79,10 @@ def run_job(factory: SessionFactory, job_id: int, directory: Path, host: str) ->
 class _ProgressReporter:
     """Counts items as they pass and writes the count now and then in a short transaction."""
 
-    def __init__(self, factory: SessionFactory, job_id: int) -> None:
+    def __init__(self, factory: SessionFactory, job_id: int, *, live: bool = True) -> None:
         self.factory = factory
         self.job_id = job_id
+        self.live = live
         self.done = 0
         self._written_at = time.monotonic()
 
@@ -82,8 +93,15 @@ class _ProgressReporter:
             if time.monotonic() - self._written_at >= PROGRESS_EVERY_SECONDS:
                 self._write()
 
+    def reached(self, done: int) -> None:
+        self.done = done
+        if time.monotonic() - self._written_at >= PROGRESS_EVERY_SECONDS:
+            self._write()
+
     def _write(self) -> None:
         self._written_at = time.monotonic()
+        if not self.live:
+            return
         with self.factory() as session:
             session.execute(
                 update(Job)
@@ -93,7 +111,9 @@ class _ProgressReporter:
             session.commit()
 
 
-def _finish(factory: SessionFactory, job_id: int, *, stored_name: str, done: int) -> None:
+def _finish(
+    factory: SessionFactory, job_id: int, *, stored_name: str, done: int, result_id: int | None
+) -> None:
     with factory() as session:
         now = utcnow()
         session.execute(
@@ -102,6 +122,7 @@ def _finish(factory: SessionFactory, job_id: int, *, stored_name: str, done: int
             .values(
                 status=JobStatus.FINISHED,
                 stored_name=stored_name,
+                result_id=result_id,
                 done=done,
                 heartbeat_at=now,
                 finished_at=now,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 from sqlalchemy.dialects import postgresql
 
 revision = '0009'
@@ -31,12 +30,15 @@ def upgrade() -> None:
     sa.Column('total', sa.Integer(), nullable=True),
     sa.Column('file_name', sa.String(length=200), nullable=False),
     sa.Column('stored_name', sa.String(length=100), nullable=False),
+    sa.Column('result_id', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=100), nullable=True),
     sa.Column('error', sa.String(length=500), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_jobs_owner_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_jobs_idempotency_key'))
     )
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.create_index('ix_jobs_owner_id_created_at', ['owner_id', 'created_at'], unique=False)

@@ -99,7 +99,9 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "DATABASE_URL": url,
         "SECRET_KEY": SECRET,
         "LOG_REQUESTS": False,
-        # Runs of more than 40 labels print in a background thread of this server.
+        # Runs of more than 100 codes are issued, and of more than 40 printed, by background
+        # jobs in threads of this server.
+        "LABEL_ISSUE_DIRECT_MAX": 100,
         "LABEL_PDF_DIRECT_MAX": 40,
         "JOBS_DIR": str(tmp_path_factory.mktemp("staff-browser-jobs")),
     }
@@ -299,6 +301,11 @@ def test_qc_issues_a_label_run_and_downloads_the_pdf(browser, base_url):
         page.fill("#f-count", "120")
         with page.expect_navigation():
             page.click("button[type=submit].primary")
+        assert re.search(r"/staff/jobs/\d+$", page.url)  # issued in the background
+        issued = page.locator("a.button.primary", has_text="查看标签批次")
+        issued.wait_for(timeout=60_000)
+        with page.expect_navigation():
+            issued.click()
         assert "120 个码" in page.content() and page.locator("#pdf-link").count() == 0
         with page.expect_navigation():
             page.click("#print-job")

@@ -186,3 +186,54 @@ def test_a_large_export_runs_in_the_background(client, db_session, make_user, in
     assert len(lines) == job.total + 1 and batch.lot in lines[1]
     bad = client.post("/regulator/exports/job", data={**form, "occurred_to": "2019-01-01"})
     assert bad.status_code == 422
+
+
+def test_a_large_run_is_issued_in_the_background_once(
+    app, client, db_session, make_user, inline_jobs
+):
+    app.config["LABEL_ISSUE_DIRECT_MAX"], saved = 20, app.config["LABEL_ISSUE_DIRECT_MAX"]
+    try:
+        admin = make_user("admin")
+        product = factories.product(db_session, admin, name="大姚松茸（示例）", category="other")
+        batch = factories.batch(db_session, admin, product_id=product.id)
+        sign_in(client, make_user("qc"))
+        url = f"/staff/batches/{batch.id}/label-runs/new"
+        form = client.get(url)
+        assert "超过 20 个码时在后台生成" in text(form)
+        key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', text(form)).group(1)
+        data = {"count": "45", "template": "a4-3x8", "idempotency_key": key}
+        data["csrf_token"] = csrf_from(form)
+        first = client.post(url, data=data)
+        again = client.post(url, data=data)  # a double click starts no second job
+        assert first.status_code == again.status_code == 303
+        assert first.headers["Location"] == again.headers["Location"]
+        job = db_session.scalars(select(Job)).one()
+        assert (job.kind, job.status, job.done, job.total) == (
+            JobKind.LABEL_ISSUE,
+            "finished",
+            45,
+            45,
+        )
+        page = text(client.get(first.headers["Location"]))
+        run_url = re.search(r'href="(/staff/label-runs/\d+)"', page).group(1)
+        assert run_url.endswith(f"/{job.result_id}")
+        codes = db_session.scalars(
+            select(PackCode).where(PackCode.label_run_id == job.result_id)
+        ).all()
+        assert len(codes) == 45 and "45 个码" in text(client.get(run_url))
+        # What the run would refuse is said on the form, before any job starts.
+        too_many = {**data, "count": str(label_service.MAX_RUN + 1), "idempotency_key": "k" * 32}
+        refused = client.post(url, data=too_many)
+        assert refused.status_code == 422 and db_session.scalars(select(Job)).all() == [job]
+    finally:
+        app.config["LABEL_ISSUE_DIRECT_MAX"] = saved
+
+
+def test_issuing_reports_progress_between_chunks(db_session, make_user, monkeypatch):
+    admin = make_user("admin")
+    product = factories.product(db_session, admin, name="大姚松茸（示例）", category="other")
+    batch = factories.batch(db_session, admin, product_id=product.id)
+    monkeypatch.setattr(label_service, "INSERT_CHUNK", 40)
+    heard: list[int] = []
+    run = label_service.issue_label_run(db_session, admin, batch.id, 100, progress=heard.append)
+    assert heard == [40, 80, 100] and run.count == 100

@@ -15,6 +15,7 @@ from trace.models.events import JSONType
 
 
 class JobKind(enum.StrEnum):
+    LABEL_ISSUE = "label_issue"  # a large label run issued (batch_id, count, template); result_id
     LABEL_PDF = "label_pdf"  # a label run's sheets (parameters: run_id)
     EVENTS_EXPORT = "events_export"  # trace events as CSV or XLSX (batch, date range, format)
 
@@ -40,6 +41,9 @@ class Job(Base):
     # The file's name for the person downloading it, and where it lies under the jobs folder.
     file_name: Mapped[str] = mapped_column(String(200), default="")
     stored_name: Mapped[str] = mapped_column(String(100), default="")
+    result_id: Mapped[int | None] = mapped_column()  # a record the job made (a label run's id)
+    # The form's key: pressing "issue" twice starts one job, not two.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Written with every progress step: a running job whose heartbeat stopped was cut off (the

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 STALE_AFTER = dt.timedelta(minutes=2)
 # Finished jobs' files are kept this long, then removed when another job starts.
 KEEP_FILES = dt.timedelta(days=2)
+T = TypeVar("T")
 MEDIA_TYPES = {
     "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
@@ -42,6 +43,33 @@ MEDIA_TYPES = {
 
 
 # -- starting and reading -------------------------------------------------------------------------
+
+
+def start_label_issue(
+    session: Session,
+    actor: Actor | None,
+    batch_id: int,
+    count: int,
+    template: str,
+    idempotency_key: str | None = None,
+) -> Job:
+    """A job issuing a large label run (its codes inserted with progress). The run is checked
+    now, so that the form shows what is wrong; a job already started with the same key is
+    returned instead of a second one. Raises as trace.services.labels.issue_label_run."""
+    if idempotency_key:
+        started = session.scalar(select(Job).where(Job.idempotency_key == idempotency_key))
+        if started is not None:
+            return started
+    batch = label_service.check_label_run(session, actor, batch_id, count, template)
+    job = Job(
+        kind=JobKind.LABEL_ISSUE,
+        owner_id=_actor_id(actor),
+        parameters={"batch_id": batch.id, "count": count, "template": template},
+        title=f"{batch.lot} × {count}",
+        total=count,
+        idempotency_key=idempotency_key or None,
+    )
+    return _save(session, job)
 
 
 def start_label_pdf(session: Session, actor: Actor | None, run_id: int) -> Job:
@@ -127,48 +155,87 @@ def media_type(job: Job) -> str:
 
 # -- the work (run by trace.jobs, which owns the transactions) ------------------------------------
 
-Counter = Callable[[Iterable[Any]], Iterator[Any]]  # passes items on, counting them for progress
+
+class Progress(Protocol):
+    """How a job's work tells its runner how far it has got."""
+
+    def counted(self, items: Iterable[T]) -> Iterator[T]:
+        """Pass the items on, counting each as done."""
+        ...
+
+    def reached(self, done: int) -> None:
+        """So many are done."""
+        ...
+
+
+def _issue_labels(
+    session: Session,
+    owner: User | None,
+    parameters: dict[str, Any],
+    out: BinaryIO | None,
+    host: str,
+    progress: Progress,
+) -> int:
+    run = label_service.issue_label_run(
+        session,
+        owner,
+        int(parameters["batch_id"]),
+        int(parameters["count"]),
+        str(parameters["template"]),
+        progress=progress.reached,
+    )
+    return run.id
 
 
 def _print_labels(
     session: Session,
     owner: User | None,
     parameters: dict[str, Any],
-    out: BinaryIO,
+    out: BinaryIO | None,
     host: str,
-    counted: Counter,
-) -> None:
+    progress: Progress,
+) -> int | None:
+    assert out is not None  # a job with a file name gets its file
     authorize(owner, "label.issue")  # the owner's role may have changed since the job began
     run = label_service.get_label_run(session, owner, int(parameters["run_id"]))
     template = load_template(run.template)
     load_font()
     labels = label_service.pack_labels(session, run, host)
-    render_sheet_pdf(template, counted(labels), out, title=f"{run.batch.lot} #{run.id}")
+    render_sheet_pdf(template, progress.counted(labels), out, title=f"{run.batch.lot} #{run.id}")
+    return None
 
 
 def _export_events(
     session: Session,
     owner: User | None,
     parameters: dict[str, Any],
-    out: BinaryIO,
+    out: BinaryIO | None,
     host: str,
-    counted: Counter,
-) -> None:
+    progress: Progress,
+) -> int | None:
     scope = exports.ExportScope(
         parameters.get("batch_id"),
         _date(parameters.get("occurred_from")),
         _date(parameters.get("occurred_to")),
     )
+    assert out is not None  # a job with a file name gets its file
     exports.check_scope(session, owner, scope)
-    rows = counted(exports.event_rows(session, scope))
+    rows = progress.counted(exports.event_rows(session, scope))
     if parameters["format"] == "xlsx":
         exports.write_xlsx(rows, out)
     else:
         for chunk in exports.csv_chunks(rows):
             out.write(chunk)
+    return None
 
 
-WORK: dict[JobKind, Callable[..., None]] = {
+# Jobs whose work writes (in one transaction, committed at the end).
+WRITING_KINDS = frozenset({JobKind.LABEL_ISSUE})
+
+# What each kind of job does. A job with a file name writes `out`; each may return the id of a
+# record it made (Job.result_id). The runner commits the work's session when it returns.
+WORK: dict[JobKind, Callable[..., int | None]] = {
+    JobKind.LABEL_ISSUE: _issue_labels,
     JobKind.LABEL_PDF: _print_labels,
     JobKind.EVENTS_EXPORT: _export_events,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from sqlalchemy import func, insert, select, update
@@ -58,26 +58,21 @@ def issue_label_run(
     count: int,
     template: str = "a4-3x8",
     idempotency_key: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> LabelRun:
     """Issue `count` new pack codes for a batch as one run.
 
-    A retry with the same idempotency key returns the first run. Raises ValidationError (count,
-    template), NotFoundError (batch), InvalidTransitionError (batch on hold, recalled, closed),
-    ConflictError (key reused with other values), PermissionDeniedError.
+    A retry with the same idempotency key returns the first run. `progress`, if given, hears how
+    many codes are inserted so far (a background job's progress page). Raises ValidationError
+    (count, template), NotFoundError (batch), InvalidTransitionError (batch on hold, recalled,
+    closed), ConflictError (key reused with other values), PermissionDeniedError.
     """
     authorize(actor, "label.issue")
     if idempotency_key:
         existing = _existing_run(session, idempotency_key, batch_id, count, template)
         if existing is not None:
             return existing
-    if not 1 <= count <= MAX_RUN:
-        raise ValidationError.for_field("count", f"must be between 1 and {MAX_RUN}")
-    try:
-        tpl = load_template(template)
-    except TemplateError as exc:
-        raise ValidationError.for_field("template", str(exc)) from None
-    if tpl.kind != "pack":
-        raise ValidationError.for_field("template", f"{template} is not a pack label template")
+    check_label_run(session, actor, batch_id, count, template)
     # Lock the batch: concurrent runs for one lot must not take the same printed numbers.
     batch = session.scalar(select(Batch).where(Batch.id == batch_id).with_for_update(of=Batch))
     if batch is None:
@@ -97,12 +92,39 @@ def issue_label_run(
     )
     session.add(run)
     session.flush()
-    _insert_codes(session, run)
+    _insert_codes(session, run, progress)
     record_change(session, actor, "label_run.issue", run)
     return run
 
 
-def _insert_codes(session: Session, run: LabelRun) -> None:
+def check_label_run(
+    session: Session, actor: Actor | None, batch_id: int, count: int, template: str
+) -> Batch:
+    """What issue_label_run would refuse, checked without writing (before a background job is
+    started for a large run). Raises as issue_label_run."""
+    authorize(actor, "label.issue")
+    if not 1 <= count <= MAX_RUN:
+        raise ValidationError.for_field("count", f"must be between 1 and {MAX_RUN}")
+    try:
+        tpl = load_template(template)
+    except TemplateError as exc:
+        raise ValidationError.for_field("template", str(exc)) from None
+    if tpl.kind != "pack":
+        raise ValidationError.for_field("template", f"{template} is not a pack label template")
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFoundError(f"no batch {batch_id}")
+    assert_batch_releasable(session, batch)
+    return batch
+
+
+# Codes inserted per statement: progress is heard between chunks (10,000 take about 1 s).
+INSERT_CHUNK = 10_000
+
+
+def _insert_codes(
+    session: Session, run: LabelRun, progress: Callable[[int], None] | None = None
+) -> None:
     """Bulk-insert the run's codes; a serial clash (about 1 in 10^9 a run) retries with new ones."""
     for _attempt in range(3):
         rows = [
@@ -121,7 +143,11 @@ def _insert_codes(session: Session, run: LabelRun) -> None:
             continue
         try:
             with session.begin_nested():
-                session.execute(insert(PackCode), rows)
+                for start in range(0, len(rows), INSERT_CHUNK):
+                    chunk = rows[start : start + INSERT_CHUNK]
+                    session.execute(insert(PackCode), chunk)
+                    if progress is not None:
+                        progress(start + len(chunk))
             return
         except IntegrityError as exc:
             if "serial" not in str(exc).lower():

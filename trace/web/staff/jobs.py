@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from trace.config import INSTANCE_DIR
 from trace.jobs import run_job
-from trace.models.jobs import Job, JobStatus
+from trace.models.jobs import Job, JobKind, JobStatus
 from trace.services import jobs as service
 from trace.web.auth import current_actor
 from trace.web.database import EXTENSION_KEY, db
@@ -69,14 +69,21 @@ def status(job_id: int) -> Any:
     elif service.is_cut_off(job):
         failed = _("服务进程中断，任务没有完成，请重新开始。")
     finished = job.status is JobStatus.FINISHED
+    result_url, result_label = None, None
+    if finished and job.kind is JobKind.LABEL_ISSUE and job.result_id is not None:
+        result_url = url_for("staff.labels.run", run_id=job.result_id)
+        result_label = _("查看标签批次")
+    elif finished:
+        result_url = url_for(".download", job_id=job.id)
+        result_label = _("下载 %(name)s", name=job.file_name)
     return progress_page(
         Progress(
             title=f"{name_of(JOB_KINDS, job.kind)} {job.title}",
             done=job.done,
             total=job.total,
             finished=finished,
-            result_url=url_for(".download", job_id=job.id) if finished else None,
-            result_label=_("下载 %(name)s", name=job.file_name),
+            result_url=result_url,
+            result_label=result_label,
             failed=failed,
             back_url=url_for(".recent"),
         )

@@ -48,7 +48,17 @@ def new_run(batch_id: int) -> Any:
     form = Form(request.form if request.method == "POST" else defaults)
     if request.method == "POST":
         data = form.load(LabelRunFormSchema())
-        if data is not None:
+        if data is not None and data["count"] > current_app.config["LABEL_ISSUE_DIRECT_MAX"]:
+            # A large run: its codes are issued by a background job with a progress page.
+            try:
+                job = job_service.start_label_issue(session, actor, batch.id, **data)
+            except FORM_ERRORS as exc:
+                rollback()
+                form.fail(exc)
+            else:
+                session.commit()
+                return launch(job)
+        elif data is not None:
             try:
                 run = label_service.issue_label_run(session, actor, batch.id, **data)
             except FORM_ERRORS as exc:
@@ -64,6 +74,7 @@ def new_run(batch_id: int) -> Any:
         batch=batch,
         templates=pack_templates(),
         max_run=label_service.MAX_RUN,
+        background_from=current_app.config["LABEL_ISSUE_DIRECT_MAX"],
     ), (200 if form.is_valid else 422)
 
 

@@ -69,7 +69,11 @@ STAFF_EVENT_TYPES = (
     "correcting",
 )
 CODE_STATUSES = {"active": _l("有效"), "void": _l("已作废")}
-JOB_KINDS = {"label_pdf": _l("标签 PDF"), "events_export": _l("导出追溯事件")}
+JOB_KINDS = {
+    "label_issue": _l("生成追溯码"),
+    "label_pdf": _l("标签 PDF"),
+    "events_export": _l("导出追溯事件"),
+}
 JOB_STATUSES = {"running": _l("进行中"), "finished": _l("已完成"), "failed": _l("失败")}
 
 ALL = {
