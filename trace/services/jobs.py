@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
@@ -69,7 +70,14 @@ def start_label_issue(
         total=count,
         idempotency_key=idempotency_key or None,
     )
-    return _save(session, job)
+    try:
+        with session.begin_nested():
+            return _save(session, job)
+    except IntegrityError:  # the same form sent twice at once: the other request's job
+        started = session.scalar(select(Job).where(Job.idempotency_key == idempotency_key))
+        if started is None:
+            raise
+        return started
 
 
 def start_label_pdf(session: Session, actor: Actor | None, run_id: int) -> Job:

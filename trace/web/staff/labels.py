@@ -48,26 +48,14 @@ def new_run(batch_id: int) -> Any:
     form = Form(request.form if request.method == "POST" else defaults)
     if request.method == "POST":
         data = form.load(LabelRunFormSchema())
-        if data is not None and data["count"] > current_app.config["LABEL_ISSUE_DIRECT_MAX"]:
-            # A large run: its codes are issued by a background job with a progress page.
+        if data is not None:
             try:
-                job = job_service.start_label_issue(session, actor, batch.id, **data)
+                answer = _issue(session, actor, batch.id, data)
             except FORM_ERRORS as exc:
                 rollback()
                 form.fail(exc)
             else:
-                session.commit()
-                return launch(job)
-        elif data is not None:
-            try:
-                run = label_service.issue_label_run(session, actor, batch.id, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
-                flash(_("已生成 %(n)s 个追溯码。", n=run.count), "ok")
-                return redirect(url_for(".run", run_id=run.id), 303)
+                return answer
     return render_template(
         "staff/label_run_form.html",
         form=form,
@@ -76,6 +64,18 @@ def new_run(batch_id: int) -> Any:
         max_run=label_service.MAX_RUN,
         background_from=current_app.config["LABEL_ISSUE_DIRECT_MAX"],
     ), (200 if form.is_valid else 422)
+
+
+def _issue(session: Any, actor: Any, batch_id: int, data: dict[str, Any]) -> Any:
+    """Issue the run now, or (a large one) start a background job with a progress page."""
+    if data["count"] > current_app.config["LABEL_ISSUE_DIRECT_MAX"]:
+        job = job_service.start_label_issue(session, actor, batch_id, **data)
+        session.commit()
+        return launch(job)
+    run = label_service.issue_label_run(session, actor, batch_id, **data)
+    session.commit()
+    flash(_("已生成 %(n)s 个追溯码。", n=run.count), "ok")
+    return redirect(url_for(".run", run_id=run.id), 303)
 
 
 @bp.get("/label-runs/<int:run_id>")
