@@ -9,7 +9,6 @@ the job's WORK here with sessions of its own and records progress and the outcom
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TypeVar
@@ -19,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
-from trace.errors import NotFoundError, TraceError
+from trace.errors import NotFoundError, ValidationError
 from trace.models.jobs import Job, JobKind, JobStatus
 from trace.models.users import Role, User
 from trace.policy import Actor, authorize
@@ -28,8 +27,6 @@ from trace.printing.render import render_sheet_pdf
 from trace.printing.templates import load_template
 from trace.services import exports
 from trace.services import labels as label_service
-
-log = logging.getLogger(__name__)
 
 # A running job whose heartbeat is older than this was cut off (its process ended).
 STALE_AFTER = dt.timedelta(minutes=2)
@@ -104,7 +101,7 @@ def start_events_export(
     NotFoundError, PermissionDeniedError (as trace.services.exports.check_scope)."""
     batch = exports.check_scope(session, actor, scope)
     if file_format not in ("csv", "xlsx"):
-        raise TraceError(f"no export format {file_format}")
+        raise ValidationError.for_field("format", "must be csv or xlsx")
     job = Job(
         kind=JobKind.EVENTS_EXPORT,
         owner_id=_actor_id(actor),
