@@ -9,6 +9,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Final
 
+from trace import gs1
 from trace.printing.errors import BarcodeError
 
 # --- GS1 numbers ------------------------------------------------------------------------------
@@ -16,14 +17,12 @@ from trace.printing.errors import BarcodeError
 
 @lru_cache(maxsize=1024)  # every label of a batch re-validates the same GTIN
 def gs1_check_digit(digits: str) -> int:
-    """Return the GS1 mod-10 check digit for ``digits`` (the number without its check digit)."""
-    if not digits.isascii() or not digits.isdigit():
-        raise BarcodeError(f"GS1 number must be digits, got {digits!r}")
-    total = 0
-    # Weights run 3,1,3,... from the rightmost digit, so GTIN-8/12/13/14 share one routine.
-    for i, ch in enumerate(reversed(digits)):
-        total += int(ch) * (3 if i % 2 == 0 else 1)
-    return (10 - total % 10) % 10
+    """Return the GS1 mod-10 check digit for ``digits`` (the number without its check digit):
+    trace.gs1's, with the printing layer's error."""
+    try:
+        return int(gs1.check_digit(digits))
+    except gs1.GS1Error:
+        raise BarcodeError(f"GS1 number must be digits, got {digits!r}") from None
 
 
 def validate_gtin14(gtin: str) -> str:
