@@ -17,6 +17,7 @@ from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import generate_password_hash
 
@@ -183,3 +184,24 @@ def as_role(db_session: Session, make_user: Callable[..., User]) -> Callable[...
         return {"Authorization": f"Bearer {plain}"}
 
     return headers
+
+
+@pytest.fixture()
+def scratch_url(database_url: str) -> Iterator[str]:
+    """A schema of its own on PostgreSQL, for tests whose workers (processes, threads) commit:
+    nothing may leak into the database the other tests roll back in."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("work committed from several connections is tested on PostgreSQL")
+    admin = make_engine(database_url)
+    with admin.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS scratch_committed CASCADE"))
+        connection.execute(text("CREATE SCHEMA scratch_committed"))
+    url = make_url(database_url).update_query_dict({"options": "-csearch_path=scratch_committed"})
+    rendered = url.render_as_string(hide_password=False)
+    config = alembic_config(rendered)
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "heads")
+    yield rendered
+    with admin.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS scratch_committed CASCADE"))
+    admin.dispose()

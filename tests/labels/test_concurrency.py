@@ -5,14 +5,11 @@ from __future__ import annotations
 import multiprocessing
 
 import pytest
-from alembic import command
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests import factories
 from tests.conftest import TEST_PASSWORD_HASH
-from trace.cli import alembic_config
 from trace.db import make_engine
 from trace.models import PackCode, User
 from trace.models.users import Role
@@ -34,29 +31,6 @@ def _issue_runs(url: str, user_id: int, batch_id: int) -> list[int]:
             run_ids.append(run.id)
     engine.dispose()
     return run_ids
-
-
-@pytest.fixture()
-def scratch_url(database_url):
-    """A schema of its own on PostgreSQL: the workers commit, and nothing may leak into the
-    database the other tests roll back in."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip(
-            "row locking across processes is tested on PostgreSQL (the production database)"
-        )
-    admin = make_engine(database_url)
-    with admin.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS concurrency_check CASCADE"))
-        connection.execute(text("CREATE SCHEMA concurrency_check"))
-    url = make_url(database_url).update_query_dict({"options": "-csearch_path=concurrency_check"})
-    rendered = url.render_as_string(hide_password=False)
-    config = alembic_config(rendered)
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "heads")
-    yield rendered
-    with admin.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS concurrency_check CASCADE"))
-    admin.dispose()
 
 
 @pytest.fixture()
