@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema
@@ -17,6 +17,9 @@ from trace.errors import (
     TraceError,
     ValidationError,
 )
+from trace.web.database import db, rollback
+
+T = TypeVar("T")
 
 # Field errors a form shows beside the field instead of failing the whole page.
 FORM_ERRORS = (ValidationError, ConflictError, InvalidTransitionError, PermissionDeniedError)
@@ -129,6 +132,19 @@ class Form:
                     self.add(field, message)
             return None
         return data
+
+    def attempt(self, action: Callable[[], T]) -> T | None:
+        """Run a service call as the request's one transaction: committed when it succeeds; when
+        the service refuses (FORM_ERRORS), rolled back and the refusal shown beside its fields.
+        Check `is_valid` afterwards (a service may return None on success)."""
+        try:
+            result = action()
+        except FORM_ERRORS as exc:
+            rollback()
+            self.fail(exc)
+            return None
+        db().commit()
+        return result
 
     def fail(self, error: TraceError) -> None:
         """Show a service's refusal beside its fields; at the top when it names none, or names

@@ -107,13 +107,8 @@ def new_producer() -> Any:
         data = form.load(ProducerCreateSchema(), fields=_PRODUCER_FIELDS)
         if data is not None:
             session = db()
-            try:
-                record = producer_service.create_producer(session, actor, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            record = form.attempt(lambda: producer_service.create_producer(session, actor, **data))
+            if record is not None:
                 flash(_("已登记生产主体：%(name)s", name=record.name), "ok")
                 return redirect(url_for(".producer", producer_id=record.id), 303)
     return _form_page(
@@ -158,13 +153,8 @@ def new_product() -> Any:
         data = form.load(ProductCreateSchema())
         if data is not None:
             session = db()
-            try:
-                record = product_service.create_product(session, actor, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            record = form.attempt(lambda: product_service.create_product(session, actor, **data))
+            if record is not None:
                 flash(_("已登记产品：%(name)s", name=record.name), "ok")
                 return redirect(url_for(".products", q=record.gtin), 303)
     return _form_page(
@@ -247,13 +237,8 @@ def new_batch() -> Any:
         data = form.load(BatchFormSchema(), fields=_BATCH_FIELDS)
         if data is not None:
             session = db()
-            try:
-                record = batch_service.create_batch(session, actor, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            record = form.attempt(lambda: batch_service.create_batch(session, actor, **data))
+            if record is not None:
                 flash(_("已登记批次，批号 %(lot)s", lot=record.lot), "ok")
                 return redirect(url_for(".batch", batch_id=record.id), 303)
     return _form_page("staff/batch_form.html", form, **_batch_choices(actor))

@@ -34,13 +34,8 @@ def new_user() -> Any:
             if data.get("role") != Role.STATION.value and not data.get("township_code"):
                 data["township_code"] = None
             session = db()
-            try:
-                user = user_service.create_user(session, current_actor(), **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            user = form.attempt(lambda: user_service.create_user(session, current_actor(), **data))
+            if user is not None:
                 flash(_("已创建账号：%(email)s", email=user.email), "ok")
                 return redirect(url_for(".users"), 303)
     return render_template(

@@ -181,13 +181,8 @@ def new_facility() -> Any:
         data = form.load(FacilityFormSchema(), fields=_FACILITY_FIELDS)
         if data is not None:
             session = db()
-            try:
-                record = logistics_service.create_facility(session, actor, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            record = form.attempt(lambda: logistics_service.create_facility(session, actor, **data))
+            if record is not None:
                 flash(_("已登记场所：%(name)s", name=record.name), "ok")
                 return redirect(url_for(".facilities"), 303)
     return _form_page(
@@ -276,13 +271,10 @@ def new_shipment() -> Any:
         lines = _shipment_lines(form)
         if data is not None and form.is_valid:
             session = db()
-            try:
-                record = logistics_service.create_shipment(session, actor, lines=lines, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            record = form.attempt(
+                lambda: logistics_service.create_shipment(session, actor, lines=lines, **data)
+            )
+            if record is not None:
                 flash(_("已登记发运单 %(ref)s", ref=record.reference), "ok")
                 return redirect(url_for(".shipments"), 303)
     return _form_page(

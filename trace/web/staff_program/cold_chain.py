@@ -94,13 +94,8 @@ def acknowledge_alert(alert_id: int) -> Any:
     data = form.load(AcknowledgeFormSchema())
     if data is not None:
         session = db()
-        try:
-            service.acknowledge_alert(session, _actor(), alert_id, **data)
-        except FORM_ERRORS as exc:
-            rollback()
-            form.fail(exc)
-        else:
-            session.commit()
+        form.attempt(lambda: service.acknowledge_alert(session, _actor(), alert_id, **data))
+        if form.is_valid:
             flash(_("已处理警报。"), "ok")
     if not form.is_valid:
         flash("；".join(m for ms in _word(form).errors.values() for m in ms), "error")

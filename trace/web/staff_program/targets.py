@@ -10,8 +10,8 @@ from marshmallow import fields, validate
 
 from trace.schemas.common import StrictSchema, trimmed
 from trace.services import targets as service
-from trace.web.database import db, rollback
-from trace.web.staff.forms import FORM_ERRORS, Form
+from trace.web.database import db
+from trace.web.staff.forms import Form
 from trace.web.staff_program import _actor, _form_page, _posted, bp
 
 
@@ -41,13 +41,8 @@ def edit_target(target_id: int) -> Any:
     if request.method == "POST":
         data = form.load(TargetFormSchema())
         if data is not None:
-            try:
-                service.update_target(session, actor, record.id, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            form.attempt(lambda: service.update_target(session, actor, record.id, **data))
+            if form.is_valid:
                 flash(_("已修改目标：%(label)s", label=record.label_zh), "ok")
                 return redirect(url_for(".targets"), 303)
     return _form_page("staff_program/target_form.html", form, target=record)

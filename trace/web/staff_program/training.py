@@ -56,13 +56,8 @@ def new_course() -> Any:
         data = form.load(CourseCreateSchema())
         if data is not None:
             session = db()
-            try:
-                record = service.create_course(session, _actor(), **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            record = form.attempt(lambda: service.create_course(session, _actor(), **data))
+            if record is not None:
                 flash(_("已新增课程：%(title)s", title=record.title), "ok")
                 return redirect(url_for(".training"), 303)
     return _form_page(
@@ -88,13 +83,8 @@ def new_session() -> Any:
         data = form.load(SessionFormSchema(), fields=_SESSION_FIELDS)
         if data is not None:
             session = db()
-            try:
-                record = service.create_session(session, actor, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            record = form.attempt(lambda: service.create_session(session, actor, **data))
+            if record is not None:
                 flash(_("已登记培训场次。"), "ok")
                 return redirect(url_for(".attendance", session_id=record.id), 303)
     courses = service.list_courses(db(), actor, per_page=500).items
@@ -188,13 +178,8 @@ def new_incubation() -> Any:
         data = form.load(IncubationFormSchema())
         if data is not None:
             session = db()
-            try:
-                service.create_incubation(session, _actor(), **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            form.attempt(lambda: service.create_incubation(session, _actor(), **data))
+            if form.is_valid:
                 flash(_("已登记孵化对象。"), "ok")
                 return redirect(url_for(".training"), 303)
     return _form_page(
@@ -220,13 +205,8 @@ def incubation_outcome(incubation_id: int) -> Any:
         data = form.load(IncubationUpdateSchema(), fields=("outcome", "ended_on", "outcome_note"))
         if data is not None:
             data.setdefault("outcome_note", "")
-            try:
-                service.update_incubation(session, actor, record.id, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            form.attempt(lambda: service.update_incubation(session, actor, record.id, **data))
+            if form.is_valid:
                 flash(_("已记录孵化结果。"), "ok")
                 return redirect(url_for(".training"), 303)
     return _form_page(

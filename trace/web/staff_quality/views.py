@@ -143,13 +143,10 @@ def new_inspection(batch_id: int) -> Any:
         raw["results"] = results
         data = _load(form, InspectionCreateSchema(), raw)
         if data is not None:
-            try:
-                inspection_service.record_inspection(session, actor, batch_id, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            form.attempt(
+                lambda: inspection_service.record_inspection(session, actor, batch_id, **data)
+            )
+            if form.is_valid:
                 flash(_("已记录检测报告。"), "ok")
                 return redirect(url_for(".batch_quality", batch_id=batch_id), 303)
         _renumber_rows(form, rows)
@@ -230,13 +227,10 @@ def new_disposition(batch_id: int) -> Any:
     if request.method == "POST":
         data = form.load(DispositionCreateSchema())
         if data is not None:
-            try:
-                inspection_service.record_disposition(session, actor, batch_id, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            form.attempt(
+                lambda: inspection_service.record_disposition(session, actor, batch_id, **data)
+            )
+            if form.is_valid:
                 flash(_("已记录处置决定。"), "ok")
                 return redirect(url_for(".batch_quality", batch_id=batch_id), 303)
     return _form_page(
@@ -272,13 +266,10 @@ def new_grading(batch_id: int) -> Any:
         raw["measurements"] = {name.split(".", 1)[1]: value for name, value in measured.items()}
         data = _load(form, GradingFormSchema(), raw)
         if data is not None:
-            try:
-                grading = grading_service.grade_batch(session, actor, batch_id, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            grading = form.attempt(
+                lambda: grading_service.grade_batch(session, actor, batch_id, **data)
+            )
+            if grading is not None:
                 flash(_("已记录分级：%(grade)s", grade=grading.grade), "ok")
                 return redirect(url_for(".batch_quality", batch_id=batch_id), 303)
     return _form_page(
@@ -315,13 +306,8 @@ def new_certification() -> Any:
         data = form.load(CertificationFormSchema())
         if data is not None:
             session = db()
-            try:
-                cert_service.create_certification(session, actor, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            form.attempt(lambda: cert_service.create_certification(session, actor, **data))
+            if form.is_valid:
                 flash(_("已登记证书。"), "ok")
                 return redirect(url_for(".certifications"), 303)
     return _form_page(
@@ -428,13 +414,8 @@ def new_packaging() -> Any:
         raw["product_ids"] = [v for v in chosen if v.strip()]
         data = _load(form, PackagingFormSchema(), raw)
         if data is not None:
-            try:
-                spec = packaging_service.create_spec(session, actor, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            spec = form.attempt(lambda: packaging_service.create_spec(session, actor, **data))
+            if spec is not None:
                 flash(_("已登记包装规格：%(code)s", code=spec.design_code), "ok")
                 return redirect(url_for(".packaging"), 303)
         form.errors = {k.split(".")[0]: v for k, v in form.errors.items()}
@@ -477,13 +458,10 @@ def new_application() -> Any:
     if request.method == "POST":
         data = form.load(ApplicationFormSchema(), fields=("producer_id", "product_id", "note"))
         if data is not None:
-            try:
-                application = brand_service.apply_for_brand(session, actor, **data)
-            except FORM_ERRORS as exc:
-                rollback()
-                form.fail(exc)
-            else:
-                session.commit()
+            application = form.attempt(
+                lambda: brand_service.apply_for_brand(session, actor, **data)
+            )
+            if application is not None:
                 flash(_("已提交品牌准入申请。"), "ok")
                 return redirect(url_for(".application", application_id=application.id), 303)
     return _form_page(
