@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -176,35 +176,37 @@ def _renumber_rows(form: Form, rows: list[int]) -> None:
     form.errors = moved
 
 
+def _attach_upload(max_bytes: int, attach: Callable[..., Any]) -> str | None:
+    """Store the posted file through `attach(data=, content_type=, filename=, upload_dir=)` as the
+    request's transaction: None when stored, else what to show beside the upload."""
+    storage = _uploaded()
+    if storage is None:
+        return _("请选择文件")
+    form = Form()
+    form.attempt(
+        lambda: attach(
+            data=read_upload(storage, max_bytes),
+            content_type=storage.mimetype,
+            filename=storage.filename or "",
+            upload_dir=upload_dir(),
+        )
+    )
+    if form.is_valid:
+        return None
+    return "；".join(m for messages in form.errors.values() for m in messages)
+
+
 @bp.post("/batches/<int:batch_id>/inspections/<int:inspection_id>/report")
 def upload_report(batch_id: int, inspection_id: int) -> Any:
-    session = db()
-    actor = _actor()
-    storage = _uploaded()
-    error: str | None = None
-    if storage is None:
-        error = _("请选择文件")
-    else:
-        try:
-            inspection_service.attach_report(
-                session,
-                actor,
-                batch_id,
-                inspection_id,
-                data=read_upload(storage, inspection_service.REPORT_MAX_BYTES),
-                content_type=storage.mimetype,
-                filename=storage.filename or "",
-                upload_dir=upload_dir(),
-            )
-        except FORM_ERRORS as exc:
-            rollback()
-            form = Form()
-            form.fail(exc)
-            error = "；".join(m for msgs in form.errors.values() for m in msgs)
-        else:
-            session.commit()
-            flash(_("已上传检测报告。"), "ok")
-            return redirect(url_for(".batch_quality", batch_id=batch_id), 303)
+    error = _attach_upload(
+        inspection_service.REPORT_MAX_BYTES,
+        lambda **upload: inspection_service.attach_report(
+            db(), _actor(), batch_id, inspection_id, **upload
+        ),
+    )
+    if error is None:
+        flash(_("已上传检测报告。"), "ok")
+        return redirect(url_for(".batch_quality", batch_id=batch_id), 303)
     return _quality_page(batch_id, (inspection_id, error)), 422
 
 
@@ -320,33 +322,14 @@ def new_certification() -> Any:
 
 @bp.post("/certifications/<int:certification_id>/file")
 def upload_certificate(certification_id: int) -> Any:
-    session = db()
-    actor = _actor()
-    storage = _uploaded()
-    error: str | None = None
-    if storage is None:
-        error = _("请选择文件")
-    else:
-        try:
-            cert_service.attach_file(
-                session,
-                actor,
-                certification_id,
-                data=read_upload(storage, cert_service.FILE_MAX_BYTES),
-                content_type=storage.mimetype,
-                filename=storage.filename or "",
-                upload_dir=upload_dir(),
-            )
-        except FORM_ERRORS as exc:
-            rollback()
-            form = Form()
-            form.fail(exc)
-            error = "；".join(m for msgs in form.errors.values() for m in msgs)
-        else:
-            session.commit()
-            flash(_("已上传证书扫描件。"), "ok")
-            return redirect(url_for(".certifications"), 303)
-    page = cert_service.list_certifications(session, actor, per_page=PER_PAGE)
+    error = _attach_upload(
+        cert_service.FILE_MAX_BYTES,
+        lambda **upload: cert_service.attach_file(db(), _actor(), certification_id, **upload),
+    )
+    if error is None:
+        flash(_("已上传证书扫描件。"), "ok")
+        return redirect(url_for(".certifications"), 303)
+    page = cert_service.list_certifications(db(), _actor(), per_page=PER_PAGE)
     html = render_template(
         "staff_quality/certifications.html",
         page=page,
