@@ -8,22 +8,15 @@ shopper would. Screenshots land in test-artifacts/.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from tests.conftest import ROOT, require_tool
+from tests.browser.conftest import Watched, demo_database, serving
 from trace import create_app
 from trace.models.batches import Batch, BatchStatus
 from trace.models.certifications import Certification
@@ -36,16 +29,7 @@ from trace.web.database import EXTENSION_KEY
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = ROOT / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SECTIONS = ("product", "origin", "producer", "timeline", "inspections", "certificates", "report")
 SECRET = "browser-test-secret-key-0123456789"
 
@@ -119,24 +103,10 @@ def _add_quality_records(session: Any, actor: User, batch: Batch) -> None:
         )
 
 
-def _flask(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "trace", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The app on a free port of 127.0.0.1, over its own freshly migrated demo database."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'trace.db'}"
-    env = {**os.environ, "TRACE_DATABASE_URL": url, "TRACE_SECRET_KEY": SECRET}
-    _flask(env, "db", "upgrade")
-    _flask(env, "demo", "load")
+    url = demo_database(tmp_path_factory.mktemp("browser"), SECRET)
     app = create_app(
         {
             "DATABASE_URL": url,
@@ -161,62 +131,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         gtin, lot = batch.product.gtin, batch.lot
         session.commit()
         session.close()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Served(f"http://127.0.0.1:{server.server_port}", gtin, lot, serials)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    chromium = require_tool("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-class Watched:
-    """A phone-sized page that records console errors, page errors and every request's host."""
-
-    def __init__(self, browser: Any, **context_options: Any) -> None:
-        self.context = browser.new_context(
-            viewport=PHONE,
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            **context_options,
-        )
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.hosts: set[str] = set()
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.hosts.add(urlsplit(r.url).hostname or r.url))
-
-    def close(self) -> None:
-        self.context.close()
-
-
-def _shot(page: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    with serving(app) as base:
+        yield Served(base, gtin, lot, serials)
 
 
 def test_a_shopper_scans_a_pack_on_a_phone(browser, served):
-    watched = Watched(browser)
+    watched = Watched(browser, PHONE)
     page = watched.page
     try:
         response = page.goto(served.qr_url(0), wait_until="load")
@@ -238,13 +158,13 @@ def test_a_shopper_scans_a_pack_on_a_phone(browser, served):
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         # Every image (the marks) loaded.
         assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
-        _shot(page, "scan-page.png")
+        watched.shot("scan-page.png")
 
         page.goto(served.qr_url(0), wait_until="load")  # the same pack once more
         repeat = page.locator("[data-verdict]")
         assert repeat.get_attribute("data-verdict") == "repeat"
         assert "此码已被查询 2 次" in repeat.inner_text()
-        _shot(page, "scan-page-repeat.png")
+        watched.shot("scan-page-repeat.png")
 
         assert watched.errors == []
         assert watched.hosts == {"127.0.0.1"}
@@ -253,7 +173,7 @@ def test_a_shopper_scans_a_pack_on_a_phone(browser, served):
 
 
 def test_the_page_works_without_javascript_and_in_english(browser, served):
-    watched = Watched(browser, java_script_enabled=False)
+    watched = Watched(browser, PHONE, java_script_enabled=False)
     page = watched.page
     try:
         page.goto(served.qr_url(1) + "?lang=en", wait_until="load")
@@ -263,13 +183,13 @@ def test_the_page_works_without_javascript_and_in_english(browser, served):
         for name in SECTIONS:
             assert page.locator(f"[data-section={name}]").is_visible(), name
         assert watched.errors == [] and watched.hosts == {"127.0.0.1"}
-        _shot(page, "scan-page-en.png")
+        watched.shot("scan-page-en.png")
     finally:
         watched.close()
 
 
 def test_an_unknown_code_warns_of_a_counterfeit(browser, served):
-    watched = Watched(browser)
+    watched = Watched(browser, PHONE)
     page = watched.page
     try:
         response = page.goto(f"{served.base}/scan/ZZZZZZZZZZ", wait_until="load")
@@ -282,7 +202,7 @@ def test_an_unknown_code_warns_of_a_counterfeit(browser, served):
 
 
 def test_lot_and_product_links_open_pages_with_the_same_parts(browser, served):
-    watched = Watched(browser)
+    watched = Watched(browser, PHONE)
     page = watched.page
     try:
         response = page.goto(f"{served.base}/01/{served.gtin}/10/{served.lot}", wait_until="load")
@@ -291,7 +211,7 @@ def test_lot_and_product_links_open_pages_with_the_same_parts(browser, served):
         for name in SECTIONS:
             assert page.locator(f"[data-section={name}]").is_visible(), name
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-        _shot(page, "batch-page.png")
+        watched.shot("batch-page.png")
         page.goto(f"{served.base}/01/{served.gtin}", wait_until="load")
         assert page.url.endswith(f"/products/{served.gtin}")
         assert page.locator("[data-section=product]").is_visible()

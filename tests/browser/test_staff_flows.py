@@ -11,22 +11,16 @@ the phone's width. Screenshots land in test-artifacts/.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from tests.conftest import ROOT, require_tool
+from tests.browser.conftest import ARTIFACTS, Watched, demo_database, serving
 from trace import create_app
 from trace.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from trace.models.producers import Producer
@@ -37,31 +31,11 @@ from trace.web.database import EXTENSION_KEY
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = ROOT / "test-artifacts"
 PHONE = {"width": 360, "height": 740}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SECRET = "browser-staff-secret-key-0123456789"
 PRODUCER = "三台乡浏览器测试农户（示例）"
 RELEASABLE = "大姚松茸（示例）"
 RELEASABLE_GTIN = "06901234599992"
-
-
-def _flask(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "trace", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
 
 
 def _add_releasable_batch(app: Any) -> None:
@@ -90,11 +64,7 @@ def _add_releasable_batch(app: Any) -> None:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('staff-browser') / 'trace.db'}"
-    env = {**os.environ, "TRACE_DATABASE_URL": url, "TRACE_SECRET_KEY": SECRET}
-    env.pop("FLASK_DEBUG", None)
-    _flask(env, "db", "upgrade")
-    _flask(env, "demo", "load")
+    url = demo_database(tmp_path_factory.mktemp("staff-browser"), SECRET)
     settings = {
         "DATABASE_URL": url,
         "SECRET_KEY": SECRET,
@@ -108,70 +78,19 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(settings)
     assert app.config["SESSION_COOKIE_SECURE"]  # as in production
     _add_releasable_batch(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(app) as base:
+        yield base
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    chromium = require_tool("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-class Phone:
-    """A phone-sized browser context recording console errors and every request's host."""
+class Phone(Watched):
+    """A staff member's phone, on the served app."""
 
     def __init__(self, browser: Any, base_url: str) -> None:
+        super().__init__(browser, PHONE, accept_downloads=True)
         self.base = base_url
-        self.context = browser.new_context(
-            viewport=PHONE,
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            accept_downloads=True,
-        )
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.hosts: set[str] = set()
-        self.page.on(
-            "console",
-            lambda m: (
-                self.errors.append(f"{m.text} ({m.location.get('url')})")
-                if m.type == "error"
-                else None
-            ),
-        )
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.hosts.add(urlsplit(r.url).hostname or r.url))
 
     def go(self, path: str) -> Any:
         return self.page.goto(self.base + path, wait_until="load")
-
-    def fits(self) -> bool:
-        """Nothing wider than the phone: no sideways scrolling of the page."""
-        width: int = self.page.evaluate("document.documentElement.scrollWidth")
-        return width <= PHONE["width"]
-
-    def shot(self, name: str) -> Path:
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / name
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
 
     def sign_in(self, who: str) -> None:
         self.go("/staff/")
@@ -184,9 +103,6 @@ class Phone:
         cookies = {c["name"]: c for c in self.context.cookies()}
         session = cookies["__Host-trace-session"]
         assert session["httpOnly"] and session["secure"] and session["sameSite"] == "Lax"
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture()
