@@ -72,7 +72,7 @@ def issue_label_run(
         existing = _existing_run(session, idempotency_key, batch_id, count, template)
         if existing is not None:
             return existing
-    check_label_run(session, actor, batch_id, count, template)
+    _check_count_and_template(count, template)
     # Lock the batch: concurrent runs for one lot must not take the same printed numbers.
     batch = session.scalar(select(Batch).where(Batch.id == batch_id).with_for_update(of=Batch))
     if batch is None:
@@ -103,6 +103,15 @@ def check_label_run(
     """What issue_label_run would refuse, checked without writing (before a background job is
     started for a large run). Raises as issue_label_run."""
     authorize(actor, "label.issue")
+    _check_count_and_template(count, template)
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFoundError(f"no batch {batch_id}")
+    assert_batch_releasable(session, batch)
+    return batch
+
+
+def _check_count_and_template(count: int, template: str) -> None:
     if not 1 <= count <= MAX_RUN:
         raise ValidationError.for_field("count", f"must be between 1 and {MAX_RUN}")
     try:
@@ -111,11 +120,6 @@ def check_label_run(
         raise ValidationError.for_field("template", str(exc)) from None
     if tpl.kind != "pack":
         raise ValidationError.for_field("template", f"{template} is not a pack label template")
-    batch = session.get(Batch, batch_id)
-    if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
-    assert_batch_releasable(session, batch)
-    return batch
 
 
 # Codes inserted per statement: progress is heard between chunks (10,000 take about 1 s).

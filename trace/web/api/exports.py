@@ -50,15 +50,20 @@ def _download(chunks: Iterator[bytes], mimetype: str, filename: str) -> Response
 
 
 def csv_response(args: dict[str, Any]) -> Response:
-    scope, lot = scope_from(args)
-    rows = service.event_rows(db(), scope)
-    return _download(service.csv_chunks(rows), CSV_TYPE, scope.filename(lot) + ".csv")
+    return download(*scope_from(args), "csv")
 
 
 def xlsx_response(args: dict[str, Any]) -> Response:
-    scope, lot = scope_from(args)
+    return download(*scope_from(args), "xlsx")
+
+
+def download(scope: service.ExportScope, lot: str | None, file_format: str) -> Response:
+    """The scope's events as a streamed CSV or XLSX file (the scope checked by scope_from)."""
     rows = service.event_rows(db(), scope)
-    return _download(service.xlsx_chunks(rows), XLSX_TYPE, scope.filename(lot) + ".xlsx")
+    name = f"{scope.filename(lot)}.{file_format}"
+    if file_format == "xlsx":
+        return _download(service.xlsx_chunks(rows), XLSX_TYPE, name)
+    return _download(service.csv_chunks(rows), CSV_TYPE, name)
 
 
 def epcis_response(batch_id: int) -> Response:

@@ -214,12 +214,10 @@ def exports() -> Any:
     background: dict[str, Any] | None = None
     if fmt and not errors:
         try:
-            scope, _lot = export_views.scope_from(args)
+            scope, lot = export_views.scope_from(args)
             rows = export_service.count_rows(db(), scope)
             if rows <= current_app.config["EXPORT_DIRECT_MAX_ROWS"]:
-                if fmt == "xlsx":
-                    return export_views.xlsx_response(args)
-                return export_views.csv_response(args)
+                return export_views.download(scope, lot, fmt)
             # Too many rows to wait for: offer a background job with a progress page.
             background = {"rows": rows, "format": fmt}
         except TraceError as exc:
