@@ -20,7 +20,7 @@ from trace.schemas.quality import (
 )
 from trace.services import batches as batch_service
 from trace.services import certifications as service
-from trace.web.api.inspections import read_upload, send_stored, upload_dir
+from trace.web.api.inspections import send_stored, upload_arguments, upload_dir
 from trace.web.auth import current_actor
 from trace.web.database import db
 
@@ -83,10 +83,7 @@ def attach_file(files: dict[str, Any], certification_id: int) -> Any:
         session,
         current_actor(),
         certification_id,
-        data=read_upload(storage, service.FILE_MAX_BYTES),
-        content_type=storage.mimetype,
-        filename=storage.filename or "",
-        upload_dir=upload_dir(),
+        **upload_arguments(storage, service.FILE_MAX_BYTES),
     )
     session.commit()
     return certification

@@ -43,6 +43,16 @@ def read_upload(storage: FileStorage, max_bytes: int) -> bytes:
     return storage.stream.read(max_bytes + 1)
 
 
+def upload_arguments(storage: FileStorage, max_bytes: int) -> dict[str, Any]:
+    """The keyword arguments every service's attach/store function takes for an uploaded file."""
+    return {
+        "data": read_upload(storage, max_bytes),
+        "content_type": storage.mimetype,
+        "filename": storage.filename or "",
+        "upload_dir": upload_dir(),
+    }
+
+
 def send_stored(path: Path, content_type: str, download_name: str) -> Response:
     response = send_file(
         path, mimetype=content_type, download_name=download_name, max_age=0, conditional=False
@@ -120,10 +130,7 @@ def attach_report(files: dict[str, Any], batch_id: int, inspection_id: int) -> A
         current_actor(),
         batch_id,
         inspection_id,
-        data=read_upload(storage, service.REPORT_MAX_BYTES),
-        content_type=storage.mimetype,
-        filename=storage.filename or "",
-        upload_dir=upload_dir(),
+        **upload_arguments(storage, service.REPORT_MAX_BYTES),
     )
     session.commit()
     return report

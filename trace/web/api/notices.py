@@ -22,7 +22,7 @@ from trace.schemas.disclosure import (
     NoticeUpdateSchema,
 )
 from trace.services import disclosure as service
-from trace.web.api.inspections import read_upload, send_stored, upload_dir
+from trace.web.api.inspections import send_stored, upload_arguments, upload_dir
 from trace.web.auth import current_actor
 from trace.web.database import db
 
@@ -78,10 +78,7 @@ def attach_file(files: dict[str, Any], notice_id: int) -> Any:
         session,
         current_actor(),
         notice_id,
-        data=read_upload(storage, service.ATTACHMENT_MAX_BYTES),
-        content_type=storage.mimetype,
-        filename=storage.filename or "",
-        upload_dir=upload_dir(),
+        **upload_arguments(storage, service.ATTACHMENT_MAX_BYTES),
     )
     session.commit()
     return attachment

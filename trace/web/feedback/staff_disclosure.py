@@ -14,7 +14,7 @@ from trace.models.users import User
 from trace.schemas.disclosure import FigureCreateSchema, NoticeCreateSchema
 from trace.services import disclosure as service
 from trace.services import targets as target_service
-from trace.web.api.inspections import upload_dir
+from trace.web.api.inspections import upload_arguments
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
 from trace.web.feedback.common import fail
@@ -137,10 +137,7 @@ def upload(notice_id: int) -> Any:
                 session,
                 actor,
                 notice_id,
-                data=storage.stream.read(service.ATTACHMENT_MAX_BYTES + 1),
-                content_type=storage.mimetype,
-                filename=storage.filename,
-                upload_dir=upload_dir(),
+                **upload_arguments(storage, service.ATTACHMENT_MAX_BYTES),
             )
         except TraceError as exc:
             if exc.code == "not_found":

@@ -32,7 +32,7 @@ from trace.services import inspections as inspection_service
 from trace.services import packaging as packaging_service
 from trace.services import producers as producer_service
 from trace.services import products as product_service
-from trace.web.api.inspections import read_upload, send_stored, upload_dir
+from trace.web.api.inspections import send_stored, upload_arguments, upload_dir
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
 from trace.web.staff.forms import FORM_ERRORS, Form
@@ -185,10 +185,7 @@ def _attach_upload(max_bytes: int, attach: Callable[..., Any]) -> str | None:
     form = Form()
     form.attempt(
         lambda: attach(
-            data=read_upload(storage, max_bytes),
-            content_type=storage.mimetype,
-            filename=storage.filename or "",
-            upload_dir=upload_dir(),
+            **upload_arguments(storage, max_bytes),
         )
     )
     if form.is_valid:
