@@ -5,6 +5,7 @@ Usage: .venv/bin/python scripts/fill_translations.py  (after adding _('...') str
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,8 @@ def main() -> int:
     POT.parent.mkdir(exist_ok=True)
     pybabel = str(Path(sys.executable).with_name("pybabel"))
     subprocess.run(
-        [pybabel, "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(POT), "."],
+        [pybabel, "extract", "--no-location", "--sort-output", "--no-wrap"]
+        + ["-F", "babel.cfg", "-k", "_l", "-o", str(POT), "."],
         check=True,
         cwd=ROOT,
     )
@@ -29,6 +31,7 @@ def main() -> int:
             pybabel,
             "update",
             "--no-fuzzy-matching",
+            "--no-wrap",
             "-i",
             str(POT),
             "-d",
@@ -39,6 +42,14 @@ def main() -> int:
         check=True,
         cwd=ROOT,
     )
+    # A fixed creation date and no source locations keep the catalogue stable between runs, so
+    # branches that add strings merge without conflicts (entries are sorted by message id).
+    text = re.sub(
+        r'"POT-Creation-Date: [^"]*"',
+        '"POT-Creation-Date: 2026-11-29 00:00+0000\\n"',
+        PO.read_text("utf-8"),
+    )
+    PO.write_text(text, "utf-8")
     with PO.open("rb") as handle:
         catalog = read_po(handle)
     missing = [m.id for m in catalog if m.id and not m.string]
