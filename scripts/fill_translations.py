@@ -21,8 +21,20 @@ def main() -> int:
     POT.parent.mkdir(exist_ok=True)
     pybabel = str(Path(sys.executable).with_name("pybabel"))
     subprocess.run(
-        [pybabel, "extract", "--no-location", "--sort-output", "--no-wrap"]
-        + ["-F", "babel.cfg", "-k", "_l", "-o", str(POT), "."],
+        [
+            pybabel,
+            "extract",
+            "--no-location",
+            "--sort-output",
+            "--no-wrap",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(POT),
+            ".",
+        ],
         check=True,
         cwd=ROOT,
     )
@@ -44,11 +56,8 @@ def main() -> int:
     )
     # A fixed creation date and no source locations keep the catalogue stable between runs, so
     # branches that add strings merge without conflicts (entries are sorted by message id).
-    text = re.sub(
-        r'"POT-Creation-Date: [^"]*"',
-        '"POT-Creation-Date: 2026-11-29 00:00+0000\\n"',
-        PO.read_text("utf-8"),
-    )
+    fixed = r'"POT-Creation-Date: 2026-11-29 00:00+0000\n"'
+    text = re.sub(r'"POT-Creation-Date: [^"]*"', lambda _: fixed, PO.read_text("utf-8"))
     PO.write_text(text, "utf-8")
     with PO.open("rb") as handle:
         catalog = read_po(handle)
