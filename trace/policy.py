@@ -52,9 +52,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "disclosure.manage": frozenset({ADMIN}),  # notices, attachments, reported figures (政务公开)
 }
 
-# Writes a station user may make only inside their own township.
+# Writes a station user may make only inside their own township: the township of every record
+# the write touches (a batch's lot and its producer, a recall's lot and shipment) is checked.
 TOWNSHIP_SCOPED = frozenset(
-    {"producer.write", "batch.write", "event.write", "training.write", "brand.apply"}
+    {
+        "producer.write",
+        "batch.write",
+        "event.write",
+        "training.write",
+        "brand.apply",
+        "recall.progress",
+    }
 )
 
 
@@ -65,22 +73,29 @@ class Actor(Protocol):
     is_active: bool
 
 
-def authorize(actor: Actor | None, permission: str, township_code: str | None = None) -> None:
-    """Raise unless `actor` holds `permission` (and, for station staff, for `township_code`).
+def authorize(
+    actor: Actor | None,
+    permission: str,
+    township_code: str | None = None,
+    *more_townships: str | None,
+    field: str = "township_code",
+) -> None:
+    """Raise unless `actor` holds `permission` (and, for station staff, for every township given:
+    the township of each record the write touches). No township at all is the role check alone,
+    made before the records are looked up; a station account without a township writes nothing.
 
-    Raises AuthenticationError for no actor, PermissionDeniedError for a role or township miss.
+    Raises AuthenticationError for no actor, PermissionDeniedError for a role or township miss
+    (naming `field`).
     """
     if actor is None or not actor.is_active:
         raise AuthenticationError("sign in first")
     if actor.role not in PERMISSIONS[permission]:
         raise PermissionDeniedError(f"the {actor.role.value} role may not do {permission}")
-    if (
-        actor.role is STATION
-        and permission in TOWNSHIP_SCOPED
-        and township_code is not None
-        and township_code != actor.township_code
-    ):
+    if actor.role is not STATION or permission not in TOWNSHIP_SCOPED:
+        return
+    touched = {code for code in (township_code, *more_townships) if code is not None}
+    if actor.township_code is None or any(code != actor.township_code for code in touched):
         raise PermissionDeniedError(
             "station staff may only write records of their own township",
-            {"township_code": ["not your township"]},
+            {field: ["not your township"]},
         )

@@ -81,6 +81,9 @@ def create_batch(session: Session, actor: Actor | None, **data: Any) -> Batch:
     producer = session.get(Producer, data["producer_id"])
     if producer is None:
         raise ValidationError.for_field("producer_id", "no such producer")
+    # The public lot page shows the producer (its credit code, the GI mark): a station files lots
+    # only of its own township's producers.
+    authorize(actor, "batch.write", producer.township_code, field="producer_id")
     township = require_township(session, data["township_code"])
     harvested_on: dt.date = data["harvested_on"]
     if harvested_on > utcnow().astimezone(SHANGHAI).date():

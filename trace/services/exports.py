@@ -9,7 +9,6 @@ is then read back in chunks, so memory stays flat for a million rows.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import tempfile
@@ -25,6 +24,7 @@ from sqlalchemy import Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from trace import gs1
+from trace.cells import XLSX_OPTIONS, SafeCsvWriter, write_string_row
 from trace.db import utcnow
 from trace.errors import NotFoundError, ValidationError
 from trace.models.batches import Batch, Unit
@@ -231,7 +231,7 @@ def event_rows(session: Session, scope: ExportScope) -> Iterator[list[str]]:
 def csv_chunks(rows: Iterable[list[str]]) -> Iterator[bytes]:
     """The rows as UTF-8 CSV (with a BOM, so Excel reads the Chinese), about 64 KB a chunk."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeCsvWriter(buffer)  # staff-typed text stays text (trace.cells)
     buffer.write("\ufeff")
     writer.writerow([c.title for c in COLUMNS])
     for row in rows:
@@ -252,10 +252,9 @@ def _number(value: Any) -> Decimal | None:
 
 def write_xlsx(rows: Iterable[list[str]], out: Any) -> int:
     """Write the rows as an XLSX workbook to `out` (a seekable binary file); returns the count."""
-    workbook = xlsxwriter.Workbook(
-        out,
-        {"constant_memory": True, "strings_to_numbers": False, "strings_to_urls": False},
-    )
+    # Every text cell is a string cell, never a formula: a producer named `=HYPERLINK(...)`
+    # stays a name (trace.cells).
+    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, **XLSX_OPTIONS})
     bold = workbook.add_format({"bold": True, "bg_color": "#F6F2EA"})
     sheets = 0
     count = 0
@@ -268,7 +267,7 @@ def write_xlsx(rows: Iterable[list[str]], out: Any) -> int:
         worksheet = workbook.add_worksheet("events" if sheets == 1 else f"events {sheets}")
         for index, column in enumerate(COLUMNS):
             worksheet.set_column(index, index, column.width)
-        worksheet.write_row(0, 0, [c.title for c in COLUMNS], bold)
+        write_string_row(worksheet, 0, [c.title for c in COLUMNS], bold)
         worksheet.freeze_panes(1, 0)
         return worksheet
 
@@ -281,9 +280,11 @@ def write_xlsx(rows: Iterable[list[str]], out: Any) -> int:
                 finish(sheet, row_number)
             sheet, row_number = new_sheet(), 0
         row_number += 1
-        sheet.write_row(row_number, 0, row)
         quantity = _number(row[QUANTITY_INDEX])
-        if quantity is not None:  # a number, so the column sorts and sums
+        if quantity is None:
+            write_string_row(sheet, row_number, row)
+        else:  # a number, so the column sorts and sums
+            write_string_row(sheet, row_number, row)
             sheet.write_number(row_number, QUANTITY_INDEX, float(quantity))
         count += 1
     if sheet is None:

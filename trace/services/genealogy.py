@@ -153,7 +153,7 @@ def _load_inputs(
                 f"{prefix}.batch_id", f"lot {batch.lot} is listed twice"
             )
         seen.add(batch.id)
-        authorize(actor, "batch.write", batch.township_code)
+        authorize(actor, "batch.write", batch.township_code, field=f"{prefix}.batch_id")
         if batch.status is not BatchStatus.ACTIVE:
             message = f"lot {batch.lot} is {batch.status.value}; it cannot be split or processed"
             raise InvalidTransitionError(message, {f"{prefix}.batch_id": [message]})
@@ -213,15 +213,17 @@ def _load_outputs(
             raise ValidationError.for_field(
                 f"{prefix}.producer_id", "the inputs come from several producers: say who made it"
             )
-        if session.get(Producer, producer_id) is None:
+        producer = session.get(Producer, producer_id)
+        if producer is None:
             raise ValidationError.for_field(f"{prefix}.producer_id", f"no producer {producer_id}")
+        authorize(actor, "batch.write", producer.township_code, field=f"{prefix}.producer_id")
         township_code = line.get("township_code") or _common(inputs, "township_code")
         if township_code is None:
             raise ValidationError.for_field(
                 f"{prefix}.township_code", "the inputs come from several townships: say where"
             )
         require_township(session, township_code)
-        authorize(actor, "batch.write", township_code)
+        authorize(actor, "batch.write", township_code, field=f"{prefix}.township_code")
         unit = Unit(line["unit"])
         kg_per_unit = line.get("kg_per_unit")
         if kg_per_unit is not None and unit in KG_PER:

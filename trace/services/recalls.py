@@ -224,6 +224,7 @@ def record_action(
         if batch_id not in covered:
             raise ValidationError.for_field("batch_id", "is not a lot of this recall")
         batch = session.get(Batch, batch_id)
+    _authorize_progress(session, actor, recall, batch, shipment, covered)
     if action_kind is RecallActionKind.NOTIFIED and not (shipment or holder.strip()):
         raise ValidationError.for_field("holder", "say who was notified, or give the shipment")
     action_unit: Unit | None = None
@@ -260,6 +261,28 @@ def record_action(
         record_change(session, actor, "recall.start", recall, before)
     record_change(session, actor, "recall.action", action)
     return action
+
+
+def _authorize_progress(
+    session: Session,
+    actor: Actor | None,
+    recall: Recall,
+    batch: Batch | None,
+    shipment: Shipment | None,
+    covered: set[int],
+) -> None:
+    """Station staff record progress only on what lies in their own township: the lot named, the
+    recalled lots a shipment carries, or (for a note naming neither) a recalled lot of theirs."""
+    if batch is not None:
+        authorize(actor, "recall.progress", batch.township_code, field="batch_id")
+    if shipment is not None:
+        carried = [line.batch_id for line in shipment.lines if line.batch_id in covered]
+        townships = session.scalars(select(Batch.township_code).where(Batch.id.in_(carried)))
+        authorize(actor, "recall.progress", None, *townships, field="shipment_id")
+    if batch is None and shipment is None:
+        townships = set(session.scalars(select(Batch.township_code).where(Batch.id.in_(covered))))
+        own = getattr(actor, "township_code", None)
+        authorize(actor, "recall.progress", own if own in townships else "", field="recall_id")
 
 
 # Reading ----------------------------------------------------------------------------------------
