@@ -21,6 +21,7 @@ from trace.models.inspections import DispositionKind
 from trace.models.packaging import PackageType
 from trace.models.products import ProductCategory
 from trace.schemas.common import (
+    FreeFormJSON,
     Integer,
     QueryArgsSchema,
     StrictSchema,
@@ -537,13 +538,13 @@ class BrandRuleSchema(Schema):
 class BrandRuleCreateSchema(StrictSchema):
     brand = trimmed(50, 1, load_default=DAYAO_WALNUT_BRAND)
     kind = fields.String(required=True, validate=one_of(BrandCheck))
-    params = fields.Dict(keys=fields.String(), load_default=dict)
+    params = FreeFormJSON(load_default=dict)
     description = trimmed(200, load_default="")
     is_active = fields.Boolean(load_default=True)
 
 
 class BrandRuleUpdateSchema(StrictSchema):
-    params = fields.Dict(keys=fields.String())
+    params = FreeFormJSON()
     description = trimmed(200)
     is_active = fields.Boolean()
 

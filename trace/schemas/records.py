@@ -9,6 +9,7 @@ from trace.models.events import EventType
 from trace.models.producers import ProducerKind
 from trace.models.products import ProductCategory
 from trace.schemas.common import (
+    FreeFormJSON,
     Integer,
     QueryArgsSchema,
     StrictSchema,
@@ -16,6 +17,7 @@ from trace.schemas.common import (
     page_schema,
     trimmed,
 )
+from trace.services.events import TYPED_EVENT_TYPES
 
 TOWNSHIP_CODE = fields.String(required=True, validate=validate.Regexp(r"^532326\d{3}$"))
 
@@ -173,10 +175,11 @@ class TraceEventSchema(Schema):
 
 
 class TraceEventCreateSchema(StrictSchema):
-    event_type = fields.String(required=True, validate=one_of(EventType))
+    # Inspections, holds, recalls, harvests and lot operations write their own events.
+    event_type = fields.String(required=True, validate=validate.OneOf(TYPED_EVENT_TYPES))
     occurred_at = fields.AwareDateTime(required=True)
     location = trimmed(200, load_default="")
-    details = fields.Dict(keys=fields.String(), load_default=dict)
+    details = FreeFormJSON(load_default=dict)
     corrects_event_id = Integer(load_default=None, allow_none=True, strict=True)
 
 

@@ -118,6 +118,7 @@ def create_batch(session: Session, actor: Actor | None, **data: Any) -> Batch:
         occurred_at=dt.datetime.combine(harvested_on, dt.time(12), SHANGHAI),
         location=" ".join(p for p in (township.name_zh, batch.village, batch.plot) if p),
         details={"quantity": str(batch.quantity), "unit": batch.unit.value},
+        by_owner=True,
     )
     return batch
 

@@ -18,6 +18,17 @@ from trace.policy import Actor, authorize
 from trace.services.audit import record_change
 
 GENESIS_HASH = "0" * 64
+# Events that claim a quality fact or a lot's status are written only by the service owning the
+# record behind them, never typed in: a station typing `inspecting` with `passed: true` would
+# otherwise show 质量检测 合格 on the public page with no lab report at all.
+OWNED_EVENT_TYPES: dict[EventType, str] = {
+    EventType.INSPECTING: "an inspection (POST /batches/{id}/inspections)",
+    EventType.HOLDING: "a failed inspection or a disposition",
+    EventType.RECALLING: "a recall",
+    EventType.COMMISSIONING: "registering the batch",
+    EventType.TRANSFORMING: "a lot operation (split, merge, transform)",
+}
+TYPED_EVENT_TYPES = tuple(t.value for t in EventType if t not in OWNED_EVENT_TYPES)
 
 
 def event_digest(event: TraceEvent, lot: str) -> str:
@@ -49,13 +60,21 @@ def append_event(
     corrects_event_id: int | None = None,
     *,
     system: bool = False,
+    by_owner: bool = False,
 ) -> TraceEvent:
     """Append an event to `batch`'s chain. Corrections point at the event they correct.
 
-    Raises ValidationError (future time, bad correction target), PermissionDeniedError.
+    `by_owner`: the caller is the service owning the record an OWNED_EVENT_TYPES event stands
+    for; anything else may only append the other types. `system`: the permission was checked by
+    the caller (it implies `by_owner`).
+    Raises ValidationError (an owned type typed in, future time, bad correction target),
+    PermissionDeniedError.
     """
     if not system:
         authorize(actor, "event.write", batch.township_code)
+    owner = OWNED_EVENT_TYPES.get(EventType(event_type))
+    if owner is not None and not (system or by_owner):
+        raise ValidationError.for_field("event_type", f"is recorded by {owner}, not typed in")
     if occurred_at.tzinfo is None:
         raise ValidationError.for_field("occurred_at", "needs a time zone")
     if occurred_at > utcnow() + dt.timedelta(minutes=5):

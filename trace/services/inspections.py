@@ -270,6 +270,7 @@ def record_inspection(
         event_time(tested_on),
         lab,
         {"report_no": report_no, "passed": inspection.passed},
+        by_owner=True,
     )
     if not inspection.passed and batch.status is BatchStatus.ACTIVE:
         before = snapshot(batch)
@@ -284,6 +285,7 @@ def record_inspection(
             event_time(tested_on),
             lab,
             {"reason": "failed_inspection", "report_no": report_no, "failed_items": failed},
+            by_owner=True,
         )
     return inspection
 
@@ -469,7 +471,16 @@ def record_disposition(
         details["grade"] = grade
     if note:
         details["note"] = note
-    append_event(session, actor, batch, EventType.HOLDING, event_time(local_today()), "", details)
+    append_event(
+        session,
+        actor,
+        batch,
+        EventType.HOLDING,
+        event_time(local_today()),
+        "",
+        details,
+        by_owner=True,
+    )
     return disposition
 
 

@@ -52,10 +52,11 @@ PUBLIC_DETAIL_KEYS = frozenset(
         "to",
         "carrier",
         "report_no",
-        "passed",
         "reason",
     }
 )
+# Pass or fail is never taken from an event's details: only from the lab report it stands for.
+QUALITY_EVENT = EventType.INSPECTING
 # A lot is rarely tested more than a few times; the page shows the latest reports.
 MAX_PUBLIC_INSPECTIONS = 5
 # Where the public can check a certificate when the record names no page of its own ([V] only).
@@ -126,19 +127,38 @@ def _timeline(session: Session, batch: Batch, lineage: Any) -> list[dict[str, An
         .order_by(TraceEvent.occurred_at, TraceEvent.id)
     ).all()
     corrected = {e.corrects_event_id for e, _lot in rows if e.corrects_event_id is not None}
-    return [
-        {
-            "type": e.event_type.value,
-            "occurred_at": e.occurred_at.isoformat(),
-            "location": e.location,
-            "details": {k: v for k, v in e.details.items() if k in PUBLIC_DETAIL_KEYS},
-            "is_corrected": e.id in corrected,
-            "is_correction": e.event_type is EventType.CORRECTING,
-            "lot": lot,
-            "is_ancestor": e.batch_id != batch.id,  # an event of a lot this one was made from
-        }
-        for e, lot in rows
-    ]
+    reports = _reports(session, lineage)
+    timeline = []
+    for e, lot in rows:
+        details = {k: v for k, v in e.details.items() if k in PUBLIC_DETAIL_KEYS}
+        if e.event_type is QUALITY_EVENT:
+            passed = reports.get((e.batch_id, str(e.details.get("report_no", ""))))
+            if passed is None:  # no lab report behind it: not a quality fact the public sees
+                continue
+            details["passed"] = passed
+        timeline.append(
+            {
+                "type": e.event_type.value,
+                "occurred_at": e.occurred_at.isoformat(),
+                "location": e.location,
+                "details": details,
+                "is_corrected": e.id in corrected,
+                "is_correction": e.event_type is EventType.CORRECTING,
+                "lot": lot,
+                "is_ancestor": e.batch_id != batch.id,  # an event of a lot this one was made from
+            }
+        )
+    return timeline
+
+
+def _reports(session: Session, lineage: Any) -> dict[tuple[int, str], bool]:
+    """(lot, report number) -> passed, of the inspection records of the lot and its ancestors."""
+    rows = session.execute(
+        select(Inspection.batch_id, Inspection.report_no, Inspection.passed).join(
+            lineage, lineage.c.batch_id == Inspection.batch_id
+        )
+    )
+    return {(batch_id, report_no): passed for batch_id, report_no, passed in rows}
 
 
 def _result(result: InspectionResult, name_zh: str | None) -> dict[str, Any]:
