@@ -47,3 +47,33 @@ def mask_person_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+# A personal name: 2-4 Han characters (a · between the parts of a minority name allowed), with
+# no word an organisation's name ends in. Used where staff type a holder or a name freely.
+_PERSON_NAME_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}(·[\u4e00-\u9fff]{1,6})?$")
+_ORGANISATION_WORDS = (
+    "公司",
+    "合作社",
+    "农场",
+    "中心",
+    "厂",
+    "局",
+    "店",
+    "社",
+    "场",
+    "会",
+    "所",
+    "院",
+    "站",
+    "部",
+    "园",
+    "基地",
+    "集团",
+)
+
+
+def looks_like_person_name(text: str) -> bool:
+    """Whether `text` (a trailing （示例） aside) reads as a natural person's name."""
+    head = re.sub(r"[（(][^（()）]*[）)]$", "", text.strip())
+    return bool(_PERSON_NAME_RE.match(head)) and not head.endswith(_ORGANISATION_WORDS)

@@ -19,6 +19,7 @@ from trace.policy import Actor, authorize
 from trace.services.audit import record_change
 from trace.services.events import append_event
 from trace.services.pages import Page, paginate
+from trace.services.printable import BATCH_FIELDS, check_printable, printed_fields
 from trace.services.regions import require_township
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -90,6 +91,7 @@ def create_batch(session: Session, actor: Actor | None, **data: Any) -> Batch:
         raise ValidationError.for_field("harvested_on", "is in the future")
     if data["quantity"] <= 0:
         raise ValidationError.for_field("quantity", "must be more than zero")
+    check_printable(printed_fields(data, BATCH_FIELDS))
     data["unit"] = Unit(data["unit"])
 
     # The lot's sequence is read then written: a concurrent writer can take the same number, so

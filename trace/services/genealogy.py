@@ -27,6 +27,7 @@ from trace.services.audit import record_change
 from trace.services.batches import SHANGHAI, add_batch_with_lot
 from trace.services.events import append_event
 from trace.services.pages import Page, paginate
+from trace.services.printable import BATCH_FIELDS, check_printable, printed_fields
 from trace.services.regions import require_township
 from trace.services.trace_query import history_filter, lineage_lots
 
@@ -225,6 +226,7 @@ def _load_outputs(
         require_township(session, township_code)
         authorize(actor, "batch.write", township_code, field=f"{prefix}.township_code")
         unit = Unit(line["unit"])
+        check_printable(printed_fields(line, BATCH_FIELDS), prefix=f"{prefix}.")
         kg_per_unit = line.get("kg_per_unit")
         if kg_per_unit is not None and unit in KG_PER:
             raise ValidationError.for_field(

@@ -24,6 +24,7 @@ from trace.printing.templates import load_template
 from trace.services.audit import record_change, snapshot
 from trace.services.brand import label_marks
 from trace.services.inspections import assert_batch_releasable
+from trace.services.printable import check_label_text
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MAX_RUN = 100_000
@@ -79,6 +80,7 @@ def issue_label_run(
         raise NotFoundError(f"no batch {batch_id}")
     # On hold, recalled, closed, or no passed inspection where the category has limits.
     assert_batch_releasable(session, batch)
+    check_label_text(batch.product, batch.producer, batch)  # never a PDF failing mid-stream
 
     last = session.scalar(select(func.max(PackCode.sequence)).where(PackCode.batch_id == batch.id))
     run = LabelRun(
@@ -108,6 +110,7 @@ def check_label_run(
     if batch is None:
         raise NotFoundError(f"no batch {batch_id}")
     assert_batch_releasable(session, batch)
+    check_label_text(batch.product, batch.producer, batch)
     return batch
 
 

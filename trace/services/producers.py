@@ -13,6 +13,7 @@ from trace.models.producers import Producer, ProducerKind
 from trace.policy import Actor, authorize
 from trace.services.audit import record_change, snapshot
 from trace.services.pages import Page, paginate
+from trace.services.printable import PRODUCER_FIELDS, check_printable, printed_fields
 from trace.services.regions import require_township
 
 LEGAL_PERSON_KINDS = frozenset({ProducerKind.COOPERATIVE, ProducerKind.ENTERPRISE})
@@ -38,6 +39,7 @@ def _check(session: Session, data: dict[str, Any], producer_id: int | None = Non
     phone = data.get("phone") or ""
     if phone and not is_valid_phone(phone):
         raise ValidationError.for_field("phone", "not a mainland mobile or landline number")
+    check_printable(printed_fields(data, PRODUCER_FIELDS))
 
 
 def create_producer(session: Session, actor: Actor | None, **data: Any) -> Producer:

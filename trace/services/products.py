@@ -14,6 +14,7 @@ from trace.models.products import Product, ProductCategory
 from trace.policy import Actor, authorize
 from trace.services.audit import record_change, snapshot
 from trace.services.pages import Page, paginate
+from trace.services.printable import PRODUCT_FIELDS, check_printable, printed_fields
 
 
 def _gtin(session: Session, raw: str, product_id: int | None = None) -> str:
@@ -30,6 +31,7 @@ def _gtin(session: Session, raw: str, product_id: int | None = None) -> str:
 def create_product(session: Session, actor: Actor | None, **data: Any) -> Product:
     """Register a product. Raises ValidationError (GTIN), ConflictError, PermissionDeniedError."""
     authorize(actor, "product.write")
+    check_printable(printed_fields(data, PRODUCT_FIELDS))
     data["gtin"] = _gtin(session, data["gtin"])
     data["category"] = ProductCategory(data["category"])
     product = Product(**data)
@@ -47,6 +49,7 @@ def update_product(
     """
     authorize(actor, "product.write")
     product = get_product(session, actor, product_id)
+    check_printable(printed_fields(changes, PRODUCT_FIELDS))
     before = snapshot(product)
     if "gtin" in changes:
         gtin = _gtin(session, changes["gtin"], product.id)

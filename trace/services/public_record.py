@@ -20,7 +20,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, noload
 
 from trace.errors import NotFoundError
-from trace.identifiers import mask_person_name
+from trace.identifiers import looks_like_person_name, mask_person_name
 from trace.models.batches import Batch
 from trace.models.certifications import Certification, CertificationType
 from trace.models.events import EventType, TraceEvent
@@ -229,13 +229,30 @@ def _verify_url(certificate: Certification) -> str | None:
     return url if url.startswith(("https://", "http://")) else None
 
 
+def public_holder(certificate: Certification, batch: Batch) -> str:
+    """The certificate's holder as the public may see it: a natural person's name masked (罗*芬)
+    whether the certificate belongs to a farmer, names the lot's farmer, or reads as a name."""
+    holder = certificate.holder
+    farmers = [
+        p
+        for p in (certificate.producer, batch.producer)
+        if p is not None and p.kind is ProducerKind.FARMER
+    ]
+    is_person = (
+        (certificate.producer is not None and certificate.producer.kind is ProducerKind.FARMER)
+        or any(holder.strip() == p.name.strip() for p in farmers)
+        or looks_like_person_name(holder)
+    )
+    return mask_person_name(holder.strip()) if is_person else holder
+
+
 def _certificates(session: Session, batch: Batch) -> list[dict[str, Any]]:
     """Certificates valid today for the batch, its product or its producer; others never show."""
     return [
         {
             "type": c.cert_type.value,
             "number": c.number,
-            "holder": c.holder,
+            "holder": public_holder(c, batch),
             "issuer": c.issuer,
             "scope": c.scope.value,
             "valid_from": c.valid_from.isoformat(),

@@ -277,8 +277,8 @@ def _authorize_progress(
         authorize(actor, "recall.progress", batch.township_code, field="batch_id")
     if shipment is not None:
         carried = [line.batch_id for line in shipment.lines if line.batch_id in covered]
-        townships = session.scalars(select(Batch.township_code).where(Batch.id.in_(carried)))
-        authorize(actor, "recall.progress", None, *townships, field="shipment_id")
+        carried_in = session.scalars(select(Batch.township_code).where(Batch.id.in_(carried)))
+        authorize(actor, "recall.progress", None, *carried_in, field="shipment_id")
     if batch is None and shipment is None:
         townships = set(session.scalars(select(Batch.township_code).where(Batch.id.in_(covered))))
         own = getattr(actor, "township_code", None)
