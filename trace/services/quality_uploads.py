@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trace.errors import NotFoundError, ValidationError
+from trace.services.pdf_check import active_content
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -65,6 +66,14 @@ def check_upload(
         raise ValidationError.for_field(
             field, f"the file's content is not {declared} (its first bytes do not match)"
         )
+    if actual == PDF:
+        active = active_content(data)
+        if active:
+            raise ValidationError.for_field(
+                field,
+                "the PDF has active content (" + ", ".join(active) + "); "
+                "upload a plain copy (print it to PDF)",
+            )
     return actual
 
 

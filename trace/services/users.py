@@ -104,6 +104,14 @@ def set_password(session: Session, actor: Actor | None, user: User, password: st
     record_change(session, actor, "user.set_password", user, before)
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Sign out: every staff session cookie issued to `user` so far stops working, on this
+    device and any other (a copy of the cookie included). Audited as user.sign_out."""
+    before = snapshot(user)
+    user.session_version = (user.session_version or 0) + 1
+    record_change(session, user, "user.sign_out", user, before)
+
+
 def issue_token(
     session: Session, user: User, ttl: dt.timedelta, label: str = ""
 ) -> tuple[str, ApiToken]:
