@@ -20,6 +20,7 @@ from trace.models.feedback import (
     ReportKind,
     ReportOutcome,
     ReportStatus,
+    SpentFormStamp,
 )
 from trace.models.genealogy import LineRole, LotLink, LotOperation, LotOperationLine, OperationKind
 from trace.models.grading import (
@@ -141,6 +142,7 @@ __all__ = [
     "Shipment",
     "ShipmentLine",
     "ShipmentStatus",
+    "SpentFormStamp",
     "StandardKind",
     "Station",
     "StationService",

@@ -131,3 +131,14 @@ class FeedbackStep(Base):
 
 event.listen(FeedbackStep, "before_update", _refuse_change)
 event.listen(FeedbackStep, "before_delete", _refuse_change)
+
+
+class SpentFormStamp(Base):
+    """The nonce of a public form's signed stamp, once a form carrying it was accepted: the same
+    stamp sent again (a bot replaying one good submission) is refused. Rows older than the
+    stamp's own lifetime are useless and are deleted as new ones come in."""
+
+    __tablename__ = "spent_form_stamps"
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    spent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -64,6 +64,7 @@ from trace.services.feedback.reports import (
     report_context,
     report_history,
 )
+from trace.services.feedback.stamps import spend_stamp
 from trace.services.feedback.statistics import MonthStats, monthly_statistics, report_statistics
 from trace.services.feedback.triage import (
     answer_report,
@@ -125,5 +126,6 @@ __all__ = [
     "report_status",
     "reveal_contact",
     "serial_from",
+    "spend_stamp",
     "store_photo",
 ]
