@@ -50,3 +50,29 @@ def recent_work(session: Session, actor: Actor | None, limit: int = 10) -> list[
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+# What a sign-in limit did, as audited: an address paused for one account or for all, or an
+# account under attack from many addresses slowed down (never locked: its owner can still sign in).
+SIGN_IN_LIMITS = frozenset({"account_address", "address", "account_ceiling"})
+
+
+def record_sign_in_limit(session: Session, email: str, limit: str, address_key: str) -> AuditEntry:
+    """Audit that failed sign-ins reached `limit` (one of SIGN_IN_LIMITS) for the account named
+    by `email` (the user's id if it exists; nothing about unknown e-mails beyond that) from the
+    client address pseudonym `address_key`. Returns the entry (flushed, not committed)."""
+    if limit not in SIGN_IN_LIMITS:
+        raise ValueError(f"unknown sign-in limit {limit!r}")
+    user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
+    entry = AuditEntry(
+        actor_id=None,
+        action="account.sign_in_slowed" if limit == "account_ceiling" else "account.sign_in_locked",
+        entity_type="users",
+        entity_id=str(user_id) if user_id is not None else "",
+        before=None,
+        after={"limit": limit, "client": address_key},
+        note=f"failed sign-ins reached the {limit} limit",
+    )
+    session.add(entry)
+    session.flush()
+    return entry
