@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
@@ -233,8 +234,16 @@ def create_standard(
             for g in grades
         ],
     )
-    session.add(standard)
-    session.flush()
+    # The look-up above may race a concurrent create of the same code and version: the unique
+    # constraint decides, and the loser gets the same 409 (never a 500).
+    try:
+        with session.begin_nested():
+            session.add(standard)
+            session.flush()
+    except IntegrityError:
+        raise ConflictError(
+            f"{code}-{version} exists already", {"version": ["already recorded for this code"]}
+        ) from None
     if is_current:
         _make_current(session, actor, standard)
     record_change(session, actor, "grading_standard.create", standard)
