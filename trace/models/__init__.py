@@ -9,6 +9,7 @@ from trace.models.certifications import (
     CertificationStatus,
     CertificationType,
 )
+from trace.models.compliance import CertificateSource, ComplianceRecord
 from trace.models.disclosure import DisclosureFigure, Notice, NoticeAttachment, NoticeCategory
 from trace.models.events import AppendOnlyError, EventType, TraceEvent
 from trace.models.feedback import (
@@ -81,11 +82,13 @@ __all__ = [
     "BrandApplication",
     "BrandCheck",
     "BrandRule",
+    "CertificateSource",
     "Certification",
     "CertificationScope",
     "CertificationStatus",
     "CertificationType",
     "CodeStatus",
+    "ComplianceRecord",
     "ContactKind",
     "Course",
     "DisclosureFigure",
