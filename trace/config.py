@@ -16,6 +16,11 @@ INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 # name -> (default, one-line meaning). Defaults are safe for a laptop; production sets the env vars.
 DEFAULTS: dict[str, tuple[Any, str]] = {
+    "INSTANCE_DIR": (
+        None,
+        "folder of the instance's own files (secret key, checkpoint signing key, uploads, job "
+        "files, archives); unset: instance/ beside the code",
+    ),
     "DATABASE_URL": (None, "SQLAlchemy URL; unset means SQLite at instance/trace.db"),
     "SECRET_KEY": (
         None,
@@ -123,6 +128,9 @@ def load_settings(
         settings[name] = default if raw is None else _coerce(name, raw, default)
     settings.update(overrides or {})
 
+    if settings["INSTANCE_DIR"]:
+        instance_dir = Path(settings["INSTANCE_DIR"])
+    settings["INSTANCE_DIR"] = str(instance_dir)
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance_dir / 'trace.db'}"
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", str(settings["DATABASE_URL"])):

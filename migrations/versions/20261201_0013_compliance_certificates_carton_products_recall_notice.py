@@ -1,7 +1,7 @@
 """compliance certificates as records; carton products; label runs' trade item; recall notice
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0014
 Create Date: 2026-12-01 16:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
@@ -52,6 +52,13 @@ def upgrade() -> None:
     with op.batch_alter_table("compliance_certificates", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_compliance_certificates_batch_id"), ["batch_id"], unique=False
+        )
+    if op.get_bind().dialect.name == "postgresql":
+        # Kept as issued: the table joins the append-only ones (function of revision 0014).
+        op.execute(
+            "CREATE TRIGGER compliance_certificates_append_only BEFORE UPDATE OR DELETE OR "
+            "TRUNCATE ON compliance_certificates FOR EACH STATEMENT "
+            "EXECUTE FUNCTION trace_refuse_rewrite()"
         )
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pack_product_id", sa.Integer(), nullable=True))
@@ -96,6 +103,8 @@ def downgrade() -> None:
         )
         batch_op.drop_column("packs_per_case")
         batch_op.drop_column("pack_product_id")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS compliance_certificates_append_only ON compliance_certificates")
     with op.batch_alter_table("compliance_certificates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_compliance_certificates_batch_id"))
     op.drop_table("compliance_certificates")

@@ -56,6 +56,7 @@ from trace.models.producers import Producer, ProducerKind
 from trace.models.products import Product, ProductCategory
 from trace.models.recalls import Recall, RecallAction, RecallActionKind, RecallLot, RecallStatus
 from trace.models.regions import Township, Village
+from trace.models.retention import RetentionArchive, RetentionRule
 from trace.models.scans import Scan
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
 from trace.models.targets import MetricKey, Target
@@ -68,6 +69,7 @@ from trace.models.training import (
     TrainingKind,
     TrainingSession,
 )
+from trace.models.transparency import Checkpoint, ConsistencyCheck
 from trace.models.users import ApiToken, Role, User
 
 __all__ = [
@@ -87,8 +89,10 @@ __all__ = [
     "CertificationScope",
     "CertificationStatus",
     "CertificationType",
+    "Checkpoint",
     "CodeStatus",
     "ComplianceRecord",
+    "ConsistencyCheck",
     "ContactKind",
     "Course",
     "DisclosureFigure",
@@ -139,6 +143,8 @@ __all__ = [
     "ReportKind",
     "ReportOutcome",
     "ReportStatus",
+    "RetentionArchive",
+    "RetentionRule",
     "Role",
     "Scan",
     "Shipment",
