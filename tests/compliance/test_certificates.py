@@ -1,4 +1,4 @@
-"""承诺达标合格证 as records: issued, numbered, kept, refused for bad lots, re-issued after merges."""
+"""承诺达标合格证 records: issued, numbered, kept, refused for bad lots, re-issued after merges."""
 
 from __future__ import annotations
 
