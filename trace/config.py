@@ -75,6 +75,11 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "exports up to this many rows download at once on the "
         "staff pages; larger ones run as a background job",
     ),
+    "BACKUP_DIR": (
+        None,
+        "folder of the daily backups (`backup scheduled`); unset: instance/backups",
+    ),
+    "BACKUP_KEEP": (14, "daily backups kept in BACKUP_DIR; older ones are deleted"),
     "PROXY_COUNT": (0, "reverse proxies in front whose X-Forwarded-For/-Proto are trusted"),
     "HSTS_SECONDS": (365 * 24 * 3600, "Strict-Transport-Security max-age on https; 0 = off"),
     "LOG_REQUESTS": (True, "one JSON line per request on stderr, without IPs or secrets"),
@@ -142,7 +147,7 @@ def load_settings(
     if not _HOST_RE.match(str(settings["PUBLIC_HOST"])):
         raise ConfigError("TRACE_PUBLIC_HOST must be a bare host name such as trace.example.cn")
     names = ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH", "LABEL_PDF_DIRECT_MAX")
-    for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS"):
+    for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS", "BACKUP_KEEP"):
         if int(settings[name]) < 1:
             raise ConfigError(f"TRACE_{name} must be at least 1")
     try:

@@ -36,3 +36,19 @@ def archive_dir(config: Mapping[str, Any]) -> Path:
 
 def checkpoint_key_path(config: Mapping[str, Any]) -> Path:
     return instance_dir(config) / "checkpoint_ed25519.pem"
+
+
+def backup_dir(config: Mapping[str, Any]) -> Path:
+    """Where `backup scheduled` writes (copy it off the machine: see README, Operations)."""
+    configured = config.get("BACKUP_DIR")
+    return Path(configured) if configured else instance_dir(config) / "backups"
+
+
+def folders(config: Mapping[str, Any]) -> dict[str, Path]:
+    """Every folder of stored files a backup carries, by role."""
+    return {
+        "uploads": upload_dir(config),
+        "feedback": feedback_upload_dir(config),
+        "jobs": jobs_dir(config),
+        "archives": archive_dir(config),
+    }
