@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from tests import factories
 from tests.conftest import TEST_PASSWORD_HASH
 from trace.db import make_engine
+from trace.errors import ValidationError
 from trace.models import PackCode, User
 from trace.models.users import Role
-from trace.errors import ValidationError
 from trace.services.labels import issue_label_run
 
 PROCESSES = 4
