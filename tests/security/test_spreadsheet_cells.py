@@ -85,3 +85,24 @@ def test_csv_safe(value, shown):
     from trace.cells import csv_safe
 
     assert csv_safe(value) == shown
+
+
+def test_public_dashboard_csv_neutralises_formula_cells(client, db_session, make_user):
+    from trace.services.targets import create_target
+
+    create_target(
+        db_session,
+        make_user("admin"),
+        code="formula_probe",
+        label_zh='=HYPERLINK("http://evil.example/","点击")',
+        label_en="+1+2",
+        target_value=1,
+        unit="@SUM(A1)",
+        metric="county_centres",
+    )
+    db_session.flush()
+    answer = client.get("/program/dashboard.csv")
+    assert answer.status_code == 200
+    rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+    [probe] = [row for row in rows if row[0] == "formula_probe"]
+    assert probe[1:4] == ['\'=HYPERLINK("http://evil.example/","点击")', "'+1+2", "'@SUM(A1)"]

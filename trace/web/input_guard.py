@@ -1,12 +1,30 @@
-"""Refuse NUL characters in any input: PostgreSQL cannot store them in text, so they would fail a
-write late (a 500) instead of early with a clear 400."""
+"""Input refused before any view runs, with a clear 400 in the error format instead of a late 500:
+
+- NUL characters anywhere (PostgreSQL cannot store them in text);
+- query keys Flask's url_for reserves (`_method`, `_external`, `_anchor`, `_scheme`): pages that
+  keep their query in links (pagination, the language switch, the report form's action) pass it
+  to url_for, where `?_method=DELETE` used to raise a BuildError;
+- JSON bodies nested too deep, with absurdly long numbers, lone UTF-16 surrogates or bytes that
+  are not UTF-8 (trace.json_limits): Python's parser recursed, raised on 5,000-digit integers, or
+  let a surrogate through to fail when the text was encoded again.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 
+from trace.json_limits import json_body_problem
+
 MESSAGE = "NUL characters (\\u0000) are not allowed in any field"
+# Keyword arguments of flask.url_for: never accepted as names of query parameters.
+RESERVED_QUERY_KEYS = frozenset({"_method", "_external", "_anchor", "_scheme"})
+
+
+def _refuse(message: str, field: str = "_input") -> BadRequest:
+    error = BadRequest(message)
+    error.data = {"message": message, "errors": {field: [message]}}  # type: ignore[attr-defined]
+    return error
 
 
 def _has_nul() -> bool:
@@ -26,10 +44,24 @@ def refuse_nul() -> None:
     if request.method in {"GET", "HEAD", "OPTIONS"} and not request.args:
         return
     if _has_nul():
-        error = BadRequest(MESSAGE)
-        error.data = {"message": MESSAGE, "errors": {"_input": [MESSAGE]}}  # type: ignore[attr-defined]
-        raise error
+        raise _refuse(MESSAGE)
+
+
+def refuse_reserved_query_keys() -> None:
+    reserved = sorted(RESERVED_QUERY_KEYS & set(request.args))
+    if reserved:
+        raise _refuse(f"query parameter {reserved[0]} is not accepted", reserved[0])
+
+
+def refuse_unreadable_json() -> None:
+    if not request.is_json or request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    problem = json_body_problem(request.get_data(cache=True))
+    if problem is not None:
+        raise _refuse(problem, "_body")
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(refuse_nul)
+    # First of all before-request hooks: the sign-in throttle, for one, reads the JSON body.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks[0:0] = [refuse_nul, refuse_reserved_query_keys, refuse_unreadable_json]

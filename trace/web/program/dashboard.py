@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -11,6 +10,7 @@ from flask import Response, render_template, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from trace.cells import SafeCsvWriter
 from trace.db import utcnow
 from trace.models.targets import MetricKey
 from trace.models.training import TrainingKind
@@ -146,7 +146,8 @@ def dashboard_csv() -> Response:
     buffer = io.StringIO()
     # A byte-order mark lets spreadsheet programs on Windows read the Chinese labels correctly.
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    # Target labels are typed by staff: a formula-like one stays text (trace.cells).
+    writer = SafeCsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for p in service.progress(db()):
         writer.writerow(
