@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import IntegerConverter, Rule
 
-from trace.models.users import Role
+from trace.models.users import Role, User
 from trace.policy import PERMISSIONS
 from trace.services.users import issue_token
 from trace.web import auth as web_auth
@@ -67,12 +67,13 @@ def callers(app, client, db_session, make_user):
     for role in Role:
         user = make_user(role)
         plain, _ = issue_token(db_session, user, dt.timedelta(hours=1))
-        with app.test_request_context():
-            fingerprint = web_auth._fingerprint(user)
 
-        def signed_in(
-            user_id: int = user.id, role: Role = role, fp: str = fingerprint
-        ) -> FlaskClient:
+        def signed_in(user: User = user, role: Role = role) -> FlaskClient:
+            # Taken afresh: a sign-out in an earlier request moved the session version on.
+            db_session.refresh(user)
+            with app.test_request_context():
+                fp = web_auth._fingerprint(user)
+            user_id = user.id
             page_client = app.test_client()
             with page_client.session_transaction() as session:
                 now = int(time.time())

@@ -10,7 +10,7 @@ from flask import current_app, g, request, session
 
 from trace.errors import AuthenticationError
 from trace.models.users import User
-from trace.services.users import user_for_token
+from trace.services.users import end_sessions, user_for_token
 from trace.web.database import db
 
 # Keys of the signed session cookie. It holds ids and times only: Flask signs it but does not
@@ -43,9 +43,10 @@ def current_actor() -> User | None:
 
 
 def _fingerprint(user: User) -> str:
-    """Changes when the password does: a password change or reset ends every other session."""
+    """Changes when the password does (a password change or reset ends every other session) and
+    when the user signs out (session_version: a copy of the cookie stops working with it)."""
     key = str(current_app.config["SECRET_KEY"]).encode()
-    message = f"{user.id}:{user.password_hash}".encode()
+    message = f"{user.id}:{user.password_hash}:{user.session_version or 0}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:20]
 
 
@@ -67,6 +68,13 @@ def sign_in(user: User) -> None:
 
 
 def sign_out() -> None:
+    """End the session here and server-side: the user's session version moves on (committed),
+    so the cookie, and any copy of it, no longer matches. The user's other devices are signed
+    out too: one sign-out ends every session of the account."""
+    user = session_user() if session.get(UID) is not None else None
+    if user is not None:
+        end_sessions(db(), user)
+        db().commit()
     session.clear()
     g.actor = None
 
