@@ -30,6 +30,11 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "trace.dayao.example.cn",
         "host printed into every QR code (no scheme, no path)",
     ),
+    "ALLOWED_HOSTS": (
+        "",
+        "other host names the service answers to, comma-separated (the public host, localhost "
+        "and 127.0.0.1 always); any other Host header is a 400",
+    ),
     "TOKEN_TTL_HOURS": (24 * 7, "lifetime of an API token"),
     "PUBLIC_HOTLINE": (
         "12315",
@@ -146,6 +151,11 @@ def load_settings(
         raise ConfigError("TRACE_SECRET_KEY must be at least 16 characters")
     if not _HOST_RE.match(str(settings["PUBLIC_HOST"])):
         raise ConfigError("TRACE_PUBLIC_HOST must be a bare host name such as trace.example.cn")
+    hosts = [h.strip() for h in str(settings["ALLOWED_HOSTS"] or "").split(",") if h.strip()]
+    for host in hosts:
+        if not _HOST_RE.match(host.split(":")[0].lstrip(".")):
+            raise ConfigError(f"TRACE_ALLOWED_HOSTS: {host!r} is not a host name")
+    settings["ALLOWED_HOSTS"] = ",".join(hosts)
     names = ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH", "LABEL_PDF_DIRECT_MAX")
     for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS", "BACKUP_KEEP"):
         if int(settings[name]) < 1:

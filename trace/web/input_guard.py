@@ -1,5 +1,8 @@
 """Input refused before any view runs, with a clear 400 in the error format instead of a late 500:
 
+- a Host header naming none of the service's hosts (TRACE_PUBLIC_HOST, TRACE_ALLOWED_HOSTS,
+  localhost): links and redirects are built from the request's host, so `Host: evil.example`
+  used to send scanners to evil.example (Flask's TRUSTED_HOSTS);
 - NUL characters anywhere (PostgreSQL cannot store them in text);
 - query keys Flask's url_for reserves (`_method`, `_external`, `_anchor`, `_scheme`): pages that
   keep their query in links (pagination, the language switch, the report form's action) pass it
@@ -11,8 +14,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
-from werkzeug.exceptions import BadRequest
+from flask import Flask, current_app, request
+from flask.globals import request_ctx
+from werkzeug.exceptions import BadRequest, SecurityError
 
 from trace.json_limits import json_body_problem
 
@@ -61,7 +65,35 @@ def refuse_unreadable_json() -> None:
         raise _refuse(problem, "_body")
 
 
+# Always answered: `make run` is opened at http://127.0.0.1:8000, tests at localhost.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
+def trusted_hosts(config: dict[str, object] | Flask) -> list[str]:
+    settings = config.config if isinstance(config, Flask) else config
+    extra = [h for h in str(settings.get("ALLOWED_HOSTS") or "").split(",") if h]
+    return [str(settings["PUBLIC_HOST"]), *extra, *LOCAL_HOSTS]
+
+
+def refuse_untrusted_host() -> None:
+    """Flask keeps a bad Host as the routing error, raised only after the before-request hooks:
+    raise it first, before anything builds a URL or counts the request."""
+    if isinstance(request.routing_exception, SecurityError):
+        # The error page still links its style sheet: URLs built for the public host.
+        request_ctx.url_adapter = current_app.url_map.bind(
+            str(current_app.config["PUBLIC_HOST"]), url_scheme=request.scheme
+        )
+        message = "the Host header names a host this service does not answer to"
+        raise _refuse(message, "host")
+
+
 def init_app(app: Flask) -> None:
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app)
     # First of all before-request hooks: the sign-in throttle, for one, reads the JSON body.
     hooks = app.before_request_funcs.setdefault(None, [])
-    hooks[0:0] = [refuse_nul, refuse_reserved_query_keys, refuse_unreadable_json]
+    hooks[0:0] = [
+        refuse_untrusted_host,
+        refuse_nul,
+        refuse_reserved_query_keys,
+        refuse_unreadable_json,
+    ]
