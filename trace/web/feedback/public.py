@@ -7,6 +7,7 @@ a day later, is refused) and RATE_LIMIT_REPORT per client address, which counts 
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
@@ -16,7 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import TooManyRequests
 
 from trace.db import utcnow
-from trace.errors import NotFoundError, ValidationError
+from trace.errors import ConflictError, NotFoundError, ValidationError
 from trace.models.feedback import ReportKind
 from trace.schemas.feedback import PublicStatusSchema, ReportCreateSchema
 from trace.services import feedback as service
@@ -41,21 +42,30 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def form_token() -> str:
-    """A signed stamp of when the form was shown."""
-    return str(_serializer().dumps("report"))
+    """A signed stamp of when the form was shown, with a random nonce: accepted once."""
+    return str(_serializer().dumps(["report", secrets.token_hex(16)]))
+
+
+def read_token(token: str) -> tuple[str | None, str]:
+    """(why the form's stamp is not acceptable: "expired", "invalid", "too_fast", or None;
+    its nonce, which an accepted form spends so that the stamp cannot be replayed)."""
+    try:
+        value, issued = _serializer().loads(token, max_age=TOKEN_MAX_AGE, return_timestamp=True)
+    except SignatureExpired:
+        return "expired", ""
+    except BadSignature:
+        return "invalid", ""
+    # A stamp without a nonce (signed before nonces existed) would be replayable: refused.
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)):
+        return "invalid", ""
+    if (utcnow() - issued).total_seconds() < float(current_app.config["REPORT_MIN_SECONDS"]):
+        return "too_fast", ""
+    return None, value[1]
 
 
 def token_problem(token: str) -> str | None:
     """Why the form's stamp is not acceptable ("expired", "invalid", "too_fast"), or None."""
-    try:
-        _value, issued = _serializer().loads(token, max_age=TOKEN_MAX_AGE, return_timestamp=True)
-    except SignatureExpired:
-        return "expired"
-    except BadSignature:
-        return "invalid"
-    if (utcnow() - issued).total_seconds() < float(current_app.config["REPORT_MIN_SECONDS"]):
-        return "too_fast"
-    return None
+    return read_token(token)[0]
 
 
 def _language() -> str:
@@ -109,7 +119,7 @@ def report_form() -> Any:
     if request.form.get(HONEYPOT, "").strip():
         form.add("_form", _("提交未通过检查，请重新填写后提交。"))
         return _page(form, 422)
-    problem = token_problem(request.form.get(TOKEN_FIELD, ""))
+    problem, nonce = read_token(request.form.get(TOKEN_FIELD, ""))
     if problem == "too_fast":
         form.add("_form", _("提交太快了，请核对内容后再提交。"))
         return _page(form, 422)
@@ -130,6 +140,14 @@ def report_form() -> Any:
 
     session = db()
     folder = photo_dir()
+    try:
+        # In the report's transaction: spent only if the report is filed, and of two replays
+        # sent at once one commits, the other finds the nonce taken.
+        service.spend_stamp(session, nonce)
+    except ConflictError:
+        rollback()
+        form.add("_form", _("这份表单已经提交过了，请刷新页面后重新填写。"))
+        return _page(form, 409)
     try:
         report = service.file_report(
             session,
