@@ -95,3 +95,24 @@ def test_a_public_notice_refuses_an_active_pdf(client, as_role, notice, tmp_path
     assert "active content" in answer.get_json()["errors"]["file"][0]
     assert [p.name for p in tmp_path.rglob("*.pdf")] != [] and plain.status_code == 201
     assert len(list(tmp_path.rglob("*.pdf"))) == 1  # only the plain one was kept
+
+
+def test_a_public_notice_pdf_is_served_as_a_sandboxed_attachment(
+    client, app, notice, db_session, make_user, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    attachment = service.attach_file(
+        db_session,
+        make_user("admin"),
+        notice.id,
+        data=real_pdf(),
+        content_type="application/pdf",
+        filename="公告.pdf",
+        upload_dir=tmp_path,
+    )
+    db_session.flush()
+    answer = client.get(f"/disclosure/notices/{notice.id}/files/{attachment.id}")
+    assert answer.status_code == 200 and answer.data.startswith(b"%PDF-")
+    assert answer.headers["Content-Disposition"].startswith("attachment")
+    assert answer.headers["Content-Security-Policy"].startswith("sandbox")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"

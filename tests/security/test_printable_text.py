@@ -77,3 +77,18 @@ def test_a_label_run_of_records_entered_before_the_check_is_refused(
     )
     assert answer.status_code == 422, answer.get_json()
     assert "U+1F330" in answer.get_json()["errors"]["product.name"][0]
+
+
+def test_a_label_pdf_fails_before_its_first_byte(client, as_role, db_session, make_user):
+    admin = make_user("admin")
+    lot = factories.batch(db_session, admin)
+    release(db_session, admin, lot.id)
+    headers = as_role("qc")
+    run = client.post(f"/api/v1/batches/{lot.id}/label-runs", json={"count": 3}, headers=headers)
+    assert run.status_code == 201, run.get_json()
+    lot.product.name = EMOJI  # changed behind the services' back after the run was issued
+    db_session.flush()
+    answer = client.get(f"/api/v1/label-runs/{run.get_json()['id']}/pdf", headers=headers)
+    assert answer.status_code == 422
+    assert not answer.data.startswith(b"%PDF")
+    assert "U+1F330" in answer.get_json()["errors"]["product.name"][0]

@@ -72,6 +72,9 @@ def friendly(message: str) -> str:
     least = re.match(r"^must be at least (\d+) characters", message)
     if least:
         return str(_l("至少 %(n)s 个字符", n=least.group(1)))
+    unprintable = re.match(r"^cannot be printed on labels: (.*)$", message)
+    if unprintable:
+        return str(_l("标签字体打印不了这些字符：%(chars)s", chars=unprintable.group(1)))
     for pattern, text in _PATTERNS:
         if pattern.search(message):
             return str(text)

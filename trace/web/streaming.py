@@ -83,3 +83,18 @@ def stream_writer(render: Callable[[Any], object], chunk_size: int = 64 * 1024) 
         thread.join()
     if failure:
         raise failure[0]
+
+
+def primed(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """`chunks` with its first chunk already made: an error before the first byte (a label that
+    cannot be laid out, a missing font) is raised here, while the answer can still be an error,
+    instead of cutting a 200 short."""
+    first = next(chunks, None)
+    if first is None:
+        return iter(())
+
+    def rest() -> Iterator[bytes]:
+        yield first
+        yield from chunks
+
+    return rest()

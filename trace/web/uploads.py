@@ -31,10 +31,24 @@ def upload_arguments(storage: FileStorage, max_bytes: int) -> dict[str, Any]:
     }
 
 
+# An uploaded file is a document, never a page of ours: no script, plugin or form of it runs
+# with the site's origin, whatever a viewer does with it (defence in depth: PDFs with active
+# content are refused on upload, trace.services.pdf_check).
+UPLOAD_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+
+
 def send_stored(path: Path, content_type: str, download_name: str) -> Response:
+    """A stored upload: PDFs as attachments (saved, then opened by the reader's own viewer,
+    not rendered inside the site), images inline; every one under a sandboxing CSP."""
     response = send_file(
-        path, mimetype=content_type, download_name=download_name, max_age=0, conditional=False
+        path,
+        mimetype=content_type,
+        download_name=download_name,
+        max_age=0,
+        conditional=False,
+        as_attachment=content_type == "application/pdf",
     )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = UPLOAD_CSP
     return response

@@ -28,9 +28,10 @@ from trace.schemas.labels import (
 )
 from trace.services import batches as batch_service
 from trace.services import labels as service
+from trace.services.printable import check_label_text
 from trace.web.auth import current_actor
 from trace.web.database import db, streamed_body
-from trace.web.streaming import stream_writer
+from trace.web.streaming import primed, stream_writer
 
 PREFIX = ""
 blp = Blueprint("labels", __name__, description="Label runs and pack codes")
@@ -77,6 +78,8 @@ def label_run_pdf(run_id: int) -> Response:
     run = service.get_label_run(session, actor, run_id)
     template = load_template(run.template)
     load_font()  # a missing CJK font is a clear error now, not a broken download later
+    # Records edited since the run was issued: a 422 naming the field, before the first byte.
+    check_label_text(run.batch.product, run.batch.producer, run.batch)
     labels = service.pack_labels(session, run, current_app.config["PUBLIC_HOST"])
 
     def render(out: Any) -> None:
@@ -84,7 +87,7 @@ def label_run_pdf(run_id: int) -> Response:
 
     filename = f"labels-{run.batch.lot}-run{run.id}.pdf"
     return Response(
-        streamed_body(stream_writer(render)),
+        streamed_body(primed(stream_writer(render))),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
