@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trace import gs1
-from trace.db import utcnow
+from trace.clock import local_today
 from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.batches import Batch
 from trace.models.labels import CodeStatus, LabelRun, PackCode
@@ -25,7 +25,6 @@ from trace.services.audit import record_change, snapshot
 from trace.services.brand import label_marks
 from trace.services.inspections import assert_batch_releasable
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MAX_RUN = 100_000
 SERIAL_LENGTH = 10
 # Crockford base32: no I, L, O, U, so a serial read aloud or retyped is not misread.
@@ -86,7 +85,7 @@ def issue_label_run(
         count=count,
         template=template,
         first_sequence=(last or 0) + 1,
-        pack_date=utcnow().astimezone(SHANGHAI).date(),
+        pack_date=local_today(),
         idempotency_key=idempotency_key or None,
         created_by_id=actor.id if actor is not None else None,
     )
@@ -300,7 +299,7 @@ def compliance_certificate(session: Session, batch: Batch, host: str) -> Complia
         product_name=batch.product.name,
         quantity=f"{batch.quantity.normalize():f} {batch.unit.value}",
         origin=origin,
-        issued_on=utcnow().astimezone(SHANGHAI).date(),
+        issued_on=local_today(),
         promiser=batch.producer.name,
         contact=batch.producer.phone,
         lot=batch.lot,
