@@ -190,7 +190,7 @@ ACCESS: dict[str, Rule] = {
     "program_stations.stations_page": PUBLIC,
     "program_logistics.logistics_page": PUBLIC,
     "program_training.training_page": PUBLIC,
-    # -- staff forms of the programme modules (trace.web.staff_program) --------------------------
+    # -- staff forms of the programme modules (trace.web.program.staff*) --------------------------
     "staff_program.stations": "record.read",
     "staff_program.new_station": "station.manage",
     "staff_program.edit_station": "station.manage",
@@ -238,7 +238,7 @@ ACCESS: dict[str, Rule] = {
     "staff.users.new_user": "user.manage",
     "staff.users.set_active": "user.manage",
     "staff.users.reset_password": "user.manage",
-    # -- staff forms of the quality records (trace.web.staff_quality) ----------------------------
+    # -- staff forms of the quality records (trace.web.quality.pages) ----------------------------
     "staff_quality.batch_quality": "record.read",
     "staff_quality.new_inspection": "inspection.write",
     "staff_quality.upload_report": "inspection.write",
@@ -267,6 +267,7 @@ ACCESS: dict[str, Rule] = {
     "regulator.recalls": "regulator.view",
     "regulator.recall": "regulator.view",
     "regulator.audit": "regulator.view",
+    "regulator.records": "regulator.view",
     # -- consumer reports and public disclosure (trace.web.feedback, api/feedback, api/notices) --
     "feedback.report_form": PUBLIC,  # anonymous; honeypot, signed form stamp, RATE_LIMIT_REPORT
     "feedback.report_status": PUBLIC,  # by reference number; RATE_LIMIT_REPORT_STATUS
@@ -274,6 +275,12 @@ ACCESS: dict[str, Rule] = {
     "disclosure.notices_page": PUBLIC,
     "disclosure.notice_page": PUBLIC,  # published notices only
     "disclosure.notice_file": PUBLIC,  # attachments of published notices only
+    # Signed checkpoints, their proofs and the public key: lot codes, counts and hashes only.
+    "transparency.public_key": PUBLIC,
+    "transparency.checkpoints": PUBLIC,
+    "transparency.latest": PUBLIC,
+    "transparency.checkpoint": PUBLIC,
+    "transparency.lot_proof": PUBLIC,
     "feedback_staff.reports": "report.read",
     "feedback_staff.report": "report.read",
     "feedback_staff.photo": "report.read",
