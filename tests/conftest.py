@@ -7,7 +7,6 @@ With TRACE_TEST_DB_ONLY=1 only tests that touch the database are collected (the 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import generate_password_hash
 
 from bench.pgdb import TEST_PREFIX, scratch_schema
+from tests import needs
 from trace import create_app
 from trace.cli import alembic_config
 from trace.db import make_engine
@@ -37,15 +37,8 @@ SANTAI = "532326208"
 JINBI = "532326101"
 
 
-def require_tool(name: str) -> str:
-    """Path of a system tool; skip without it, except under CI=true where its absence fails."""
-    path = shutil.which(name)
-    if path:
-        return path
-    message = f"{name} is not installed (apt-get install it; .ci/run does)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+# Path of a system tool; skip without it, except under CI=true where its absence fails.
+require_tool = needs.tool
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

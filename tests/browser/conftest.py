@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests import needs
 from tests.conftest import ROOT, require_tool
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -65,7 +66,7 @@ def serving(app: Flask) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     chromium = require_tool("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = needs.module("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=chromium, headless=True, args=CHROMIUM_ARGS
