@@ -28,6 +28,10 @@ BY_DESIGN = {
         "tests/public/test_scan_served.py",
         'pytest.skip("the autocommit scan pool is PostgreSQL\'s")',
     ): "PostgreSQL-only code path; runs in the PostgreSQL pass",
+    (
+        "tests/records/test_append_only_trigger.py",
+        "pytest.skip(\"the triggers are PostgreSQL's",
+    ): "PostgreSQL triggers; run in the PostgreSQL pass (SQLite has the ORM guard and verify)",
     ("tests/conftest.py", 'pytest.skip("work committed from several connections is tested on '): (
         "committed work from several connections needs PostgreSQL; runs in its pass"
     ),
