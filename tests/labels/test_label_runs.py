@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -203,34 +204,52 @@ def test_pdf_download_reads_back(client, as_role, batch, tmp_path):
     assert client.get(run["pdf_url"], headers=as_role("station")).status_code == 403
 
 
-def test_compliance_certificate_pdf(client, as_role, batch, tmp_path):
-    """What a buyer checks on the 承诺达标合格证: its words, every field, and where its QR leads."""
-    answer = client.get(
-        f"/api/v1/batches/{batch.id}/compliance-certificate.pdf", headers=as_role("qc")
-    )
+def _certificate_pdf(client, headers, batch, tmp_path):
+    """The 合格证 as a buyer reads it: its text without layout spaces, and its QR codes."""
+    answer = client.get(f"/api/v1/batches/{batch.id}/compliance-certificate.pdf", headers=headers)
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
     pdf = answer.get_data()
-    text = readback.pdf_text(pdf, tmp_path)
-    flat = re.sub(r"\s+", "", text)  # fields may wrap; compare without layout spaces
-    producer = batch.producer
-    assert "承诺达标合格证" in flat
+    flat = re.sub(r"\s+", "", readback.pdf_text(pdf, tmp_path))  # fields may wrap
+    (codes,) = readback.pdf_qr_texts(pdf, tmp_path / "pages")
+    return flat, codes
+
+
+def _assert_certificate_fields(flat: str, batch, quantity: str) -> None:
+    """The fields of MoA order 2025 No. 4, written out for the factory's lot (not computed by
+    the code under test): 产品名称, 数量, 产地, 开具时间, 承诺主体, 联系方式, and the promise."""
+    assert flat.startswith("承诺达标合格证")
     for field, value in {
         "产品名称": batch.product.name,
-        "数量": f"{batch.quantity.normalize():f}{batch.unit.value}",
-        "产地": "云南省楚雄州大姚县三台乡三台村",
-        "承诺主体": producer.name,
-        "联系方式": producer.phone,
+        "数量": quantity,
+        "产地": "云南省楚雄彝族自治州大姚县三台乡三台村",
+        "承诺主体": batch.producer.name,
+        "联系方式": batch.producer.phone,
     }.items():
-        assert re.search(f"{field}(（[^）]*）)?[:：]?{re.escape(value)}", flat), (field, value)
-    issued = re.search(r"开具(?:时间|日期)[:：]?(\d{4})[-年.](\d{1,2})[-月.](\d{1,2})", flat)
+        assert re.search(f"{field}(（[^）]*）)?[:：]{re.escape(value)}", flat), (field, value)
+    issued = re.search(r"开具(?:时间|日期)[:：](\d{4})年(\d{1,2})月(\d{1,2})日", flat)
     assert issued, "no issue date"
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     assert dt.date(*map(int, issued.groups())) in {today, today - dt.timedelta(days=1)}
     for promise in ("我承诺", "不使用禁用农药兽药", "非法添加物", "残留不超标", "真实性负责"):
         assert promise in flat, promise
     assert batch.lot in flat
-    (codes,) = readback.pdf_qr_texts(pdf, tmp_path / "pages", dpi=300)
+
+
+def test_compliance_certificate_pdf(client, as_role, batch, make_user, db_session, tmp_path):
+    """What a buyer checks on the 承诺达标合格证: its words, every field, where its QR leads."""
+    from trace.services.compliance import issue_certificate
+
+    headers = as_role("qc")
+    # None issued yet: a draft for the whole lot, its QR the lot's Digital Link.
+    flat, codes = _certificate_pdf(client, headers, batch, tmp_path / "draft")
+    _assert_certificate_fields(flat, batch, "100千克")
     assert codes == [f"https://trace.test/01/{batch.product.gtin}/10/{batch.lot}"]
+    # Issued for part of the lot: that quantity, its QR the certificate's own public address.
+    record = issue_certificate(db_session, make_user("qc"), batch.id, quantity=Decimal("40"))
+    db_session.flush()
+    flat, codes = _certificate_pdf(client, headers, batch, tmp_path / "issued")
+    _assert_certificate_fields(flat, batch, "40千克")
+    assert codes == [f"https://trace.test/compliance/{record.number}"]
 
 
 def test_single_label_png_and_svg(client, as_role, batch):
