@@ -14,14 +14,16 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
-from tests.browser.conftest import ARTIFACTS, Watched, demo_database, serving
-from trace import create_app
+from tests import readback
+from tests.browser.conftest import ARTIFACTS, Watched
 from trace.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from trace.models.producers import Producer
 from trace.models.users import Role, User
@@ -32,7 +34,6 @@ from trace.web.database import EXTENSION_KEY
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
-SECRET = "browser-staff-secret-key-0123456789"
 PRODUCER = "三台乡浏览器测试农户（示例）"
 RELEASABLE = "大姚松茸（示例）"
 RELEASABLE_GTIN = "06901234599992"
@@ -62,24 +63,25 @@ def _add_releasable_batch(app: Any) -> None:
         session.close()
 
 
+def _pack_codes(pdf: bytes, workdir: Path) -> set[str]:
+    """The pack codes a phone reads off the PDF's pages (zxing-cpp and zbar agreeing): each a
+    pack URI of the labelled lot, none twice."""
+    found = [uri for page in readback.pdf_qr_texts(pdf, workdir) for uri in page]
+    pattern = re.compile(rf"^https?://[^/]+/01/{RELEASABLE_GTIN}/10/([^/]+)/21/([0-9A-Z]{{10}})$")
+    matches = [pattern.match(uri) for uri in found]
+    assert all(matches), found
+    assert len({m.group(1) for m in matches if m}) == 1  # one lot
+    assert len(set(found)) == len(found)
+    return set(found)
+
+
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = demo_database(tmp_path_factory.mktemp("staff-browser"), SECRET)
-    settings = {
-        "DATABASE_URL": url,
-        "SECRET_KEY": SECRET,
-        "LOG_REQUESTS": False,
-        # Runs of more than 100 codes are issued, and of more than 40 printed, by background
-        # jobs in threads of this server.
-        "LABEL_ISSUE_DIRECT_MAX": 100,
-        "LABEL_PDF_DIRECT_MAX": 40,
-        "JOBS_DIR": str(tmp_path_factory.mktemp("staff-browser-jobs")),
-    }
-    app = create_app(settings)
+def base_url(demo_app: tuple[Flask, str]) -> str:
+    """The shared served demo app (production settings), with one more releasable batch."""
+    app, base = demo_app
     assert app.config["SESSION_COOKIE_SECURE"]  # as in production
     _add_releasable_batch(app)
-    with serving(app) as base:
-        yield base
+    return base
 
 
 class Phone(Watched):
@@ -205,7 +207,8 @@ def test_qc_issues_a_label_run_and_downloads_the_pdf(browser, base_url):
         ARTIFACTS.mkdir(exist_ok=True)
         download.save_as(str(target))
         data = target.read_bytes()
-        assert data.startswith(b"%PDF-") and len(data) > 1000
+        small = _pack_codes(data, ARTIFACTS / "staff-label-run-pages")
+        assert len(small) == 30  # every label of the run on the pages, each its own pack
 
         # A larger run prints in the background: a progress page that refreshes itself (no
         # script) until the file is ready, then the download.
@@ -233,7 +236,8 @@ def test_qc_issues_a_label_run_and_downloads_the_pdf(browser, base_url):
             result.click()
         big = ARTIFACTS / "staff-label-run-background.pdf"
         info.value.save_as(str(big))
-        assert big.read_bytes().startswith(b"%PDF-") and big.stat().st_size > len(data)
+        large = _pack_codes(big.read_bytes(), ARTIFACTS / "staff-label-run-background-pages")
+        assert len(large) == 120 and not large & small
         assert phone.errors == []
         assert phone.hosts == {"127.0.0.1"}
     finally:
