@@ -53,8 +53,19 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "RATE_LIMITS_ENABLED": (True, "apply the RATE_LIMIT_* settings below"),
     "RATE_LIMIT_PUBLIC": ("120 per minute", "public scan/resolver pages, per client address"),
     "RATE_LIMIT_API": ("600 per minute", "JSON API requests, per client address"),
-    "RATE_LIMIT_SIGNIN_ACCOUNT": ("5 per 15 minutes", "failed sign-ins per account"),
+    "RATE_LIMIT_SIGNIN_ACCOUNT": (
+        "5 per 15 minutes",
+        "failed sign-ins per account from one client address (that address is paused)",
+    ),
     "RATE_LIMIT_SIGNIN_ADDRESS": ("20 per 15 minutes", "failed sign-ins per client address"),
+    "RATE_LIMIT_SIGNIN_CEILING": (
+        "50 per 15 minutes",
+        "failed sign-ins per account from all addresses; past it the account is slowed",
+    ),
+    "RATE_LIMIT_SIGNIN_SLOWED": (
+        "1 per minute",
+        "attempts per address on an account past its ceiling (slowed, never locked out)",
+    ),
     "RATE_LIMIT_REPORT": ("5 per hour", "consumer problem reports sent, per client address"),
     "RATE_LIMIT_REPORT_STATUS": ("30 per hour", "report status look-ups, per client address"),
     "REPORT_MIN_SECONDS": (3, "a report form sent sooner than this after it was shown is a bot's"),

@@ -159,35 +159,95 @@ def account_key(email: str) -> str:
 
 
 class SignInThrottle:
-    """Failed sign-ins are counted per account and per client address; either limit pauses it.
+    """Failed sign-ins, counted so that strangers cannot lock an owner out of their account:
 
-    Used by the staff sign-in form and by POST /api/v1/tokens (the API's sign-in).
+    - per (account, address) (RATE_LIMIT_SIGNIN_ACCOUNT): one address guessing one account is
+      paused; the owner elsewhere is not;
+    - per address (RATE_LIMIT_SIGNIN_ADDRESS): one address spraying many accounts is paused;
+    - per account, a ceiling (RATE_LIMIT_SIGNIN_CEILING): an account guessed from many addresses
+      at once is slowed, never locked: past the ceiling every address, the owner's new one
+      included, gets RATE_LIMIT_SIGNIN_SLOWED attempts for it, so the owner can still sign in.
+
+    Reaching a limit is audited (account.sign_in_locked / account.sign_in_slowed). Used by the
+    staff sign-in form and by POST /api/v1/tokens (the API's sign-in).
     """
 
     @staticmethod
+    def _keys(email: str) -> dict[str, str]:
+        account, address = account_key(email), client_key()
+        return {
+            "signin_account": f"{account}|{address}",
+            "signin_address": address,
+            "signin_ceiling": account,
+            "signin_slowed": f"{account}|{address}",
+        }
+
+    @staticmethod
+    def _over_ceiling(keys: dict[str, str]) -> bool:
+        return not rate_limits().test(
+            limit("signin_ceiling"), "signin_ceiling", keys["signin_ceiling"]
+        )
+
+    @staticmethod
     def check(email: str) -> None:
-        """Raise TooManyRequests when this account or this address failed too often lately."""
+        """Raise TooManyRequests when this address may not try this account now."""
         if not limits_enabled():
             return
-        checks = (("signin_account", account_key(email)), ("signin_address", client_key()))
-        for name, key in checks:
+        keys = SignInThrottle._keys(email)
+        names = ["signin_account", "signin_address"]
+        if SignInThrottle._over_ceiling(keys):
+            names.append("signin_slowed")
+        for name in names:
             item = limit(name)
-            if not rate_limits().test(item, name, key):
-                raise too_many(item, name, key)
+            if not rate_limits().test(item, name, keys[name]):
+                raise too_many(item, name, keys[name])
 
     @staticmethod
     def failed(email: str) -> None:
         if not limits_enabled():
             return
-        rate_limits().hit(limit("signin_account"), "signin_account", account_key(email))
-        rate_limits().hit(limit("signin_address"), "signin_address", client_key())
+        keys = SignInThrottle._keys(email)
+        slowed_before = SignInThrottle._over_ceiling(keys)
+        reached: list[str] = []
+        for name, audit_name in (
+            ("signin_account", "account_address"),
+            ("signin_address", "address"),
+            ("signin_ceiling", "account_ceiling"),
+        ):
+            item = limit(name)
+            if rate_limits().hit(item, name, keys[name]) and not rate_limits().test(
+                item, name, keys[name]
+            ):
+                reached.append(audit_name)  # this failure used the last attempt allowed
+        if slowed_before:
+            rate_limits().hit(limit("signin_slowed"), "signin_slowed", keys["signin_slowed"])
         request_log.info(json.dumps({"event": "sign_in_failed", "account": account_key(email)}))
+        if reached:
+            _audit_sign_in_limits(email, reached, keys["signin_address"])
 
     @staticmethod
     def succeeded(email: str) -> None:
-        """A correct password clears the account's failures (not the address's)."""
+        """A correct password clears this address's failures for the account (the address's own
+        count and the account's ceiling stay: they are about everyone else)."""
         if limits_enabled():
-            rate_limits().clear(limit("signin_account"), "signin_account", account_key(email))
+            keys = SignInThrottle._keys(email)
+            rate_limits().clear(limit("signin_account"), "signin_account", keys["signin_account"])
+            rate_limits().clear(limit("signin_slowed"), "signin_slowed", keys["signin_slowed"])
+
+
+def _audit_sign_in_limits(email: str, reached: list[str], address: str) -> None:
+    """One audit entry per limit reached, committed on its own (the sign-in itself failed)."""
+    from trace.services.accounts import record_sign_in_limit
+    from trace.web.database import db
+
+    session = db()
+    try:
+        for name in reached:
+            record_sign_in_limit(session, email, name, address)
+        session.commit()
+    except Exception:  # the audit must not turn a refused sign-in into a 500
+        session.rollback()
+        log.exception("could not audit a sign-in limit")
 
 
 def _rate_limit_group() -> str | None:
