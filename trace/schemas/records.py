@@ -17,7 +17,6 @@ from trace.schemas.common import (
     page_schema,
     trimmed,
 )
-from trace.services.events import TYPED_EVENT_TYPES
 
 TOWNSHIP_CODE = fields.String(required=True, validate=validate.Regexp(r"^532326\d{3}$"))
 
@@ -182,8 +181,9 @@ class TraceEventSchema(Schema):
 
 
 class TraceEventCreateSchema(StrictSchema):
-    # Inspections, holds, recalls, harvests and lot operations write their own events.
-    event_type = fields.String(required=True, validate=validate.OneOf(TYPED_EVENT_TYPES))
+    # Every type stays in the (additive-only) document; the types inspections, holds, recalls,
+    # harvests and lot operations write are refused by the service with a 422 naming this field.
+    event_type = fields.String(required=True, validate=one_of(EventType))
     occurred_at = fields.AwareDateTime(required=True)
     location = trimmed(200, load_default="")
     details = FreeFormJSON(load_default=dict)
