@@ -275,6 +275,9 @@ ACCESS: dict[str, Rule] = {
     "regulator.export_job": "regulator.view",
     "regulator.recalls": "regulator.view",
     "regulator.recall": "regulator.view",
+    "regulator.open_recall": "recall.open",
+    "regulator.recall_action": "recall.progress",
+    "regulator.close_recall": "recall.open",
     "regulator.audit": "regulator.view",
     # -- consumer reports and public disclosure (trace.web.feedback, api/feedback, api/notices) --
     "feedback.report_form": PUBLIC,  # anonymous; honeypot, signed form stamp, RATE_LIMIT_REPORT

@@ -52,6 +52,7 @@ _EXACT: dict[str, Any] = {
     "say why the labels are voided": _l("请填写作废原因"),
     "no such code in this run": _l("本批标签中没有这个防伪码或序号"),
     "say why the lot is recalled": _l("请填写召回原因"),
+    "say why, in words for the public": _l("请填写公告中的召回原因"),
     "say what holders and consumers must do": _l("请填写处置要求"),
     "say how the recall ended": _l("请说明召回如何结束"),
     "must be 1, 2 or 3": _l("请选择召回级别"),
