@@ -1,4 +1,4 @@
-"""承诺达标合格证, label runs and recalls in a real browser (Debian's chromium, headless, phone size).
+"""承诺达标合格证, label runs and recalls in a real browser (Debian's chromium, headless, phone).
 
 QC issues a 合格证 from the batch page, opens its public page (headed 承诺达标合格证), issues a
 label run with a chosen pack date and voids one code on the run page. A regulator signs in,
@@ -99,7 +99,7 @@ def phone(browser: Any, served: tuple[str, dict[str, Any]]) -> Iterator[Phone]:
 
 def test_qc_issues_a_certificate_and_a_label_run_and_voids_one_code(phone, served):
     _base, lots = served
-    batch_id, lot = lots["qc"]
+    batch_id, _lot = lots["qc"]
     page = phone.page
     phone.sign_in("qc")
     phone.go(f"/staff/batches/{batch_id}")
