@@ -196,8 +196,11 @@ def compliance_certificate_record_pdf(args: dict[str, Any], certificate_id: int)
 @blp.get("/batches/<int:batch_id>/compliance-certificate.pdf")
 @blp.response(200, content_type="application/pdf")
 def compliance_certificate_pdf(batch_id: int) -> Response:
-    """The batch's newest 承诺达标合格证 as an A6 PDF; the first one is issued (and recorded)
-    when the batch has none. 409 with the reason for a held, recalled, closed or failed batch."""
+    """The batch's 承诺达标合格证 as a one-page PDF.
+
+    The newest issued certificate of the batch, as an A6 page; the first one is issued (and
+    recorded) when the batch has none. 409 with the reason for a held, recalled, closed or
+    failed batch."""
     session = db()
     record = compliance.latest_or_issue(session, current_actor(), batch_id)
     session.commit()
