@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import secrets
 import tarfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from tests import factories
-from tests.conftest import TEST_PASSWORD_HASH
+from tests.conftest import TEST_PASSWORD_HASH, require_tool
 from trace import create_app
 from trace.db import make_engine
 from trace.models.events import EventType
@@ -39,6 +40,8 @@ def fresh_database(database_url: str, tmp_path: Path) -> Iterator[Callable[[str]
     created: list[str] = []
     admin = None
     if database_url.startswith("postgresql"):
+        require_tool("pg_dump")  # the PostgreSQL client tools, installed with the server
+        require_tool("pg_restore")
         admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
 
     def make(name: str) -> str:
@@ -160,6 +163,13 @@ def test_restore_drill(fresh_database, tmp_path):
         f"/api/v1/batches/{ids['batch']}/inspections/{ids['inspection']}/report", headers=auth
     )
     assert report.status_code == 200 and report.data == PDF
+
+    # The daily backup keeps the newest N in BACKUP_DIR (instance/backups by default).
+    for _ in range(2):
+        cli(source, "backup", "scheduled", "--keep", "1")
+        time.sleep(1.1)  # archives are named to the second
+    kept = list((tmp_path / "source" / "backups").glob("trace-*.tar.gz"))
+    assert len(kept) == 1
 
 
 def test_restore_refuses_a_damaged_archive_and_a_used_instance(fresh_database, tmp_path):
