@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import secrets
 import sys
 import time
 from pathlib import Path
@@ -28,16 +27,11 @@ from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.pgdb import create_database, drop_database  # noqa: E402
+from bench.pgdb import scratch_database  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 RESULTS = ROOT / "bench" / "results" / "verify.json"
 STEPS = ("commissioning", "hulling", "drying", "grading", "inspecting", "packing", "storing")
-
-
-def own_database_url(base: str) -> str:
-    name = f"bench_verify_{os.getpid()}_{secrets.token_hex(4)}"
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def fill(url: str, events: int, per_lot: int) -> float:
@@ -194,17 +188,11 @@ def main() -> int:
     parser.add_argument("--limit-seconds", type=float, default=60.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    url = own_database_url(args.url)
-    created = create_database(url)
-    if not created:  # a name that already exists is someone else's: never touch it
-        print(f"{make_url(url).database} already exists; refusing to use it", file=sys.stderr)
-        return 1
-    try:
+    # A new trace_bench_verify_<random> database, dropped afterwards (bench/pgdb.py).
+    with scratch_database(args.url, "verify") as url:
         fill_s = fill(url, args.events, args.per_lot)
         figures = measure(url, args.events)
         figures["fill_seconds"] = round(fill_s, 1)
-    finally:
-        drop_database(url)
     figures["limit_seconds"] = args.limit_seconds
     figures["within_limit"] = figures["verify_seconds"] < args.limit_seconds
     if args.json:

@@ -27,6 +27,14 @@ def _verdict(html: str) -> str:
     return re.search(r'data-verdict="(\w+)"', html).group(1)
 
 
+def _banner_count(html: str) -> int:
+    """The scan count as the consumer reads it: in the verdict banner's own words."""
+    (banner,) = re.findall(r'<section[^>]*\bid="verdict".*?</section>', html, re.S)
+    words = re.sub(r"<[^>]+>", "", banner)
+    (count,) = re.findall(r"查询\s*(\d+)\s*次", words)
+    return int(count)
+
+
 def test_first_repeat_then_exceeded(client, labelled, app):
     serial = labelled.serials[0]
     first = _scan(client, serial)
@@ -34,13 +42,15 @@ def test_first_repeat_then_exceeded(client, labelled, app):
     second = _scan(client, serial, headers=JSON).get_json()
     assert second["verdict"] == "repeat" and second["scan_count"] == 2
     assert second["first_scanned_at"] is not None
+    third = _scan(client, serial).get_data(as_text=True)
+    assert _verdict(third) == "repeat" and _banner_count(third) == 3
     limit = app.config["SCAN_LIMIT"]
-    for _ in range(limit - 2):
+    for _ in range(limit - 3):
         _scan(client, serial)
     over = _scan(client, serial, headers=JSON).get_json()
     assert over["verdict"] == "exceeded" and over["scan_count"] == limit + 1
     page = _scan(client, serial).get_data(as_text=True)
-    assert _verdict(page) == "exceeded" and str(limit + 2) in page
+    assert _verdict(page) == "exceeded" and _banner_count(page) == limit + 2
     assert _scan(client, labelled.serials[1], headers=JSON).get_json()["verdict"] == "genuine"
 
 
