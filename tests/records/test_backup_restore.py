@@ -16,7 +16,8 @@ import pytest
 
 from bench import pgdb
 from tests import factories
-from tests.conftest import TEST_PASSWORD_HASH, require_tool
+from tests.conftest import TEST_PASSWORD_HASH
+from tests.needs import tool as require_tool
 from trace import create_app
 from trace.models.events import EventType
 from trace.models.users import Role, User
