@@ -164,3 +164,18 @@ def test_make_help_says_where_tests_and_benchmarks_write():
     lines = {line.split()[1]: line for line in shown.splitlines() if line.startswith("  make ")}
     assert "trace_test_*" in lines["test"] and "nothing else" in lines["test"]
     assert "trace_bench_*" in lines["bench"] and "drops only that" in lines["bench"]
+
+
+def test_a_benchmark_given_a_server_makes_and_drops_its_own_database(server_url):
+    """bench_verify (small) on the suite's server: its own trace_bench_verify_* database,
+    gone afterwards; the database the URL names is untouched."""
+    before = _databases(server_url)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_verify.py"), "--url", server_url,
+         "--events", "200", "--per-lot", "10", "--json"],
+        capture_output=True, text=True, timeout=600, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    after = _databases(server_url)
+    assert make_url(server_url).database in after
+    assert not {d for d in after - before if d.startswith("trace_bench_verify_")}
