@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then TRACE_* environment, then `config` (tests), then extensions."""
-    from trace import cli, web
+    from trace import cli, queue, web
     from trace.config import load_settings
 
     app = Flask(
@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_settings(config))
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    queue.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app

@@ -51,6 +51,16 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "folder of background jobs' files (label PDFs, exports); unset: instance/jobs",
     ),
     "JOBS_INLINE": (False, "run background jobs inside the request that starts them (tests)"),
+    "QUEUE_FILE": (
+        None,
+        "SQLite file of the job queue when TRACE_REDIS_URL is unset; unset: beside a SQLite "
+        "database (trace-queue.db), else instance/queue.db",
+    ),
+    "JOB_WORKERS": (2, "jobs the queue worker (`flask --app trace worker`) runs at once"),
+    "JOBS_STALE_SECONDS": (
+        120,
+        "a job whose worker has not reported for this long was cut off: resumed or failed",
+    ),
     "LABEL_ISSUE_DIRECT_MAX": (
         20_000,
         "label runs up to this many codes are issued within the form's request; larger ones "
@@ -130,7 +140,7 @@ def load_settings(
     if not _HOST_RE.match(str(settings["PUBLIC_HOST"])):
         raise ConfigError("TRACE_PUBLIC_HOST must be a bare host name such as trace.example.cn")
     names = ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH", "LABEL_PDF_DIRECT_MAX")
-    for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS"):
+    for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS", "JOB_WORKERS"):
         if int(settings[name]) < 1:
             raise ConfigError(f"TRACE_{name} must be at least 1")
     try:
