@@ -33,11 +33,11 @@ setup: $(VENV)/.runtime translations ## create .venv with the pinned runtime req
 setup-dev: $(VENV)/.dev translations ## setup plus test, lint and benchmark tools
 	@scripts/system-deps.sh test
 
-run: setup ## migrate the database, load demo data, serve on http://$(HOST):$(PORT)
+run: setup ## migrate the database, load demo data, serve on http://$(HOST):$(PORT) with the job worker
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	@echo "Serving Dayao Trace on http://$(HOST):$(PORT)/  (API docs: /api/v1/docs)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
+	@echo "Serving Dayao Trace on http://$(HOST):$(PORT)/  (API docs: /api/v1/docs); Ctrl-C stops it"
+	$(BIN)/python scripts/serve.py --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 dev: setup ## the Flask debug server with reloading
 	$(FLASK) db upgrade
