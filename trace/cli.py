@@ -11,6 +11,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trace.cli_backup import backup_cli
+from trace.cli_checkpoint import checkpoint_cli
 from trace.cli_verify import verify_command
 from trace.errors import TraceError
 from trace.models import Batch, PackCode, Product
@@ -150,3 +152,5 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(verify_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(checkpoint_cli)
+    app.cli.add_command(backup_cli)
