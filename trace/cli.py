@@ -64,7 +64,13 @@ def db_downgrade(revision: str, force: bool) -> None:
     """Revert migrations down to REVISION (e.g. base). Refuses, saying what would be lost,
     when the downgrade would drop tables or columns holding data, unless --force is given."""
     url = current_app.config["DATABASE_URL"]
-    losses = downgrade_losses(url, revision)
+    try:
+        losses = downgrade_losses(url, revision)
+    except Exception as exc:  # the trial itself failed: the real downgrade would too
+        raise click.ClickException(
+            f"downgrading to {revision} fails on this database ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0]}); nothing was changed"
+        ) from None
     if losses and not force:
         listing = "\n".join(f"  {loss}" for loss in losses)
         raise click.ClickException(

@@ -93,6 +93,8 @@ def downgrade_losses(url: str, revision: str) -> list[str]:
         with engine.connect() as connection:
             before = _structure(connection)
             connection.rollback()
+            if connection.dialect.name == "sqlite":  # as migrations/env.py does
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
             trial = connection.begin()
             try:
                 config = alembic_config(url)
@@ -102,6 +104,8 @@ def downgrade_losses(url: str, revision: str) -> list[str]:
                 after = _structure(connection)
             finally:
                 trial.rollback()
+                if connection.dialect.name == "sqlite":
+                    connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
             return _count_losses(connection, before, after)
     finally:
         engine.dispose()

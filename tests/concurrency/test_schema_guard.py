@@ -41,7 +41,7 @@ def test_downgrade_refuses_to_drop_data_without_force(database_url, tmp_path):
         assert "--force" in refused.output
         assert _tables(url) == before  # nothing changed
         # A step that drops only empty columns needs no --force.
-        assert _cli(url, "db", "downgrade", "-1").exit_code == 0
+        assert _cli(url, "db", "downgrade", "--", "-1").exit_code == 0
         assert _cli(url, "db", "upgrade").exit_code == 0
         forced = _cli(url, "db", "downgrade", "base", "--force")
         assert forced.exit_code == 0, forced.output

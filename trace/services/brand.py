@@ -212,7 +212,7 @@ def apply_for_brand(
     producer = session.scalar(
         select(Producer)
         .where(Producer.id == producer_id)
-        .with_for_update()
+        .with_for_update(of=Producer)
         .execution_options(populate_existing=True)
     )
     if producer is None:
@@ -258,7 +258,7 @@ def _locked(session: Session, application_id: int) -> BrandApplication:
     application = session.scalar(
         select(BrandApplication)
         .where(BrandApplication.id == application_id)
-        .with_for_update()
+        .with_for_update(of=BrandApplication)
         .execution_options(populate_existing=True)
     )
     if application is None:

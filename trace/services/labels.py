@@ -205,7 +205,7 @@ def _locked_run(session: Session, run_id: int) -> LabelRun:
     run = session.scalar(
         select(LabelRun)
         .where(LabelRun.id == run_id)
-        .with_for_update()
+        .with_for_update(of=LabelRun)
         .execution_options(populate_existing=True)
     )
     if run is None:
@@ -252,7 +252,7 @@ def void_pack_codes(
             select(PackCode)
             .where(PackCode.serial.in_(serials))
             .order_by(PackCode.id)
-            .with_for_update()
+            .with_for_update(of=PackCode)
             .execution_options(populate_existing=True)
         )
     )
