@@ -20,7 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         static_folder=str(ROOT / "static"),
-        template_folder=str(ROOT / "trace" / "templates"),
+        template_folder=str(ROOT / "trace" / "web" / "templates"),  # shared; features add their own
         instance_path=settings["INSTANCE_DIR"],
     )
     app.config.update(settings)

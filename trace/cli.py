@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from trace.cli_backup import backup_cli
 from trace.cli_checkpoint import checkpoint_cli
+from trace.cli_records import privacy_cli, records_cli, retention_cli
 from trace.cli_verify import verify_command
 from trace.errors import TraceError
 from trace.models import Batch, PackCode, Product
@@ -160,3 +161,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(checkpoint_cli)
     app.cli.add_command(backup_cli)
+    for group in (retention_cli, privacy_cli, records_cli):
+        app.cli.add_command(group)

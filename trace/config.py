@@ -31,6 +31,10 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "host printed into every QR code (no scheme, no path)",
     ),
     "TOKEN_TTL_HOURS": (24 * 7, "lifetime of an API token"),
+    "PUBLIC_HOTLINE": (
+        "12315",
+        "telephone printed on public recall notices (12315 or the county office's number)",
+    ),
     "SCAN_LIMIT": (5, "public scans of one pack before the page says 'query limit exceeded'"),
     "PUBLIC_CACHE_SECONDS": (30, "how long a batch's public record is reused between scans"),
     "REDIS_URL": (None, "Redis for rate limits and caches; unset means in-process memory"),
