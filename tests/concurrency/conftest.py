@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from decimal import Decimal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -191,8 +192,12 @@ def seed(url: str, lots: int = 3, packs: int = 200) -> Seeded:
             producer = factories.producer(session, admin)
             batches = []
             for _ in range(lots):
-                batch = factories.batch(
-                    session, admin, product_id=product.id, producer_id=producer.id
+                batch = factories.batch(  # room for large label runs (label capacity)
+                    session,
+                    admin,
+                    product_id=product.id,
+                    producer_id=producer.id,
+                    quantity=Decimal("100000"),
                 )
                 factories.passed_inspection(session, admin, batch)
                 batches.append(batch)
