@@ -15,10 +15,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from decimal import Decimal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 

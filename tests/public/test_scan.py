@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, select
 
 from tests.public.conftest import add_certificate, add_inspection
+from trace import clock
 from trace.models.batches import BatchStatus
 from trace.models.events import EventType
 from trace.models.labels import CodeStatus, PackCode
@@ -27,6 +28,14 @@ def _verdict(html: str) -> str:
     return re.search(r'data-verdict="(\w+)"', html).group(1)
 
 
+def _banner_count(html: str) -> int:
+    """The scan count as the consumer reads it: in the verdict banner's own words."""
+    (banner,) = re.findall(r'<section[^>]*\bid="verdict".*?</section>', html, re.S)
+    words = re.sub(r"<[^>]+>", "", banner)
+    (count,) = re.findall(r"查询\s*(\d+)\s*次", words)
+    return int(count)
+
+
 def test_first_repeat_then_exceeded(client, labelled, app):
     serial = labelled.serials[0]
     first = _scan(client, serial)
@@ -34,13 +43,15 @@ def test_first_repeat_then_exceeded(client, labelled, app):
     second = _scan(client, serial, headers=JSON).get_json()
     assert second["verdict"] == "repeat" and second["scan_count"] == 2
     assert second["first_scanned_at"] is not None
+    third = _scan(client, serial).get_data(as_text=True)
+    assert _verdict(third) == "repeat" and _banner_count(third) == 3
     limit = app.config["SCAN_LIMIT"]
-    for _ in range(limit - 2):
+    for _ in range(limit - 3):
         _scan(client, serial)
     over = _scan(client, serial, headers=JSON).get_json()
     assert over["verdict"] == "exceeded" and over["scan_count"] == limit + 1
     page = _scan(client, serial).get_data(as_text=True)
-    assert _verdict(page) == "exceeded" and str(limit + 2) in page
+    assert _verdict(page) == "exceeded" and _banner_count(page) == limit + 2
     assert _scan(client, labelled.serials[1], headers=JSON).get_json()["verdict"] == "genuine"
 
 
@@ -130,14 +141,14 @@ def test_english_by_query_or_header(client, labelled):
 
 
 def test_query_count_does_not_grow_with_history(
-    client, labelled, db_session, app, engine, make_user
+    midnight_clock, client, labelled, db_session, app, engine, make_user
 ):
     """However long the lot's history (events, lab reports, certificates), a scan that builds the
     whole record (no cache) runs the same few queries; the tests' SAVEPOINTs are not counted."""
     app.config["PUBLIC_CACHE_SECONDS"] = 0
     app.extensions.pop("trace.public_records", None)
     admin = make_user("admin")
-    today = dt.date.today()
+    today = clock.local_today()
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):

@@ -10,12 +10,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trace.clock import check_not_future
 from trace.db import utcnow
 from trace.errors import NotFoundError, ValidationError
 from trace.models.batches import GENESIS_HASH, Batch
 from trace.models.events import EventType, TraceEvent
 from trace.policy import Actor, authorize
 from trace.services.audit import record_change
+
+# One encoder for every digest: json.dumps with arguments builds a new one per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 __all__ = ["GENESIS_HASH", "append_event", "digest_of", "event_digest", "list_events"]
 
@@ -49,20 +53,23 @@ def digest_of(
     prev_hash: str,
 ) -> str:
     """event_digest on plain values: verify checks a million rows without building objects."""
+    if occurred_at.tzinfo is not dt.UTC:
+        occurred_at = occurred_at.astimezone(dt.UTC)
+    if recorded_at.tzinfo is not dt.UTC:
+        recorded_at = recorded_at.astimezone(dt.UTC)
     content = {
         "lot": lot,
         "sequence": sequence,
         "event_type": event_type,
-        "occurred_at": occurred_at.astimezone(dt.UTC).isoformat(),
-        "recorded_at": recorded_at.astimezone(dt.UTC).isoformat(),
+        "occurred_at": occurred_at.isoformat(),
+        "recorded_at": recorded_at.isoformat(),
         "location": location,
         "actor_id": actor_id,
         "details": details,
         "corrects_event_id": corrects_event_id,
         "prev_hash": prev_hash,
     }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(content).encode()).hexdigest()
 
 
 def append_event(
@@ -83,10 +90,7 @@ def append_event(
     """
     if not system:
         authorize(actor, "event.write", batch.township_code)
-    if occurred_at.tzinfo is None:
-        raise ValidationError.for_field("occurred_at", "needs a time zone")
-    if occurred_at > utcnow() + dt.timedelta(minutes=5):
-        raise ValidationError.for_field("occurred_at", "is in the future")
+    check_not_future(occurred_at, "occurred_at")
     if corrects_event_id is not None:
         target = session.get(TraceEvent, corrects_event_id)
         if target is None or target.batch_id != batch.id:
