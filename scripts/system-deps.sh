@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages a task needs when they are missing: `run` (label fonts) or
+# Installs the Debian packages a task needs when they are missing: `run` (label fonts, npm for
+# the IP-region data) or
 # `test` (also poppler-utils for pdftoppm, chromium for browser tests, wrk for benchmarks).
 # Uses apt-get as root or through passwordless sudo; otherwise says what to install and goes on,
 # so `make test` still runs (tests needing a missing tool skip, except under CI=true).
@@ -9,6 +10,8 @@ case "${1:-run}" in
   test) packages=(fonts-wqy-microhei poppler-utils chromium wrk) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
+# npm installs the IP-region data (make ip-region); any npm will do, Debian's if there is none.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -55,7 +55,7 @@ from trace.models.producers import Producer, ProducerKind
 from trace.models.products import Product, ProductCategory
 from trace.models.recalls import Recall, RecallAction, RecallActionKind, RecallLot, RecallStatus
 from trace.models.regions import Township, Village
-from trace.models.scans import Scan
+from trace.models.scans import Scan, ScanAddress, ScanClient
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
 from trace.models.targets import MetricKey, Target
 from trace.models.training import (
@@ -138,6 +138,8 @@ __all__ = [
     "ReportStatus",
     "Role",
     "Scan",
+    "ScanAddress",
+    "ScanClient",
     "Shipment",
     "ShipmentLine",
     "ShipmentStatus",
