@@ -56,8 +56,7 @@ def test_one_address_adds_at_most_two_clients_and_never_exceeds(db_session, labe
     serial = labelled.serials[0]
     address = "203.0.113.50"
     outcomes = [
-        _scan(db_session, serial, _phone(address, device=scans.new_device_id()))
-        for _ in range(20)
+        _scan(db_session, serial, _phone(address, device=scans.new_device_id())) for _ in range(20)
     ]
     assert [o.is_counted for o in outcomes].count(True) == 2
     assert outcomes[-1].scan_count == 2
@@ -159,7 +158,6 @@ def test_postgresql_verdict_in_sql_matches_verdict_for(engine):
             rows = connection.exec_driver_sql(query, {"limit": limit}).all()
             assert len(rows) == len(grid)
             for batch_status, code_status, count, addresses, kept, verdict in rows:
-                expected = scans.verdict_for(
-                    CodeStatus(code_status), BatchStatus(batch_status), count, limit, addresses, kept
-                )
+                code, batch = CodeStatus(code_status), BatchStatus(batch_status)
+                expected = scans.verdict_for(code, batch, count, limit, addresses, kept)
                 assert verdict == expected.value, (batch_status, code_status, count, limit)

@@ -87,9 +87,7 @@ def test_regions_per_pack_and_far_apart_flag(db_session, labelled, make_user):
         pack_regions(db_session, make_user("station"), serial, hours=24)
 
 
-def test_lot_scanned_mostly_outside_its_sales_region_is_flagged(
-    db_session, labelled, make_user
-):
+def test_lot_scanned_mostly_outside_its_sales_region_is_flagged(db_session, labelled, make_user):
     regulator = make_user("regulator")
     labelled.batch.sales_region = "云南"
     db_session.flush()
