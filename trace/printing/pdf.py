@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import BinaryIO, Final
 
 from trace.printing.fonts import FontSubsets, LabelFont
-from trace.printing.layout import Modules, Primitive, Rect, TextRun
+from trace.printing.layout.primitives import Modules, Primitive, Rect, TextRun
 
 MM: Final = 72.0 / 25.4  # points per mm
 _CATALOG: Final = 1

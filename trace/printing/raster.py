@@ -9,7 +9,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from trace.printing.fonts import LabelFont
-from trace.printing.layout import Modules, Polyline, Primitive, Rect, TextRun
+from trace.printing.layout.primitives import Modules, Polyline, Primitive, Rect, TextRun
 
 
 @lru_cache(maxsize=32)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from xml.sax.saxutils import quoteattr
 
 from trace.printing.fonts import LabelFont
-from trace.printing.layout import PT_MM, Modules, Polyline, Primitive, Rect, TextRun
+from trace.printing.layout.primitives import PT_MM, Modules, Polyline, Primitive, Rect, TextRun
 
 
 def _n(v: float, places: int = 3) -> str:
