@@ -19,7 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         static_folder=str(ROOT / "static"),
-        template_folder=str(ROOT / "trace" / "templates"),
+        template_folder=str(ROOT / "trace" / "web" / "templates"),  # shared; features add their own
         instance_path=str(ROOT / "instance"),
     )
     app.config.update(load_settings(config))

@@ -195,7 +195,7 @@ def test_xlsx_has_the_same_rows_and_a_numeric_quantity(client, as_role, processe
 
 
 def exports_xlsx_type() -> str:
-    from trace.web.api.exports import XLSX_TYPE
+    from trace.web.regulator.exports import XLSX_TYPE
 
     return XLSX_TYPE
 

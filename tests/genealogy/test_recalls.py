@@ -269,7 +269,7 @@ def test_open_recalls_feed_the_staff_dashboard(client, as_role, family, db_sessi
     assert client.get("/api/v1/recalls/987654", headers=as_role("qc")).status_code == 404
     listed = client.get("/api/v1/recalls?status=open&level=1", headers=as_role("station"))
     assert listed.get_json()["total"] == 1
-    # The staff dashboard's "open recalls" panel calls this (trace.web.staff.home).
+    # The staff dashboard's "open recalls" panel calls this (trace.web.accounts.home).
     panel = open_recalls(db_session, make_user("station"), limit=10)
     assert [(r.id, r.lot, r.level) for r in panel] == [(opened["id"], family["root"].lot, 1)]
 

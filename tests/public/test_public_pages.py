@@ -19,7 +19,7 @@ from trace.models.producers import Producer
 from trace.models.scans import Scan
 from trace.models.users import Role, User
 from trace.services.labels import issue_label_run, run_serials
-from trace.web import public
+from trace.web.public import pages as public
 
 JSON = {"Accept": "application/json"}
 SECTIONS = ("product", "origin", "producer", "timeline", "inspections", "certificates", "report")

@@ -23,7 +23,7 @@ from trace.models.users import Role, User
 from trace.services import scans
 from trace.services.labels import issue_label_run, run_serials
 from trace.web.database import EXTENSION_KEY
-from trace.web.public import CACHE_KEY
+from trace.web.public.pages import CACHE_KEY
 from trace.web.scan_pool import SCAN_ENGINE_KEY, SCAN_POOL_NAME
 
 JSON = {"Accept": "application/json"}

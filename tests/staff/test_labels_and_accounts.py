@@ -11,7 +11,7 @@ from tests.conftest import SANTAI
 from tests.staff.helpers import csrf_from, field_error, field_value, sign_in, submit, text
 from trace.models.labels import LabelRun
 from trace.models.users import ApiToken, User
-from trace.web.staff.progress import Progress, progress_page
+from trace.web.progress import Progress, progress_page
 
 
 def _releasable_batch(db_session, admin):

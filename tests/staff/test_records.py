@@ -257,7 +257,7 @@ def test_dashboard_shows_held_batches_and_my_own_work(client, db_session, make_u
 def test_dashboard_panels_of_other_modules_appear_only_when_installed(
     client, make_user, monkeypatch
 ):
-    from trace.web.staff import home
+    from trace.web.accounts import home
 
     sign_in(client, make_user("qc"))
     page = text(client.get("/staff/"))

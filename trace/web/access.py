@@ -190,7 +190,7 @@ ACCESS: dict[str, Rule] = {
     "program_stations.stations_page": PUBLIC,
     "program_logistics.logistics_page": PUBLIC,
     "program_training.training_page": PUBLIC,
-    # -- staff forms of the programme modules (trace.web.staff_program) --------------------------
+    # -- staff forms of the programme modules (trace.web.program.staff*) --------------------------
     "staff_program.stations": "record.read",
     "staff_program.new_station": "station.manage",
     "staff_program.edit_station": "station.manage",
@@ -238,7 +238,7 @@ ACCESS: dict[str, Rule] = {
     "staff.users.new_user": "user.manage",
     "staff.users.set_active": "user.manage",
     "staff.users.reset_password": "user.manage",
-    # -- staff forms of the quality records (trace.web.staff_quality) ----------------------------
+    # -- staff forms of the quality records (trace.web.quality.pages) ----------------------------
     "staff_quality.batch_quality": "record.read",
     "staff_quality.new_inspection": "inspection.write",
     "staff_quality.upload_report": "inspection.write",

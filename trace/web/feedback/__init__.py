@@ -6,8 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask_smorest import Api
 
-from trace.web.feedback import disclosure, names, public, staff, staff_disclosure
+from trace.web import openapi
+from trace.web.feedback import (
+    disclosure,
+    names,
+    notices_api,
+    public,
+    reports_api,
+    staff,
+    staff_disclosure,
+)
 from trace.web.feedback.common import check_settings
 
 BLUEPRINTS = (public.bp, disclosure.bp, staff.bp, staff_disclosure.bp)
@@ -32,7 +42,8 @@ def public_status(value: Any) -> str:
     return names.name(names.PUBLIC_STATUSES, value)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, api: Api) -> None:
+    openapi.register(api, reports_api, notices_api)  # consumer reports; public notices
     check_settings(app.config)
     app.jinja_env.globals.update(report_name=report_name, public_status=public_status)
     for blueprint in BLUEPRINTS:

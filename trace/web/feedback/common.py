@@ -11,8 +11,8 @@ from limits import parse
 
 from trace.errors import ConfigError, TraceError
 from trace.web.feedback.names import message
+from trace.web.forms import Form
 from trace.web.security import client_key, limit, limits_enabled, rate_limits, too_many
-from trace.web.staff.forms import Form
 
 RATE_LIMIT_SETTINGS = ("RATE_LIMIT_REPORT", "RATE_LIMIT_REPORT_STATUS")
 

@@ -15,12 +15,12 @@ from trace.schemas.disclosure import NoticeSchema
 from trace.schemas.feedback import MonthStatsSchema
 from trace.services import disclosure as service
 from trace.services import feedback as feedback_service
-from trace.web.api.inspections import send_stored, upload_dir
+from trace.web.charts import progress_bar
 from trace.web.database import db
 from trace.web.errors import wants_json
 from trace.web.feedback.names import CATEGORIES, KINDS, OUTCOMES
-from trace.web.program.charts import progress_bar
-from trace.web.program.common import fmt, pick
+from trace.web.formats import fmt, pick
+from trace.web.uploads import send_stored, upload_dir
 
 bp = Blueprint("disclosure", __name__)
 

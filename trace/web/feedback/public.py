@@ -24,10 +24,10 @@ from trace.web.database import db, rollback
 from trace.web.errors import error_response, wants_json
 from trace.web.feedback.common import fail, over_limit, photo_dir
 from trace.web.feedback.names import KIND_HINTS, KINDS
+from trace.web.forms import Form
 from trace.web.security import client_key
-from trace.web.staff.forms import Form
 
-bp = Blueprint("feedback", __name__)
+bp = Blueprint("feedback", __name__, template_folder="templates")
 
 HONEYPOT = "website"  # hidden from people by CSS; bots fill in every field they find
 TOKEN_FIELD = "form_token"

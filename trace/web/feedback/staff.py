@@ -26,12 +26,12 @@ from trace.schemas.feedback import (
     ReportRecallSchema,
 )
 from trace.services import feedback as service
-from trace.web.api.inspections import send_stored
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
 from trace.web.feedback.common import fail, photo_dir
 from trace.web.feedback.names import KINDS, OUTCOMES, STATUSES
-from trace.web.staff.forms import Form
+from trace.web.forms import Form
+from trace.web.uploads import send_stored
 
 bp = Blueprint("feedback_staff", __name__, url_prefix="/staff/reports")
 

@@ -14,12 +14,12 @@ from trace.models.users import User
 from trace.schemas.disclosure import FigureCreateSchema, NoticeCreateSchema
 from trace.services import disclosure as service
 from trace.services import targets as target_service
-from trace.web.api.inspections import upload_arguments
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
 from trace.web.feedback.common import fail
 from trace.web.feedback.names import CATEGORIES
-from trace.web.staff.forms import Form
+from trace.web.forms import Form
+from trace.web.uploads import upload_arguments
 
 bp = Blueprint("disclosure_staff", __name__, url_prefix="/staff/disclosure")
 

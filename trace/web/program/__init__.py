@@ -1,5 +1,6 @@
 """The programme modules (stations, logistics, training, targets): each has a JSON API blueprint
-under /api/v1 and a blueprint of read pages under /program."""
+under /api/v1 and a blueprint of read pages under /program; their staff forms are one blueprint,
+staff_program, under /staff/program (staff_forms and the staff* modules that add routes to it)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,29 @@ from flask import Flask, redirect, url_for
 from flask_smorest import Api
 from werkzeug.wrappers import Response
 
-from trace.web.program import dashboard, logistics, stations, training
+from trace.web import openapi
+from trace.web.program import (
+    dashboard,
+    logistics,
+    staff,
+    staff_cold_chain,
+    staff_forms,
+    staff_targets,
+    staff_training,
+    stations,
+    training,
+)
 
 MODULES = (stations, logistics, training, dashboard)
+# They add their routes to staff_forms.bp when imported.
+STAFF_FORMS = (staff, staff_cold_chain, staff_targets, staff_training)
 
 
 def init_app(app: Flask, api: Api) -> None:
+    openapi.register(api, *MODULES)
     for module in MODULES:
-        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
         app.register_blueprint(module.pages, url_prefix="/program")
+    app.register_blueprint(staff_forms.bp)
 
     @app.get("/program/")
     def program_home() -> Response:

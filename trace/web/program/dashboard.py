@@ -24,9 +24,9 @@ from trace.schemas.program import (
 from trace.services import logistics, metrics, stations
 from trace.services import targets as service
 from trace.web.auth import current_actor
+from trace.web.charts import Series, progress_bar, stacked_columns
 from trace.web.database import db
-from trace.web.program.charts import Series, progress_bar, stacked_columns
-from trace.web.program.common import fmt, is_english, pick, unit
+from trace.web.formats import fmt, is_english, pick, unit
 from trace.web.program.logistics import CATEGORY_NAMES
 from trace.web.program.stations import coverage_chart
 from trace.web.program.training import KIND_NAMES

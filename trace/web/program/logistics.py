@@ -39,7 +39,7 @@ from trace.schemas.program import (
 from trace.services import logistics as service
 from trace.web.auth import current_actor
 from trace.web.database import db
-from trace.web.program.common import fmt
+from trace.web.formats import fmt
 
 PREFIX = ""  # several resources: /facilities, /shipments, /temperature-...
 blp = Blueprint("logistics", __name__, description="Logistics facilities, shipments, cold chain")

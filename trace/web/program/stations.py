@@ -24,9 +24,9 @@ from trace.schemas.program import (
 from trace.services import stations as service
 from trace.services import targets
 from trace.web.auth import current_actor
+from trace.web.charts import Bar, percent_bars
 from trace.web.database import db
-from trace.web.program.charts import Bar, percent_bars
-from trace.web.program.common import fmt, is_english
+from trace.web.formats import fmt, is_english
 
 PREFIX = "/stations"
 blp = Blueprint("stations", __name__, description="E-commerce service stations (三级服务站点)")

@@ -34,7 +34,7 @@ from trace.schemas.program import (
 from trace.services import training as service
 from trace.web.auth import current_actor
 from trace.web.database import db
-from trace.web.program.common import fmt
+from trace.web.formats import fmt
 
 PREFIX = "/training"
 blp = Blueprint("training", __name__, description="E-commerce training and incubation")

@@ -1,0 +1,353 @@
+"""Public pages that need no sign-in: home, the pack scan page, batch and product pages.
+
+The scan page is the hot path. Per scan only the verdict is worked out (on PostgreSQL one
+autocommit statement, `trace.services.scans`) and only the banner is rendered; the batch's public
+record and the page around the banner (per pack date and language) are kept for
+PUBLIC_CACHE_SECONDS in a per-process cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+
+from trace.models.batches import Batch
+from trace.models.producers import Producer
+from trace.models.products import Product
+from trace.models.regions import Township
+from trace.services import scans
+from trace.services.public_record import best_before, public_batch_record, public_product
+from trace.web import scan_pool
+from trace.web.auth import current_actor
+from trace.web.cache import TTLCache
+from trace.web.database import db
+from trace.web.errors import error_response, wants_json
+from trace.web.i18n import select_locale
+
+bp = Blueprint("public", __name__, template_folder="templates")
+
+# The problem-report form (built in another module): the one place its address is written.
+REPORT_PATH = "/report"
+CACHE_KEY = "trace.public_records"
+# Dayao County's extent (county gazetteer figures, 25°33'-26°24'N, 100°53'-101°42'E) and its
+# seat, 金碧镇, for the origin locator: it places a pin within the county's frame, not a map.
+COUNTY_BOUNDS = (25.55, 26.40, 100.88, 101.70)  # south, north, west, east
+COUNTY_SEAT = (25.73, 101.32)
+LOCATOR_SIZE = (120, 120)
+LOCATOR_MARGIN = 10
+
+
+def _cache() -> TTLCache[Any]:
+    """One cache per app, its entries reused for PUBLIC_CACHE_SECONDS: a batch's public record
+    (key: batch id), its sections as HTML (("html", batch id, pack date, language)) and the scan
+    page around the banner (("scan-page", batch id, pack date, language)).
+
+    The verdict and the batch's status are never cached: they come from the scan query itself.
+    Opening a recall clears this process's cache (trace.web.genealogy.recalls).
+    """
+    cache: TTLCache[Any] | None = current_app.extensions.get(CACHE_KEY)
+    if cache is None:
+        cache = TTLCache(current_app.config["PUBLIC_CACHE_SECONDS"])
+        current_app.extensions[CACHE_KEY] = cache
+    return cache
+
+
+def batch_record(batch_id: int, status: str | None = None) -> dict[str, Any]:
+    """The batch's public record, from this process's cache unless it is stale.
+
+    `status` is the lot's status read in this request. A record cached with another status is
+    stale (a recall opened or a hold placed through another worker within PUBLIC_CACHE_SECONDS):
+    this process's cache is dropped, so the recall notice with its level, reason and instructions
+    and the pages around it show at once. Status changes are rare, so dropping everything is cheap.
+    """
+    cache = _cache()
+    record: dict[str, Any] = cache.get_or_make(
+        batch_id, lambda: public_batch_record(db(), batch_id)
+    )
+    if status is not None and record["status"] != status:
+        cache.clear()
+        record = cache.get_or_make(batch_id, lambda: public_batch_record(db(), batch_id))
+    return record
+
+
+def _language() -> str:
+    """The page's language, chosen once per request (as the templates' `lang` is)."""
+    if "locale" not in g:
+        g.locale = select_locale()
+    language: str = g.locale
+    return language
+
+
+# The banner's words per verdict: (heading, message). They are translated once per language and
+# process: Flask-Babel's gettext costs more per call than the rest of the banner together.
+VERDICT_WORDS = {
+    "genuine": (_l("正品验证通过"), _l("这是此码的首次查询。")),
+    "repeat": (
+        _l("此码已被查询过"),
+        _l("此码已被查询 %(n)s 次，首次查询时间 %(first)s；如非本人查询，谨防假冒。"),
+    ),
+    "exceeded": (
+        _l("查询次数超限，谨防假冒"),
+        _l(
+            "此码已被查询 %(n)s 次，首次查询时间 %(first)s。"
+            "一个包装正常只查询几次，此码可能已被复制。"
+        ),
+    ),
+    "void": (
+        _l("此码已作废"),
+        _l("此标签已由生产方作废，不应出现在销售的商品上。请勿购买，并向我们反映。"),
+    ),
+    "recalled": (_l("此批次产品已召回"), _l("此包装所属批次正在召回，请勿食用。")),
+    "unknown": (
+        _l("此码未登记，可能是假冒产品"),
+        _l("我们的系统中没有这个编码。请保留包装和购物凭证，并向我们反映。"),
+    ),
+}
+LABEL_WORDS = {"pack_no": _l("包装序号"), "code": _l("防伪码")}
+_translated: dict[str, dict[str, Any]] = {}
+
+
+def _words(language: str) -> dict[str, Any]:
+    words = _translated.get(language)
+    if words is None:
+        words = {
+            "verdicts": {k: (str(h), str(m)) for k, (h, m) in VERDICT_WORDS.items()},
+            "labels": {k: str(v) for k, v in LABEL_WORDS.items()},
+        }
+        _translated[language] = words
+    return words
+
+
+def verdict_banner(scan: dict[str, Any], record: dict[str, Any] | None) -> str:
+    """The banner for one scan: its template rendered without Flask's per-render extras."""
+    words = _words(_language())
+    heading, message = words["verdicts"][scan["verdict"]]
+    env = current_app.jinja_env
+    if "%(" in message:
+        first = env.filters["localdatetime"](scan["first_scanned_at"])
+        message = message % {"n": scan["scan_count"], "first": first}
+    template = env.get_template("public/_verdict.html")
+    return template.render(
+        scan=scan, record=record, heading=heading, message=message, words=words["labels"]
+    )
+
+
+def record_html(batch_id: int, record: dict[str, Any], pack_date: dt.date | None) -> Markup:
+    """The record's sections as HTML, rendered once per batch, pack date and language."""
+    key = ("html", batch_id, pack_date, _language())
+
+    def render() -> str:
+        return render_template(
+            "public/_record.html",
+            record=record,
+            pack_date=pack_date,
+            best_before=best_before(pack_date, record["product"]["shelf_life_days"]),
+        )
+
+    return Markup(_cache().get_or_make(key, render))
+
+
+# Placeholders in the cached scan page; NUL never occurs in rendered text (PostgreSQL refuses it
+# in text columns and the templates have none).
+BANNER_SLOT = "\x00banner\x00"
+REPORT_SLOT = "\x00report\x00"
+
+
+def scan_page_html(
+    scan: dict[str, Any],
+    record: dict[str, Any] | None,
+    batch_id: int | None,
+    pack_date: dt.date | None,
+    is_staff: bool,
+) -> str:
+    """The scan page: the banner rendered for this scan inside the page rendered once per batch,
+    pack date and language (for signed-in staff the header differs, so theirs is not cached)."""
+
+    def shell() -> tuple[str, str, str]:
+        g.shared_render = True  # rendered for every visitor: no visitor's query in its links
+        sections = (
+            record_html(batch_id, record, pack_date)
+            if record is not None and batch_id is not None
+            else None
+        )
+        html = render_template(
+            "public/scan.html",
+            record=record,
+            sections=sections,
+            banner=Markup(BANNER_SLOT),
+            report_href=Markup(REPORT_SLOT),
+        )
+        before, rest = html.split(BANNER_SLOT)
+        middle, after = rest.split(REPORT_SLOT)
+        return before, middle, after
+
+    key = ("scan-page", batch_id, pack_date, _language())
+    before, middle, after = shell() if is_staff else _cache().get_or_make(key, shell)
+    banner = verdict_banner(scan, record)
+    return "".join((before, banner, middle, str(escape(report_url(scan["serial"]))), after))
+
+
+@bp.app_template_global()
+def report_url(code: str | None = None) -> str:
+    """Where a shopper reports a problem with a pack (or a lot): one place to change."""
+    return REPORT_PATH + (f"?{urlencode({'code': code})}" if code else "")
+
+
+@bp.app_template_global()
+def origin_locator(latitude: str | None, longitude: str | None) -> dict[str, float] | None:
+    """Pin and county-seat positions in the locator's frame, or None without coordinates."""
+    if not latitude or not longitude:
+        return None
+    south, north, west, east = COUNTY_BOUNDS
+    width, height = LOCATOR_SIZE
+    inner_w, inner_h = width - 2 * LOCATOR_MARGIN, height - 2 * LOCATOR_MARGIN
+
+    def place(lat: float, lon: float) -> tuple[float, float]:
+        x = LOCATOR_MARGIN + (lon - west) / (east - west) * inner_w
+        y = LOCATOR_MARGIN + (north - lat) / (north - south) * inner_h
+        # A point outside the county (a typing slip) stays on the frame's edge.
+        return (
+            round(min(max(x, LOCATOR_MARGIN), width - LOCATOR_MARGIN), 1),
+            round(min(max(y, LOCATOR_MARGIN), height - LOCATOR_MARGIN), 1),
+        )
+
+    x, y = place(float(latitude), float(longitude))
+    seat_x, seat_y = place(*COUNTY_SEAT)
+    return {"x": x, "y": y, "seat_x": seat_x, "seat_y": seat_y}
+
+
+@bp.get("/")
+def home() -> str:
+    session = db()
+    counts = {
+        "producers": session.scalar(select(func.count(Producer.id))) or 0,
+        "products": session.scalar(select(func.count(Product.id))) or 0,
+        "batches": session.scalar(select(func.count(Batch.id))) or 0,
+    }
+    return render_template("home.html", counts=counts)
+
+
+@bp.get("/healthz")
+def health() -> dict[str, str]:
+    db().execute(select(1))
+    return {"status": "ok"}
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@bp.get("/scan/<serial>")
+def scan_page(serial: str) -> Any:
+    """The pack's default link: verdict from its scan log, then the batch's public record."""
+    is_staff = current_actor() is not None
+    outcome = scan_pool.record_scan(
+        serial=serial[:20],
+        limit=current_app.config["SCAN_LIMIT"],
+        is_public=not is_staff,
+        client=scans.client_hash(current_app.config["SECRET_KEY"], request.remote_addr or ""),
+        user_agent=request.user_agent.string,
+        log=request.method != "HEAD",
+    )
+    status = 404 if outcome.verdict is scans.Verdict.UNKNOWN else 200
+    record = (
+        batch_record(outcome.batch_id, outcome.batch_status)
+        if outcome.batch_id is not None
+        else None
+    )
+    shelf_life = record["product"]["shelf_life_days"] if record else None
+    body = {
+        "verdict": outcome.verdict.value,
+        "serial": outcome.serial,
+        "sequence": outcome.sequence,
+        "scan_count": outcome.scan_count,
+        "first_scanned_at": _iso(outcome.first_scanned_at),
+        "scan_limit": current_app.config["SCAN_LIMIT"],
+        "pack_date": _iso(outcome.pack_date),
+        "best_before": _iso(best_before(outcome.pack_date, shelf_life)),
+        "record": record,
+    }
+    if wants_json():
+        response = jsonify(body)
+    else:
+        page = scan_page_html(body, record, outcome.batch_id, outcome.pack_date, is_staff)
+        response = current_app.response_class(page, mimetype="text/html")
+    response.status_code = status
+    # Every scan must reach us to be counted: no browser or proxy may answer it from a cache.
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.update(("Accept", "Accept-Language"))
+    return response
+
+
+@bp.get("/lots/<lot>")
+def batch_page(lot: str) -> Any:
+    found = db().execute(select(Batch.id, Batch.status).where(Batch.lot == lot)).first()
+    if found is None:
+        return _not_found()
+    batch_id = found.id
+    record = batch_record(batch_id, found.status.value)
+    if wants_json():
+        return _shareable(jsonify(record), BATCH_CACHING)
+    sections = record_html(batch_id, record, None)
+    return _shareable(
+        current_app.make_response(
+            render_template("public/batch.html", record=record, sections=sections)
+        ),
+        BATCH_CACHING,
+    )
+
+
+@bp.get("/products/<gtin>")
+def product_page(gtin: str) -> Any:
+    session = db()
+    product = session.scalar(select(Product).where(Product.gtin == gtin))
+    if product is None:
+        return _not_found()
+    data = public_product(product)
+    lots = session.execute(
+        select(Batch.lot, Batch.harvested_on, Batch.status, Township.name_zh, Township.name_pinyin)
+        .outerjoin(Township, Township.code == Batch.township_code)
+        .where(Batch.product_id == product.id)
+        .order_by(Batch.harvested_on.desc(), Batch.id.desc())
+        .limit(20)
+    ).all()
+    data["lots"] = [
+        {
+            "lot": lot,
+            "harvested_on": harvested_on.isoformat(),
+            "status": status.value,
+            "township": township or "",
+            "township_en": township_en or "",
+        }
+        for lot, harvested_on, status, township, township_en in lots
+    ]
+    if wants_json():
+        return _shareable(jsonify(data), PRODUCT_CACHING)
+    return _shareable(
+        current_app.make_response(render_template("public/product.html", product=data)),
+        PRODUCT_CACHING,
+    )
+
+
+# A lot's page carries its recall status, which must show at once; a product's hardly changes.
+BATCH_CACHING = "no-cache"
+PRODUCT_CACHING = "public, max-age=300"
+
+
+def _shareable(response: Response, caching: str) -> Response:
+    """Batch and product pages are the same for every visitor (signed-in staff get no-store)."""
+    if current_actor() is None:
+        response.headers.setdefault("Cache-Control", caching)
+    response.vary.update(("Accept", "Accept-Language"))
+    return response
+
+
+def _not_found() -> tuple[Response | str, int]:
+    return error_response(404, _("未找到此编码对应的记录。"), {"code": ["not registered"]})

@@ -1,0 +1,55 @@
+"""The staff area under /staff: how a feature's staff pages join it, and the template globals
+every server-rendered page uses.
+
+A feature's staff blueprint (say `records`) is registered as `staff.records` under /staff, so its
+endpoints are `staff.records.<view>` as they were when these blueprints hung off one parent
+blueprint; trace.web.access keys its table by those names. No parent blueprint object is shared:
+each app registers the features' blueprints itself, so building several apps (tests) is safe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Flask
+from flask_babel import get_locale
+
+from trace.web.names import ALL, name_of
+
+PREFIX = "/staff"
+
+
+def register(app: Flask, bp: Blueprint) -> None:
+    """Serve `bp` under /staff with endpoints named `staff.<bp.name>.<view>`."""
+    app.register_blueprint(bp, name_prefix="staff", url_prefix=PREFIX + (bp.url_prefix or ""))
+
+
+def display(table: str, value: Any) -> str:
+    """`{{ display('units', batch.unit) }}`: the localized name of an enum value."""
+    return name_of(ALL[table], value)
+
+
+def choices(table: str, values: Iterable[Any]) -> list[tuple[str, str]]:
+    """(value, localized name) pairs for a <select>."""
+    return [(str(getattr(v, "value", v)), name_of(ALL[table], v)) for v in values]
+
+
+def place_choices(townships: Iterable[Any]) -> list[tuple[str, str]]:
+    """(code, name) pairs of townships in the page's language."""
+    locale = get_locale()
+    zh = locale is None or locale.language == "zh"
+    return [(t.code, t.name_zh if zh else t.name_pinyin) for t in townships]
+
+
+def qty(value: Decimal | None) -> str:
+    """A quantity without trailing zeros or exponent: 100.000 -> "100", 12.50 -> "12.5"."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        display=display, choices=choices, place_choices=place_choices, qty=qty
+    )
