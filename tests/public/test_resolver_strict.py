@@ -16,7 +16,7 @@ def _resolver_path(uri: str) -> str | None:
     """The path and query a resolver receives for a vector's URI (None: not a /01 path here,
     or a fault in the host part, which never reaches a resolver)."""
     if uri.startswith(("http://", "https://", "HTTP://", "HTTPS://")):
-        scheme, rest = uri.split("://", 1)
+        rest = uri.split("://", 1)[1]
         if "/" not in rest:
             return None
         host, path = rest.split("/", 1)
@@ -88,9 +88,7 @@ def test_zero_suppressed_form_of_our_own_gtin_is_400_naming_the_14_digit_form(cl
         ({"Accept-Language": "en"}, "&lang=zh", "zh"),
     ],
 )
-def test_language_picks_among_a_link_types_alternatives(
-    client, labelled, headers, query, language
-):
+def test_language_picks_among_a_link_types_alternatives(client, labelled, headers, query, language):
     answer = client.get(labelled.lot_path + "?linkType=gs1:pip" + query, headers=headers)
     assert answer.status_code == 307
     location = answer.headers["Location"]

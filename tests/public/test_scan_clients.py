@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html import unescape
 
 import pytest
 from flask import Flask
@@ -71,7 +72,7 @@ def _verdict(html: str) -> str:
 
 
 def _english_link(html: str) -> str:
-    return re.search(r'<a href="([^"]*lang=en[^"]*)" hreflang="en"', html).group(1)
+    return unescape(re.search(r'<a href="([^"]*lang=en[^"]*)" hreflang="en"', html).group(1))
 
 
 def test_reload_language_switch_and_json_keep_genuine(phones, labelled):
@@ -88,8 +89,11 @@ def test_reload_language_switch_and_json_keep_genuine(phones, labelled):
     page = english.get_data(as_text=True)
     assert _verdict(page) == "genuine" and 'lang="en"' in page
     assert "You checked this code at" in page
-    again = _scan(buyer, serial, "203.0.113.10").get_data(as_text=True)
-    assert _verdict(again) == "genuine" and "您于" in again and "查询过此码" in again
+    again = _scan(buyer, serial, "203.0.113.10").get_data(as_text=True)  # a reload
+    assert _verdict(again) == "genuine" and "You checked this code at" in again
+    chinese = _scan(buyer, serial, "203.0.113.10", query_string={"lang": "zh"})
+    text = chinese.get_data(as_text=True)
+    assert "您于" in text and "查询过此码" in text
     body = _scan(buyer, serial, "198.51.100.99", headers=JSON).get_json()  # the phone moved
     assert body["verdict"] == "genuine" and body["scan_count"] == 1
     assert body["you_scanned_at"] == body["first_scanned_at"]
@@ -132,9 +136,7 @@ def test_six_clients_from_six_addresses_exceed(phones, labelled, app):
         _scan(phones(), serial, f"198.51.100.{n}", headers=JSON).get_json()
         for n in range(1, limit + 2)
     ]
-    assert [a["verdict"] for a in answers] == ["genuine"] + ["repeat"] * (limit - 1) + [
-        "exceeded"
-    ]
+    assert [a["verdict"] for a in answers] == ["genuine"] + ["repeat"] * (limit - 1) + ["exceeded"]
     assert answers[-1]["scan_count"] == limit + 1
     assert answers[-1]["you_scanned_at"] is None
     page = _scan(phones(), serial, "198.51.100.200").get_data(as_text=True)
@@ -156,7 +158,8 @@ def test_repeat_says_when_and_roughly_where(phones, labelled):
 
 def test_head_is_uncounted_and_answers_like_get(phones, labelled):
     serial = labelled.serials[0]
-    assert phones().head(f"/scan/{serial}", headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 200
+    head = phones().head(f"/scan/{serial}", headers={"X-Forwarded-For": "198.51.100.1"})
+    assert head.status_code == 200
     body = _scan(phones(), serial, "198.51.100.2", headers=JSON).get_json()
     assert body["scan_count"] == 1 and body["verdict"] == "genuine"
 

@@ -516,3 +516,38 @@ def record_scan_dbapi(
     finally:
         cursor.close()
     return _pg_outcome(row, serial)
+
+
+# The language switch on a scan page links to the same page with a short-lived token: following
+# it is the same person looking again, never a new scan, even from a browser that dropped the
+# device cookie and a phone whose address changed. A token copied into a printed code is stale
+# within the half hour, so `?lang=en` alone (a printed link, the resolver's English link) counts.
+SWITCH_MINUTES = 30
+
+
+def _switch_mac(secret: str, serial: str, minute: int) -> str:
+    message = f"language-switch:{serial}:{minute}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:12]
+
+
+def language_switch_token(secret: str, serial: str, now: dt.datetime | None = None) -> str:
+    """The token the scan page's language switch carries (minute of the view, keyed MAC)."""
+    minute = int((now or utcnow()).timestamp() // 60)
+    return f"{minute:x}.{_switch_mac(secret, serial, minute)}"
+
+
+def is_language_switch(
+    secret: str, serial: str, token: str | None, now: dt.datetime | None = None
+) -> bool:
+    """Whether `token` came from a scan page of this serial within SWITCH_MINUTES."""
+    if not token or "." not in token or len(token) > 40:
+        return False
+    minute_hex, mac = token.split(".", 1)
+    try:
+        minute = int(minute_hex, 16)
+    except ValueError:
+        return False
+    age = int((now or utcnow()).timestamp() // 60) - minute
+    return 0 <= age <= SWITCH_MINUTES and hmac.compare_digest(
+        mac, _switch_mac(secret, serial, minute)
+    )
