@@ -114,6 +114,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret-key-not-for-production",
             "PUBLIC_HOST": "trace.test",
+            # Keys, uploads and archives the tests make stay out of the checkout's instance/.
+            "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
             "TESTING": True,
             # One app serves the whole suite from one address; tests/security turns limits on.
             "RATE_LIMITS_ENABLED": False,

@@ -98,3 +98,13 @@ def passed_inspection(session: Session, actor: User, batch: Batch) -> Any:
         tested_on=batch.harvested_on,
         results=results,
     )
+
+
+def as_insider(session: Session) -> None:
+    """Act as someone with direct database access, for tamper tests: on PostgreSQL the
+    append-only triggers refuse UPDATE/DELETE, so do what a superuser can (replica mode skips
+    triggers, foreign-key checks too) for the rest of the test's transaction."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL session_replication_role = replica"))

@@ -16,13 +16,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from trace import cli, web
     from trace.config import load_settings
 
+    settings = load_settings(config)
     app = Flask(
         __name__,
         static_folder=str(ROOT / "static"),
         template_folder=str(ROOT / "trace" / "web" / "templates"),  # shared; features add their own
-        instance_path=str(ROOT / "instance"),
+        instance_path=settings["INSTANCE_DIR"],
     )
-    app.config.update(load_settings(config))
+    app.config.update(settings)
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     web.init_app(app)

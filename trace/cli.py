@@ -12,6 +12,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trace.cli_backup import backup_cli
+from trace.cli_checkpoint import checkpoint_cli
+from trace.cli_records import privacy_cli, records_cli, retention_cli
 from trace.cli_verify import verify_command
 from trace.errors import TraceError
 from trace.models import Batch, PackCode, Product
@@ -118,3 +121,7 @@ def init_app(app: Flask) -> None:
     for group in (db_cli, users_cli, demo_cli):
         app.cli.add_command(group)
     app.cli.add_command(verify_command)
+    app.cli.add_command(checkpoint_cli)
+    app.cli.add_command(backup_cli)
+    for group in (retention_cli, privacy_cli, records_cli):
+        app.cli.add_command(group)

@@ -20,6 +20,11 @@ IP_REGION_DB = (
 
 # name -> (default, one-line meaning). Defaults are safe for a laptop; production sets the env vars.
 DEFAULTS: dict[str, tuple[Any, str]] = {
+    "INSTANCE_DIR": (
+        None,
+        "folder of the instance's own files (secret key, checkpoint signing key, uploads, job "
+        "files, archives); unset: instance/ beside the code",
+    ),
     "DATABASE_URL": (None, "SQLAlchemy URL; unset means SQLite at instance/trace.db"),
     "SECRET_KEY": (
         None,
@@ -85,6 +90,11 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "exports up to this many rows download at once on the "
         "staff pages; larger ones run as a background job",
     ),
+    "BACKUP_DIR": (
+        None,
+        "folder of the daily backups (`backup scheduled`); unset: instance/backups",
+    ),
+    "BACKUP_KEEP": (14, "daily backups kept in BACKUP_DIR; older ones are deleted"),
     "PROXY_COUNT": (0, "reverse proxies in front whose X-Forwarded-For/-Proto are trusted"),
     "HSTS_SECONDS": (365 * 24 * 3600, "Strict-Transport-Security max-age on https; 0 = off"),
     "LOG_REQUESTS": (True, "one JSON line per request on stderr, without IPs or secrets"),
@@ -138,6 +148,9 @@ def load_settings(
         settings[name] = default if raw is None else _coerce(name, raw, default)
     settings.update(overrides or {})
 
+    if settings["INSTANCE_DIR"]:
+        instance_dir = Path(settings["INSTANCE_DIR"])
+    settings["INSTANCE_DIR"] = str(instance_dir)
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance_dir / 'trace.db'}"
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", str(settings["DATABASE_URL"])):
@@ -151,7 +164,7 @@ def load_settings(
     if not _HOST_RE.match(str(settings["PUBLIC_HOST"])):
         raise ConfigError("TRACE_PUBLIC_HOST must be a bare host name such as trace.example.cn")
     names = ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH", "LABEL_PDF_DIRECT_MAX")
-    more = ("SCAN_CLIENTS_PER_ADDRESS", "SCAN_FAR_HOURS")
+    more = ("SCAN_CLIENTS_PER_ADDRESS", "SCAN_FAR_HOURS", "BACKUP_KEEP")
     for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS", *more):
         if int(settings[name]) < 1:
             raise ConfigError(f"TRACE_{name} must be at least 1")

@@ -104,6 +104,7 @@ def test_lot_page_shows_timeline_trees_chain_and_audit(
     assert "分割" in root_page
     assert "batch.create" in root_page or "event.append" in root_page  # the audit trail
     # Tampering shows at once on the lot page.
+    factories.as_insider(db_session)
     db_session.execute(
         update(TraceEvent)
         .where(TraceEvent.batch_id == walnuts.id, TraceEvent.sequence == 1)

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, select, update
 
+from tests.factories import as_insider
 from trace.models.events import EventType, TraceEvent
 from trace.services.events import append_event
 
@@ -48,6 +49,7 @@ def test_intact_chains_pass(app, chain, walnuts):
 
 def test_an_edited_event_is_named(app, db_session, chain, walnuts):
     # A Core UPDATE: the ORM's before_update refusal never sees it, as with a hand-edited table.
+    as_insider(db_session)
     db_session.execute(
         update(TraceEvent)
         .where(TraceEvent.id == chain[1].id)
@@ -61,6 +63,7 @@ def test_an_edited_event_is_named(app, db_session, chain, walnuts):
 
 def test_a_rehashed_edit_breaks_the_next_link(app, db_session, chain, walnuts):
     """An editor who also rewrites the edited event's hash is caught by the next event."""
+    as_insider(db_session)
     db_session.execute(
         update(TraceEvent)
         .where(TraceEvent.id == chain[1].id)
@@ -74,6 +77,7 @@ def test_a_rehashed_edit_breaks_the_next_link(app, db_session, chain, walnuts):
 
 
 def test_prev_hash_and_deleted_events_are_caught(app, db_session, chain, walnuts):
+    as_insider(db_session)
     db_session.execute(
         update(TraceEvent)
         .where(TraceEvent.id == chain[2].id)
@@ -109,6 +113,7 @@ def test_regulators_verify_one_lot_through_the_api(client, as_role, db_session, 
         "is_intact": True,
         "broken": None,
     }
+    as_insider(db_session)
     db_session.execute(
         update(TraceEvent)
         .where(TraceEvent.id == chain[0].id)

@@ -19,7 +19,7 @@ from trace.demo.core import CoreDemo
 from trace.models.logistics import Facility, Shipment
 from trace.models.regions import Township, Village
 from trace.models.stations import Station, StationService
-from trace.models.users import Role
+from trace.models.users import Role, User
 from trace.services import logistics, stations, training
 from trace.services.batches import SHANGHAI
 
@@ -94,29 +94,132 @@ def _villages(session: Session) -> dict[str, list[Village]]:
     return by_township
 
 
+# The county centre and a courier's private pick-up point beside the funded station in 三台村
+# (allowed, unfunded); township and village stations are made from the tables above.
+COUNTY_CENTRE = {
+    "name": "大姚县电子商务公共服务中心",
+    "tier": "county",
+    "township_code": "532326101",
+    "operator": "大姚县电商运营示例有限公司（示例）",
+    "address": "金碧镇（示例地址）",
+    "opened_on": dt.date(2024, 6, 18),
+    "floor_area_m2": Decimal("2400"),
+    "services": ALL_SERVICES,
+    "is_funded": True,
+}
+COURIER_POINT = {
+    "name": "三台村快递代收点（示例）",
+    "tier": "village",
+    "township_code": "532326208",
+    "village": "三台村",
+    "operator": "三台村小卖部（示例）",
+    "opened_on": dt.date(2025, 5, 6),
+    "floor_area_m2": Decimal("12"),
+    "services": ["parcels", "phone_top_up"],
+    "is_funded": False,
+}
+COUNTY_OPERATOR = "大姚县电商运营示例有限公司（示例）"
+# County-level logistics facilities by short name.
+FACILITIES: dict[str, dict[str, Any]] = {
+    "centre": {
+        "name": "大姚县电商物流配送中心",
+        "kind": "distribution_centre",
+        "township_code": "532326101",
+        "operator": "大姚县物流示例有限公司（示例）",
+        "floor_area_m2": Decimal("1350"),
+    },
+    "warehouse": {
+        "name": "大姚县农产品公共仓储中心",
+        "kind": "public_warehouse",
+        "township_code": "532326101",
+        "operator": COUNTY_OPERATOR,
+        "floor_area_m2": Decimal("1200"),
+    },
+    "cold_store": {
+        "name": "大姚县农产品冷库（示例）",
+        "kind": "cold_store",
+        "township_code": "532326101",
+        "operator": COUNTY_OPERATOR,
+        "volume_m3": Decimal("320"),
+    },
+}
+OPEN_DELIVERY_CENTRES = 9  # of the twelve townships' centres; three are still being fitted out
+VILLAGE_POINTS = 32  # village logistics points share the village stations' premises
+
+# Shipments of demo lots; departure and arrival enter each lot's timeline. Lots: "walnut" is the
+# cooperative's first 2025 lot, the others the core demo's last three. An end is a facility's
+# short name or, when it is none, a free name. (lot, kg, departed, arrived or None, origin,
+# destination, carrier, vehicle)
+SHIPMENTS = (
+    # packed ten days after the 12 September harvest
+    ("walnut", "3000", (2025, 9, 22, 8, 0), (2025, 9, 22, 9, 20), "县质检中心分级包装车间",
+     "warehouse", "县质检中心自有车辆", "云E·D3102（示例）"),
+    ("walnut", "1200", (2025, 10, 9, 14, 0), (2025, 10, 9, 15, 10), "warehouse", "centre",
+     "大姚县物流示例有限公司（示例）", "云E·L5520（示例）"),
+    ("walnut", "800", (2025, 10, 12, 7, 30), (2025, 10, 13, 16, 0), "centre",
+     "昆明示例农产品商贸有限公司（示例）", "示例快运昆明专线（示例）", "云A·K8812（示例）"),
+    ("kernel", "800", (2025, 10, 27, 9, 0), (2025, 10, 27, 9, 40),
+     "大姚核桃食品有限公司（示例）加工车间", "cold_store", "大姚县物流示例有限公司（示例）",
+     "云E·L5520（示例）"),
+    ("honey", "600", (2025, 9, 2, 10, 0), (2025, 9, 2, 16, 0), "昙华山蜂场", "warehouse",
+     "昙华乡物流配送站", "云E·T2217（示例）"),
+    # still on the road to the distribution centre: "in transit" and no receiving yet
+    ("vermicelli", "500", (2025, 11, 12, 8, 0), None, "石羊镇粉丝加工点", "centre",
+     "石羊镇物流配送站", "云E·S0931（示例）"),
+)  # fmt: skip
+TO_KUNMING = 2  # the shipment whose truck logs temperatures on the way
+
+# Cold chain: the kernel cold store twice a day, with one excursion (a door left open during
+# loading: an alert, still open), and the truck to Kunming every three hours.
+COLD_STORE_DAYS = (dt.date(2025, 10, 27), dt.date(2025, 11, 10))
+COLD_STORE_HOURS = (8, 20)
+EXCURSION = (dt.date(2025, 11, 3), 20, Decimal("7.5"))
+TRUCK_DAY = dt.date(2025, 10, 12)
+TRUCK_HOURS = (8, 11, 14, 17, 20, 23)
+
+# Training: 2025 sessions across the townships, part of the way to 3000 person-times.
+COURSES = {
+    "general": ("农村电商基础与政策宣讲", "general", "县电子商务公共服务中心"),
+    "skills_shop": ("网店开设与运营实操", "skills", "示例电商学院（示例）"),
+    "skills_video": ("农产品短视频与直播带货", "skills", "示例电商学院（示例）"),
+    "startup": ("电商创业实训营", "entrepreneurship", "县电子商务公共服务中心"),
+}
+TRAINEES = 480
+POVERTY_SHARE, DISABLED_SHARE = 0.38, 0.04
+# A township's year: policy outreach first, then skills classes, with a start-up camp in every
+# other township in the autumn.
+SESSION_PLAN = ("general", "skills_shop", "general", "skills_video", "general")
+CLASS_SIZES = {"general": 28, "skills_shop": 22, "skills_video": 22, "startup": 18}
+# Incubations after the autumn start-up camps; most finish within six weeks.
+INCUBATION_OUTCOMES = (
+    ("online_shop", 12),
+    ("business_registered", 5),
+    ("employed", 3),
+    ("discontinued", 2),
+    ("in_progress", 9),
+)
+
+
 def load_program(session: Session, core: CoreDemo) -> None:
     """Create the programme demo records on top of the core demo."""
-    admin = core.users[Role.ADMIN]
-    qc = core.users[Role.QC]
-    station_user = core.users[Role.STATION]
     rng = random.Random(2025)
-    villages = _villages(session)
     townships = {t.code: t for t in session.scalars(select(Township))}
+    township_stations, village_stations = _stations(session, core, _villages(session), townships)
+    facilities = _facilities(session, core, townships, township_stations, village_stations)
+    shipments = _shipments(session, core, facilities)
+    _cold_chain(session, core, rng, facilities["cold_store"], shipments[TO_KUNMING])
+    _training(session, core, rng, townships, township_stations)
+    session.flush()
 
-    # Stations ---------------------------------------------------------------------------------
-    stations.create_station(
-        session,
-        admin,
-        name="大姚县电子商务公共服务中心",
-        tier="county",
-        township_code="532326101",
-        operator="大姚县电商运营示例有限公司（示例）",
-        address="金碧镇（示例地址）",
-        opened_on=dt.date(2024, 6, 18),
-        floor_area_m2=Decimal("2400"),
-        services=ALL_SERVICES,
-        is_funded=True,
-    )
+
+def _stations(
+    session: Session,
+    core: CoreDemo,
+    villages: dict[str, list[Village]],
+    townships: dict[str, Township],
+) -> tuple[dict[str, Station], list[Station]]:
+    admin = core.users[Role.ADMIN]
+    stations.create_station(session, admin, **COUNTY_CENTRE)
     township_stations: dict[str, Station] = {}
     for i, (code, township) in enumerate(sorted(townships.items())):
         township_stations[code] = stations.create_station(
@@ -150,220 +253,134 @@ def load_program(session: Session, core: CoreDemo) -> None:
                     is_funded=len(village_stations) % 7 != 6,
                 )
             )
-    # A courier's private pick-up point beside the funded station in 三台村: allowed, unfunded.
-    stations.create_station(
-        session,
-        admin,
-        name="三台村快递代收点（示例）",
-        tier="village",
-        township_code="532326208",
-        village="三台村",
-        operator="三台村小卖部（示例）",
-        opened_on=dt.date(2025, 5, 6),
-        floor_area_m2=Decimal("12"),
-        services=["parcels", "phone_top_up"],
-        is_funded=False,
-    )
+    stations.create_station(session, admin, **COURIER_POINT)
+    return township_stations, village_stations
 
-    # Logistics facilities ---------------------------------------------------------------------
-    def facility(**data: Any) -> Facility:
-        return logistics.create_facility(session, admin, **data)
 
-    centre = facility(
-        name="大姚县电商物流配送中心",
-        kind="distribution_centre",
-        township_code="532326101",
-        operator="大姚县物流示例有限公司（示例）",
-        floor_area_m2=Decimal("1350"),
-    )
-    warehouse = facility(
-        name="大姚县农产品公共仓储中心",
-        kind="public_warehouse",
-        township_code="532326101",
-        operator="大姚县电商运营示例有限公司（示例）",
-        floor_area_m2=Decimal("1200"),
-    )
-    cold_store = facility(
-        name="大姚县农产品冷库（示例）",
-        kind="cold_store",
-        township_code="532326101",
-        operator="大姚县电商运营示例有限公司（示例）",
-        volume_m3=Decimal("320"),
-    )
-    # Nine of the twelve township delivery centres are open; three are still being fitted out.
-    for code in sorted(townships)[:9]:
-        facility(
+def _facilities(
+    session: Session,
+    core: CoreDemo,
+    townships: dict[str, Township],
+    township_stations: dict[str, Station],
+    village_stations: list[Station],
+) -> dict[str, Facility]:
+    admin = core.users[Role.ADMIN]
+    made = {
+        key: logistics.create_facility(session, admin, **data) for key, data in FACILITIES.items()
+    }
+    for code in sorted(townships)[:OPEN_DELIVERY_CENTRES]:
+        logistics.create_facility(
+            session,
+            admin,
             name=f"{townships[code].name_zh}物流配送站",
             kind="delivery_centre",
             township_code=code,
             station_id=township_stations[code].id,
             floor_area_m2=Decimal("80"),
         )
-    # Village logistics points share the village stations' premises (the plan merges them).
-    for station in village_stations[:32]:
-        facility(
+    for station in village_stations[:VILLAGE_POINTS]:
+        logistics.create_facility(
+            session,
+            admin,
             name=f"{station.village.name_zh if station.village else station.name}物流服务点",
             kind="village_point",
             township_code=station.township_code,
             station_id=station.id,
         )
+    return made
 
-    # Shipments of demo lots, with departure and arrival on each lot's timeline ------------------
-    walnut = core.batches[0]  # the cooperative's first 2025 lot
-    kernel, honey, vermicelli = core.batches[-3], core.batches[-2], core.batches[-1]
 
-    def ship(
-        lines: list[tuple[int, str]],
-        leave: dt.datetime,
-        arrive: dt.datetime | None,
-        **ends: Any,
-    ) -> Shipment:
+def _shipments(session: Session, core: CoreDemo, facilities: dict[str, Facility]) -> list[Shipment]:
+    qc = core.users[Role.QC]
+    lots = dict(zip(("kernel", "honey", "vermicelli"), core.batches[-3:], strict=True))
+    lots["walnut"] = core.batches[0]
+    made = []
+    for lot, kg, leave, arrive, origin, destination, carrier, vehicle in SHIPMENTS:
         shipment = logistics.create_shipment(
             session,
             qc,
-            lines=[{"batch_id": b, "quantity": Decimal(q)} for b, q in lines],
-            departed_at=leave,
-            **ends,
+            lines=[{"batch_id": lots[lot].id, "quantity": Decimal(kg)}],
+            departed_at=_moment(leave),
+            carrier=carrier,
+            vehicle=vehicle,
+            **_end("origin", origin, facilities),
+            **_end("destination", destination, facilities),
         )
         if arrive is not None:
-            logistics.arrive_shipment(session, qc, shipment.id, arrive)
-        return shipment
+            logistics.arrive_shipment(session, qc, shipment.id, _moment(arrive))
+        made.append(shipment)
+    return made
 
-    packed = walnut.harvested_on + dt.timedelta(days=10)
-    ship(
-        [(walnut.id, "3000")],
-        _at(packed, 8),
-        _at(packed, 9, 20),
-        origin_name="县质检中心分级包装车间",
-        destination_facility_id=warehouse.id,
-        carrier="县质检中心自有车辆",
-        vehicle="云E·D3102（示例）",
-    )
-    ship(
-        [(walnut.id, "1200")],
-        _at(dt.date(2025, 10, 9), 14),
-        _at(dt.date(2025, 10, 9), 15, 10),
-        origin_facility_id=warehouse.id,
-        destination_facility_id=centre.id,
-        carrier="大姚县物流示例有限公司（示例）",
-        vehicle="云E·L5520（示例）",
-    )
-    to_kunming = ship(
-        [(walnut.id, "800")],
-        _at(dt.date(2025, 10, 12), 7, 30),
-        _at(dt.date(2025, 10, 13), 16),
-        origin_facility_id=centre.id,
-        destination_name="昆明示例农产品商贸有限公司（示例）",
-        carrier="示例快运昆明专线（示例）",
-        vehicle="云A·K8812（示例）",
-    )
-    ship(
-        [(kernel.id, "800")],
-        _at(dt.date(2025, 10, 27), 9),
-        _at(dt.date(2025, 10, 27), 9, 40),
-        origin_name="大姚核桃食品有限公司（示例）加工车间",
-        destination_facility_id=cold_store.id,
-        carrier="大姚县物流示例有限公司（示例）",
-        vehicle="云E·L5520（示例）",
-    )
-    ship(
-        [(honey.id, "600")],
-        _at(dt.date(2025, 9, 2), 10),
-        _at(dt.date(2025, 9, 2), 16),
-        origin_name="昙华山蜂场",
-        destination_facility_id=warehouse.id,
-        carrier="昙华乡物流配送站",
-        vehicle="云E·T2217（示例）",
-    )
-    # Still on the road to the distribution centre: shows "in transit" and no receiving yet.
-    ship(
-        [(vermicelli.id, "500")],
-        _at(dt.date(2025, 11, 12), 8),
-        None,
-        origin_name="石羊镇粉丝加工点",
-        destination_facility_id=centre.id,
-        carrier="石羊镇物流配送站",
-        vehicle="云E·S0931（示例）",
-    )
 
-    # Cold-chain temperatures: the kernel cold store twice a day, with one excursion -------------
-    day = dt.date(2025, 10, 27)
-    while day <= dt.date(2025, 11, 10):
-        for hour in (8, 20):
+def _end(prefix: str, name: str, facilities: dict[str, Facility]) -> dict[str, Any]:
+    if name in facilities:
+        return {f"{prefix}_facility_id": facilities[name].id}
+    return {f"{prefix}_name": name}
+
+
+def _moment(parts: tuple[int, int, int, int, int]) -> dt.datetime:
+    year, month, day, hour, minute = parts
+    return _at(dt.date(year, month, day), hour, minute)
+
+
+def _cold_chain(
+    session: Session, core: CoreDemo, rng: random.Random, store: Facility, truck: Shipment
+) -> None:
+    qc = core.users[Role.QC]
+    day, last = COLD_STORE_DAYS
+    while day <= last:
+        for hour in COLD_STORE_HOURS:
             value = Decimal("2.0") + Decimal(rng.randint(0, 18)) / 10
-            if day == dt.date(2025, 11, 3) and hour == 20:
-                value = Decimal("7.5")  # door left open during loading: an alert, still open
+            if (day, hour) == EXCURSION[:2]:
+                value = EXCURSION[2]
             logistics.record_reading(
                 session,
                 qc,
                 product_category="walnut_kernel",
                 measured_at=_at(day, hour),
                 temperature_c=value,
-                facility_id=cold_store.id,
+                facility_id=store.id,
             )
         day += dt.timedelta(days=1)
-    for hour in (8, 11, 14, 17, 20, 23):
+    for hour in TRUCK_HOURS:
         logistics.record_reading(
             session,
             qc,
             product_category="walnut_in_shell",
-            measured_at=_at(dt.date(2025, 10, 12), hour),
+            measured_at=_at(TRUCK_DAY, hour),
             temperature_c=Decimal("6.0") + Decimal(rng.randint(0, 25)) / 10,
-            shipment_id=to_kunming.id,  # the truck's plate comes from the shipment
+            shipment_id=truck.id,  # the truck's plate comes from the shipment
         )
 
-    # Training: 2025 sessions across the townships, part of the way to 3000 person-times --------
+
+def _training(
+    session: Session,
+    core: CoreDemo,
+    rng: random.Random,
+    townships: dict[str, Township],
+    township_stations: dict[str, Station],
+) -> None:
+    admin, station_user = core.users[Role.ADMIN], core.users[Role.STATION]
     courses = {
-        "general": training.create_course(
-            session,
-            admin,
-            title="农村电商基础与政策宣讲",
-            kind="general",
-            provider="县电子商务公共服务中心",
-        ),
-        "skills_shop": training.create_course(
-            session,
-            admin,
-            title="网店开设与运营实操",
-            kind="skills",
-            provider="示例电商学院（示例）",
-        ),
-        "skills_video": training.create_course(
-            session,
-            admin,
-            title="农产品短视频与直播带货",
-            kind="skills",
-            provider="示例电商学院（示例）",
-        ),
-        "startup": training.create_course(
-            session,
-            admin,
-            title="电商创业实训营",
-            kind="entrepreneurship",
-            provider="县电子商务公共服务中心",
-        ),
+        key: training.create_course(session, admin, title=title, kind=kind, provider=provider)
+        for key, (title, kind, provider) in COURSES.items()
     }
+    codes = sorted(townships)
     trainees: dict[str, list[int]] = {code: [] for code in townships}
-    for n in range(480):
-        code = sorted(townships)[n % 12]
+    for n in range(TRAINEES):
+        code = codes[n % len(codes)]
         trainee = training.create_trainee(
             session,
             station_user if code == station_user.township_code else admin,
             township_code=code,
-            is_poverty_registered=rng.random() < 0.38,
-            is_disabled=rng.random() < 0.04,
+            is_poverty_registered=rng.random() < POVERTY_SHARE,
+            is_disabled=rng.random() < DISABLED_SHARE,
         )
         trainees[code].append(trainee.id)
-
-    # A township's year: policy outreach first, then skills classes, with a start-up camp in
-    # every other township in the autumn.
-    plan = ["general", "skills_shop", "general", "skills_video", "general"]
-    sizes = {"general": 28, "skills_shop": 22, "skills_video": 22, "startup": 18}
     startup_attendees: list[int] = []
-    for i, code in enumerate(sorted(townships)):
+    for i, code in enumerate(codes):
         actor = station_user if code == station_user.township_code else admin
-        for j, course_key in enumerate(plan + (["startup"] if i % 2 == 0 else [])):
-            held_on = dt.date(2025, 3, 5) + dt.timedelta(days=37 * j + 3 * i)
+        for j, course_key in enumerate(SESSION_PLAN + (("startup",) if i % 2 == 0 else ())):
             session_row = training.create_session(
                 session,
                 actor,
@@ -371,26 +388,24 @@ def load_program(session: Session, core: CoreDemo) -> None:
                 township_code=code,
                 station_id=township_stations[code].id,
                 venue=f"{townships[code].name_zh}电子商务服务站培训室",
-                held_on=held_on,
+                held_on=dt.date(2025, 3, 5) + dt.timedelta(days=37 * j + 3 * i),
                 hours=Decimal("6") if course_key == "general" else Decimal("12"),
                 trainer="县电商中心讲师团",
             )
-            size = min(len(trainees[code]), sizes[course_key] + rng.randint(-3, 3))
+            size = min(len(trainees[code]), CLASS_SIZES[course_key] + rng.randint(-3, 3))
             present = rng.sample(trainees[code], size)
             training.record_attendance(session, actor, session_row.id, present)
             if course_key == "startup":
                 startup_attendees += present
+    _incubations(session, admin, rng, startup_attendees)
 
-    outcomes = (
-        ["online_shop"] * 12
-        + ["business_registered"] * 5
-        + ["employed"] * 3
-        + ["discontinued"] * 2
-        + ["in_progress"] * 9
-    )
+
+def _incubations(
+    session: Session, admin: User, rng: random.Random, startup_attendees: list[int]
+) -> None:
+    outcomes = [outcome for outcome, count in INCUBATION_OUTCOMES for _ in range(count)]
     chosen = rng.sample(list(dict.fromkeys(startup_attendees)), len(outcomes))
     for k, (trainee_id, outcome) in enumerate(zip(chosen, outcomes, strict=True)):
-        # Incubation follows the autumn start-up camps; most finish within six weeks.
         started = dt.date(2025, 9, 20) + dt.timedelta(days=k)
         finished = outcome != "in_progress"
         training.create_incubation(
@@ -403,4 +418,3 @@ def load_program(session: Session, core: CoreDemo) -> None:
             ended_on=started + dt.timedelta(days=45) if finished else None,
             outcome=outcome,
         )
-    session.flush()

@@ -208,50 +208,57 @@ def _inspect(session: Session, qc: Any, batch: Batch, number: int, failed: bool)
 
 def load_quality(session: Session, core: CoreDemo) -> QualityDemo:
     """Create the demo's quality records on top of the core lots."""
-    qc, admin = core.users[Role.QC], core.users[Role.ADMIN]
-    products, producers = core.products, core.producers
-    demo = QualityDemo()
-
-    for code, name, kind, grams, materials, (length, width, height), template, keys in PACKAGING:
-        demo.specs.append(
-            create_spec(
-                session,
-                qc,
-                design_code=code,
-                name=name,
-                package_type=kind,
-                net_content_g=grams,
-                materials=materials,
-                length_mm=length,
-                width_mm=width,
-                height_mm=height,
-                label_template=template,
-                product_ids=[products[key].id for key in keys],
-            )
-        )
-
+    qc = core.users[Role.QC]
     walnuts = [b for b in core.batches if b.product.category is ProductCategory.WALNUT_IN_SHELL]
+    demo = QualityDemo()
+    demo.specs = [_spec(session, qc, core, row) for row in PACKAGING]
     for index, measurements in GRADINGS.items():
-        batch = walnuts[index]
-        demo.gradings.append(
-            grade_batch(
-                session,
-                qc,
-                batch.id,
-                graded_on=batch.harvested_on + dt.timedelta(days=7),
-                measurements={k: Decimal(v) for k, v in measurements.items()},
-                sample_size=100,
-                location="县质检中心分级车间",
-            )
-        )
-
+        demo.gradings.append(_grade(session, qc, walnuts[index], measurements))
     for number, batch in enumerate(core.batches, start=1):
         failed = batch is walnuts[FAILED_LOT]
         demo.inspections.append(_inspect(session, qc, batch, number, failed))
+    for data in _certificates(core, walnuts, local_today()):
+        demo.certifications.append(create_certification(session, qc, **data))
+    demo.applications = _brand_applications(session, core)
+    session.flush()
+    return demo
 
-    today = local_today()
+
+def _spec(session: Session, qc: Any, core: CoreDemo, row: tuple[Any, ...]) -> PackagingSpec:
+    code, name, kind, grams, materials, (length, width, height), template, keys = row
+    return create_spec(
+        session,
+        qc,
+        design_code=code,
+        name=name,
+        package_type=kind,
+        net_content_g=grams,
+        materials=materials,
+        length_mm=length,
+        width_mm=width,
+        height_mm=height,
+        label_template=template,
+        product_ids=[core.products[key].id for key in keys],
+    )
+
+
+def _grade(session: Session, qc: Any, batch: Batch, measurements: dict[str, str]) -> Grading:
+    return grade_batch(
+        session,
+        qc,
+        batch.id,
+        graded_on=batch.harvested_on + dt.timedelta(days=7),
+        measurements={k: Decimal(v) for k, v in measurements.items()},
+        sample_size=100,
+        location="县质检中心分级车间",
+    )
+
+
+def _certificates(core: CoreDemo, walnuts: list[Batch], today: dt.date) -> list[dict[str, Any]]:
+    """The demo's certificates; dates count from today so one is always about to expire."""
+    products, producers = core.products, core.producers
     organic_ends = today + dt.timedelta(days=20)  # shows the 30-day expiry warning
-    certificates: list[dict[str, Any]] = [
+    return [
         {
             "cert_type": "gi_product",
             "number": "质检总局公告2015年第96号",
@@ -322,9 +329,12 @@ def load_quality(session: Session, core: CoreDemo) -> QualityDemo:
             ),
         },
     ]
-    for data in certificates:
-        demo.certifications.append(create_certification(session, qc, **data))
 
+
+def _brand_applications(session: Session, core: CoreDemo) -> list[BrandApplication]:
+    """The cooperative admitted to the 大姚核桃 brand; the company's application still pending."""
+    qc, admin = core.users[Role.QC], core.users[Role.ADMIN]
+    products, producers = core.products, core.producers
     admitted = apply_for_brand(
         session,
         admin,
@@ -340,6 +350,4 @@ def load_quality(session: Session, core: CoreDemo) -> QualityDemo:
         product_id=products["kernel"].id,
         note="示例：公司申请核桃仁产品使用区域公用品牌",
     )
-    demo.applications += [admitted, pending]
-    session.flush()
-    return demo
+    return [admitted, pending]

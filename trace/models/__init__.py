@@ -55,6 +55,7 @@ from trace.models.producers import Producer, ProducerKind
 from trace.models.products import Product, ProductCategory
 from trace.models.recalls import Recall, RecallAction, RecallActionKind, RecallLot, RecallStatus
 from trace.models.regions import Township, Village
+from trace.models.retention import RetentionArchive, RetentionRule
 from trace.models.scans import Scan, ScanAddress, ScanClient
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
 from trace.models.targets import MetricKey, Target
@@ -67,6 +68,7 @@ from trace.models.training import (
     TrainingKind,
     TrainingSession,
 )
+from trace.models.transparency import Checkpoint, ConsistencyCheck
 from trace.models.users import ApiToken, Role, User
 
 __all__ = [
@@ -85,7 +87,9 @@ __all__ = [
     "CertificationScope",
     "CertificationStatus",
     "CertificationType",
+    "Checkpoint",
     "CodeStatus",
+    "ConsistencyCheck",
     "ContactKind",
     "Course",
     "DisclosureFigure",
@@ -136,6 +140,8 @@ __all__ = [
     "ReportKind",
     "ReportOutcome",
     "ReportStatus",
+    "RetentionArchive",
+    "RetentionRule",
     "Role",
     "Scan",
     "ScanAddress",

@@ -13,6 +13,9 @@ from trace.db import Base, StrEnumType, UTCDateTime, utcnow
 from trace.models.producers import Producer
 from trace.models.products import Product
 
+# The predecessor of a chain's first event (trace.services.events builds on it).
+GENESIS_HASH = "0" * 64
+
 
 class BatchStatus(enum.StrEnum):
     ACTIVE = "active"
@@ -54,6 +57,14 @@ class Batch(Base):
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The chain's length and newest hash, written with each event (trace.services.events): an
+    # edit through the events table alone that drops the newest events, every event or a middle
+    # one (re-hashing the rest) no longer matches them. Someone who rewrites these too is caught
+    # only by a signed checkpoint kept elsewhere (trace.services.checkpoints).
+    event_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_event_hash: Mapped[str] = mapped_column(
+        String(64), default=GENESIS_HASH, server_default=GENESIS_HASH
+    )
 
     product: Mapped[Product] = relationship(lazy="joined")
     producer: Mapped[Producer] = relationship(lazy="joined")
