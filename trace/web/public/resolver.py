@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.routing import PathConverter
@@ -37,7 +38,10 @@ class _AnyPath(PathConverter):
     part_isolating = False  # spans segments (werkzeug guesses from a "/" in the regex)
 
 
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("gs1path", _AnyPath))
+@bp.record_once
+def _register_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("gs1path", _AnyPath)
+
 
 GS1_VOC = "https://ref.gs1.org/voc/"
 LINKSET_TYPE = "application/linkset+json"
