@@ -121,3 +121,49 @@ def test_qc_marks_test_scans_resetting_the_verdict(db_session, labelled, make_us
     later = db_session.scalar(select(PackCode.counted_since).where(PackCode.serial == serial))
     assert later is not None and later <= dt.datetime.now(dt.UTC)
     assert pack_regions(db_session, qc, serial, hours=24).total == 1
+
+
+def test_regions_and_test_scans_through_the_api(client, labelled, as_role, db_session):
+    serial = labelled.serials[0]
+    _scan(db_session, serial, "云南/昆明")
+    _scan(db_session, serial, "黑龙江/哈尔滨")
+    qc = as_role("qc")
+    pack = client.get(f"/api/v1/pack-codes/{serial}/scan-regions", headers=qc)
+    assert pack.status_code == 200
+    body = pack.get_json()
+    assert body["total"] == 2 and body["far_apart"][0]["serial"] == serial
+    lot = client.get(
+        f"/api/v1/batches/{labelled.batch.id}/scan-regions", headers=as_role("regulator")
+    )
+    assert lot.status_code == 200 and lot.get_json()["total"] == 2
+    station = client.get(f"/api/v1/pack-codes/{serial}/scan-regions", headers=as_role("station"))
+    assert station.status_code == 403
+    missing = client.post(f"/api/v1/pack-codes/{serial}/test-scans", json={}, headers=qc)
+    assert missing.status_code == 422 and "reason" in str(missing.get_json()["errors"])
+    refused = client.post(
+        f"/api/v1/pack-codes/{serial}/test-scans",
+        json={"reason": "测试"},
+        headers=as_role("regulator"),
+    )
+    assert refused.status_code == 403
+    marked = client.post(
+        f"/api/v1/pack-codes/{serial}/test-scans", json={"reason": "入库抽检扫码"}, headers=qc
+    )
+    assert marked.status_code == 200 and marked.get_json()["public_scan_count"] == 0
+    assert marked.get_json()["counted_since"] is not None
+    scanned = client.get(f"/scan/{serial}", headers={"Accept": "application/json"}).get_json()
+    assert scanned["verdict"] == "genuine" and scanned["scan_count"] == 1
+
+
+def test_the_regulators_lot_page_shows_regions_and_flags(client, labelled, make_user, db_session):
+    from tests.staff.helpers import sign_in
+
+    labelled.batch.sales_region = "云南"
+    db_session.flush()
+    for n in range(MOVED_MIN_SCANS):
+        _scan(db_session, labelled.serials[n % 3], "广东/广州" if n % 2 else "北京/北京")
+    sign_in(client, make_user("regulator"))
+    page = client.get(f"/regulator/lots/{labelled.batch.id}").get_data(as_text=True)
+    assert 'id="scan-regions" data-moved="true"' in page
+    assert "疑似窜货" in page and 'data-region="广东/广州"' in page
+    assert "data-far-apart=" in page  # the same packs seen in 广东 and 北京 within hours
