@@ -35,6 +35,10 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "host printed into every QR code (no scheme, no path)",
     ),
     "TOKEN_TTL_HOURS": (24 * 7, "lifetime of an API token"),
+    "PUBLIC_HOTLINE": (
+        "12315",
+        "telephone printed on public recall notices (12315 or the county office's number)",
+    ),
     "SCAN_LIMIT": (
         5,
         "distinct clients scanning one pack (from more than one address) before the page says "

@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "account.own": STAFF,  # one's own account: profile, password, staff dashboard
     "label.issue": frozenset({ADMIN, QC}),  # issue runs, download their PDFs, record reprints
     "label.void": frozenset({ADMIN, QC}),
+    # 承诺达标合格证: the QC centre, or the producer's township station, issues it for a batch.
+    "compliance.issue": frozenset({ADMIN, QC, STATION}),
     # Programme modules: admin runs the plan's records, QC the cold chain, stations their training.
     "station.manage": frozenset({ADMIN}),
     "facility.manage": frozenset({ADMIN}),
@@ -57,7 +59,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 
 # Writes a station user may make only inside their own township.
 TOWNSHIP_SCOPED = frozenset(
-    {"producer.write", "batch.write", "event.write", "training.write", "brand.apply"}
+    {
+        "producer.write",
+        "batch.write",
+        "event.write",
+        "training.write",
+        "brand.apply",
+        "compliance.issue",
+    }
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from tests import factories
 from tests.conftest import TEST_PASSWORD_HASH
 from trace.db import make_engine
+from trace.errors import ValidationError
 from trace.models import PackCode, User
 from trace.models.users import Role
 from trace.services.labels import issue_label_run
@@ -33,8 +35,8 @@ def _issue_runs(url: str, user_id: int, batch_id: int) -> list[int]:
     return run_ids
 
 
-@pytest.fixture()
-def committed_batch(scratch_url):
+@pytest.fixture(params=["100000"])
+def committed_batch(scratch_url, request):
     engine = make_engine(scratch_url)
     with Session(engine, expire_on_commit=False) as session:
         user = User(
@@ -42,12 +44,44 @@ def committed_batch(scratch_url):
         )
         session.add(user)
         session.flush()
-        batch = factories.batch(session, user)
+        # 100 t, or 2 t: 4,000 codes of 500 g (the racing runs below ask for 4,800).
+        batch = factories.batch(session, user, quantity=Decimal(request.param))
         factories.passed_inspection(session, user, batch)
         session.commit()
         ids = (user.id, batch.id)
     engine.dispose()
     return ids
+
+
+def _try_runs(url: str, user_id: int, batch_id: int) -> tuple[int, int]:
+    """(codes issued, runs refused for capacity) by one process."""
+    engine = make_engine(url)
+    issued = refused = 0
+    for _ in range(RUNS_EACH):
+        with Session(engine, expire_on_commit=False) as session:
+            actor = session.get(User, user_id)
+            try:
+                run = issue_label_run(session, actor, batch_id, COUNT)
+            except ValidationError as exc:
+                assert "count" in exc.errors
+                refused += 1
+                continue
+            session.commit()
+            issued += run.count
+    engine.dispose()
+    return issued, refused
+
+
+@pytest.mark.parametrize("committed_batch", ["2000"], indirect=True)
+def test_parallel_runs_never_take_more_than_the_batch(scratch_url, committed_batch):
+    """Capacity is checked under the batch's lock: racing runs cannot both take the last of it."""
+    user_id, batch_id = committed_batch
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(PROCESSES) as pool:
+        results = pool.starmap(_try_runs, [(scratch_url, user_id, batch_id)] * PROCESSES)
+    issued = sum(codes for codes, _ in results)
+    assert issued == 4000  # exactly what 2,000 kg hold: none lost to the race, none too many
+    assert sum(refused for _, refused in results) == PROCESSES * RUNS_EACH - 10
 
 
 def test_parallel_runs_keep_serials_and_numbers_unique(scratch_url, committed_batch):

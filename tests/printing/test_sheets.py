@@ -198,7 +198,7 @@ def test_compliance_certificate(
         "产品名称：大姚核桃（三台薄壳）",
         "数量（重量）：1 200 kg（2 400 袋）",
         "产地：云南省楚雄州大姚县三台乡",
-        "开具日期：2025年09月16日",
+        "开具时间：2025年09月16日",
         "承诺主体：示例：三台乡核桃专业合作社",
         "联系方式：0878-6200000",
         "我承诺对生产销售的食用农产品",
@@ -248,7 +248,7 @@ def test_layout_errors_are_clear(label_font: LabelFont) -> None:
     from dataclasses import replace
 
     huge = replace(long_label, uri=long_label.uri + "?x=" + "a" * 900)
-    with pytest.raises(LabelLayoutError, match=r"QR code of .* needs .* box is 24\.0 mm"):
+    with pytest.raises(LabelLayoutError, match=r"QR code of .* needs .* box is 27\.0 mm"):
         render_sheet_pdf(template, [huge], io.BytesIO())
     wordy = replace(long_label, producer="示例" * 60)
     with pytest.raises(LabelLayoutError, match="does not fit"):

@@ -98,7 +98,7 @@ def test_a_new_template_needs_no_code(tmp_path: Path, label_font: LabelFont) -> 
         (lambda d: d["printer"].pop("dpi"), "missing required key 'dpi'"),
         (lambda d: d["grid"].update(cols="3"), "expected an integer"),
         (lambda d: d.update(name="other"), "must match the file name"),
-        (lambda d: d.update(kind="certificate"), "unknown field {sequence}"),
+        (lambda d: d.update(kind="certificate"), "unknown field {code}"),
         (
             lambda d: d.__setitem__("elements", [e for e in d["elements"] if e["type"] != "qr"]),
             "needs a qr element",

@@ -9,6 +9,7 @@ from trace.models.certifications import (
     CertificationStatus,
     CertificationType,
 )
+from trace.models.compliance import CertificateSource, ComplianceRecord
 from trace.models.disclosure import DisclosureFigure, Notice, NoticeAttachment, NoticeCategory
 from trace.models.events import AppendOnlyError, EventType, TraceEvent
 from trace.models.feedback import (
@@ -83,12 +84,14 @@ __all__ = [
     "BrandApplication",
     "BrandCheck",
     "BrandRule",
+    "CertificateSource",
     "Certification",
     "CertificationScope",
     "CertificationStatus",
     "CertificationType",
     "Checkpoint",
     "CodeStatus",
+    "ComplianceRecord",
     "ConsistencyCheck",
     "ContactKind",
     "Course",

@@ -24,6 +24,8 @@ class LabelRun(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     count: Mapped[int] = mapped_column()
     template: Mapped[str] = mapped_column(String(40))
+    # The trade item printed: the batch's product, or its carton product for a carton template.
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     first_sequence: Mapped[int] = mapped_column()  # printed numbers run first..first+count-1
     pack_date: Mapped[dt.date] = mapped_column()
     # A client's retry with the same key gets the same run back instead of a second one.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trace.db import Base, StrEnumType, UTCDateTime, utcnow
@@ -30,5 +30,9 @@ class Product(Base):
     net_content_g: Mapped[int | None] = mapped_column()
     brand: Mapped[str] = mapped_column(String(50), default="")
     shelf_life_days: Mapped[int | None] = mapped_column()
+    # A carton (trade item of several packs) is its own product: its own GTIN (indicator digit
+    # 1-8), the pack product it holds, and how many. A consumer pack has neither.
+    pack_product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    packs_per_case: Mapped[int | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -30,6 +30,10 @@ class Recall(Base):
     level: Mapped[int] = mapped_column()  # 1 most serious (食品召回管理办法 一级召回)
     reason: Mapped[str] = mapped_column(String(500))
     instructions: Mapped[str] = mapped_column(String(2000))  # what holders and consumers do
+    # The reason as the public notice says it; `reason` may name internal records.
+    public_reason: Mapped[str] = mapped_column(String(500), default="")
+    # The consumer report the recall was opened from, if any (linked both ways on staff pages).
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("feedback_reports.id"))
     status: Mapped[RecallStatus] = mapped_column(
         StrEnumType(RecallStatus, 10), default=RecallStatus.OPEN, index=True
     )

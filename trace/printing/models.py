@@ -45,6 +45,11 @@ class PackLabel:
             raise ValueError("PackLabel.sequence must be >= 0")
 
     @property
+    def code(self) -> str:
+        """The serial as printed under the QR (防伪码), in groups of five for reading aloud."""
+        return " ".join(self.serial[i : i + 5] for i in range(0, len(self.serial), 5))
+
+    @property
     def gtin13(self) -> str:
         """GTIN-13 for the EAN-13 (the GTIN-14 without its leading 0); '' when not applicable."""
         return self.gtin[1:] if self.gtin.startswith("0") else ""
@@ -53,6 +58,7 @@ class PackLabel:
         """Values templates can print, by field name."""
         out: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
         out["gtin13"] = self.gtin13
+        out["code"] = self.code
         return out
 
 
@@ -71,6 +77,8 @@ class ComplianceCertificate:
     promiser: str  # 承诺主体 (the producer)
     contact: str  # 联系方式
     lot: str = ""
+    number: str = ""  # the certificate's number (its record)
+    promise: str = ""  # the promise as one sentence (small stickers print it without ticks)
     # Ticks for the three promises, in the order the template lists them.
     promises: tuple[bool, ...] = (True, True, True)
 
@@ -90,7 +98,7 @@ class ComplianceCertificate:
 PrintRecord = PackLabel | ComplianceCertificate
 
 FIELDS_BY_KIND: Final[dict[str, frozenset[str]]] = {
-    PACK_KIND: frozenset([f.name for f in fields(PackLabel)] + ["gtin13"]),
+    PACK_KIND: frozenset([f.name for f in fields(PackLabel)] + ["gtin13", "code"]),
     CERTIFICATE_KIND: frozenset(f.name for f in fields(ComplianceCertificate)),
 }
 FLAGS_BY_KIND: Final[dict[str, frozenset[str]]] = {

@@ -212,7 +212,12 @@ class PdfWriter:
             _PAGES,
             f"<< /Type /Pages /Count {len(self._page_refs)} /Kids [{kids}] >>".encode("ascii"),
         )
-        self._object(_CATALOG, f"<< /Type /Catalog /Pages {_PAGES} 0 R >>".encode("ascii"))
+        # /PrintScaling /None: viewers that honour it open the print dialog at 100 % (实际大小),
+        # so labels land on the label stock; the calibration rule on each label checks it.
+        catalog = (
+            f"<< /Type /Catalog /Pages {_PAGES} 0 R /ViewerPreferences << /PrintScaling /None >> >>"
+        )
+        self._object(_CATALOG, catalog.encode("ascii"))
         info = f"<< /Producer {pdf_string('Dayao Trace label printing')}"
         if self._title:
             info += f" /Title {pdf_string(self._title)}"

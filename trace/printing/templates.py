@@ -185,6 +185,8 @@ class LabelTemplate:
     min_bar_module_dots: int
     elements: tuple[Element, ...]
     source: str = ""
+    # What one label marks: a consumer `pack`, or a `case` (carton) with its own GTIN.
+    trade_item: str = "pack"
 
     @property
     def labels_per_page(self) -> int:
@@ -448,6 +450,9 @@ def _element_box(e: Element) -> tuple[float, float, float, float]:
     return e.x_mm, e.y_mm, 0.0, e.bar_height_mm
 
 
+TRADE_ITEMS = ("pack", "case")
+
+
 def parse_template(data: dict[str, Any], name: str, source: str = "") -> LabelTemplate:
     """Build a LabelTemplate from parsed TOML ``data``; raises TemplateError on any problem."""
     where = source or name
@@ -459,6 +464,9 @@ def parse_template(data: dict[str, Any], name: str, source: str = "") -> LabelTe
     if kind not in FIELDS_BY_KIND:
         raise TemplateError(f"{where}.kind: one of {sorted(FIELDS_BY_KIND)}, got {kind!r}")
     title = root.str_("title")
+    trade_item = root.str_("trade_item", "pack")
+    if trade_item not in TRADE_ITEMS:
+        raise TemplateError(f"{where}.trade_item: one of {list(TRADE_ITEMS)}, got {trade_item!r}")
     page = root.table("page")
     grid = root.table("grid")
     printer = root.table("printer")
@@ -493,6 +501,7 @@ def parse_template(data: dict[str, Any], name: str, source: str = "") -> LabelTe
         min_bar_module_dots=printer.int_("min_bar_module_dots", 2),
         elements=elements,
         source=source,
+        trade_item=trade_item,
     )
     page.done()
     grid.done()

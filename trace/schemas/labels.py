@@ -18,6 +18,14 @@ class LabelRunCreateSchema(StrictSchema):
         validate=validate.Length(min=8, max=100),
         metadata={"description": "repeat it on a retry to get the same run back"},
     )
+    pack_date = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "包装日期 printed on the labels: default today; not before the "
+            "harvest, not in the future"
+        },
+    )
 
 
 class LabelRunSchema(Schema):

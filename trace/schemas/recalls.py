@@ -22,6 +22,8 @@ class RecallCreateSchema(StrictSchema):
     level = Integer(required=True, strict=True, validate=validate.OneOf([1, 2, 3]))
     reason = trimmed(500, 1, required=True)
     instructions = trimmed(2000, 1, required=True)
+    public_reason = trimmed(500, load_default="")
+    report_id = Integer(load_default=None, allow_none=True, strict=True)
 
 
 class RecallCloseSchema(StrictSchema):
@@ -64,6 +66,8 @@ class RecallSchema(Schema):
     lot = fields.String()
     level = Integer()
     reason = fields.String()
+    public_reason = fields.String()
+    report_id = Integer(allow_none=True)
     instructions = fields.String()
     status = fields.Enum(RecallStatus, by_value=True)
     opened_at = fields.AwareDateTime()

@@ -79,6 +79,8 @@ class ProductSchema(Schema):
     net_content_g = Integer(allow_none=True)
     brand = fields.String()
     shelf_life_days = Integer(allow_none=True)
+    pack_product_id = Integer(allow_none=True)
+    packs_per_case = Integer(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 
@@ -94,6 +96,11 @@ class ProductCreateSchema(StrictSchema):
     brand = trimmed(50, load_default="")
     shelf_life_days = Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650)
+    )
+    # A carton: the pack product it holds and how many (its own GTIN is `gtin`).
+    pack_product_id = Integer(load_default=None, allow_none=True, strict=True)
+    packs_per_case = Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000)
     )
 
 

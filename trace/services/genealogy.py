@@ -25,6 +25,7 @@ from trace.models.products import Product
 from trace.policy import Actor, authorize
 from trace.services.audit import record_change
 from trace.services.batches import SHANGHAI, add_batch_with_lot
+from trace.services.compliance import reissue_for_operation
 from trace.services.events import append_event
 from trace.services.pages import Page, paginate
 from trace.services.regions import require_township
@@ -362,6 +363,8 @@ def record_operation(
     session.refresh(operation, ["lines"])
     record_change(session, actor, "lot_operation.create", operation)
     _append_events(session, actor, operation, loaded_inputs, loaded_outputs, children)
+    # Whoever mixes or repacks certified lots issues new 合格证 for what they made.
+    reissue_for_operation(session, actor, operation, [i.batch for i in loaded_inputs], children)
     return operation
 
 

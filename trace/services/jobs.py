@@ -50,6 +50,7 @@ def start_label_issue(
     count: int,
     template: str,
     idempotency_key: str | None = None,
+    pack_date: dt.date | None = None,
 ) -> Job:
     """A job issuing a large label run (its codes inserted with progress). The run is checked
     now, so that the form shows what is wrong; a job already started with the same key is
@@ -58,11 +59,14 @@ def start_label_issue(
         started = session.scalar(select(Job).where(Job.idempotency_key == idempotency_key))
         if started is not None:
             return started
-    batch = label_service.check_label_run(session, actor, batch_id, count, template)
+    batch = label_service.check_label_run(session, actor, batch_id, count, template, pack_date)
+    parameters: dict[str, Any] = {"batch_id": batch.id, "count": count, "template": template}
+    if pack_date is not None:
+        parameters["pack_date"] = pack_date.isoformat()
     job = Job(
         kind=JobKind.LABEL_ISSUE,
         owner_id=_actor_id(actor),
-        parameters={"batch_id": batch.id, "count": count, "template": template},
+        parameters=parameters,
         title=f"{batch.lot} × {count}",
         total=count,
         idempotency_key=idempotency_key or None,
@@ -188,6 +192,9 @@ def _issue_labels(
         int(parameters["count"]),
         str(parameters["template"]),
         progress=progress.reached,
+        pack_date=dt.date.fromisoformat(parameters["pack_date"])
+        if "pack_date" in parameters
+        else None,
     )
     return run.id
 

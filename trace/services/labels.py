@@ -15,7 +15,9 @@ from trace import gs1
 from trace.db import utcnow
 from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.batches import Batch
+from trace.models.compliance import PROMISES, ComplianceRecord
 from trace.models.labels import CodeStatus, LabelRun, PackCode
+from trace.models.products import Product
 from trace.models.regions import Township
 from trace.policy import Actor, authorize
 from trace.printing.errors import TemplateError
@@ -23,7 +25,10 @@ from trace.printing.models import ComplianceCertificate, PackLabel
 from trace.printing.templates import load_template
 from trace.services.audit import record_change, snapshot
 from trace.services.brand import label_marks
+from trace.services.compliance import assert_certifiable, origin_of
 from trace.services.inspections import assert_batch_releasable
+from trace.services.label_capacity import check_capacity
+from trace.services.public_record import public_producer
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MAX_RUN = 100_000
@@ -59,13 +64,16 @@ def issue_label_run(
     template: str = "a4-3x8",
     idempotency_key: str | None = None,
     progress: Callable[[int], None] | None = None,
+    pack_date: dt.date | None = None,
 ) -> LabelRun:
-    """Issue `count` new pack codes for a batch as one run.
+    """Issue `count` new pack codes for a batch as one run, packed on `pack_date` (default today).
 
     A retry with the same idempotency key returns the first run. `progress`, if given, hears how
     many codes are inserted so far (a background job's progress page). Raises ValidationError
-    (count, template), NotFoundError (batch), InvalidTransitionError (batch on hold, recalled,
-    closed), ConflictError (key reused with other values), PermissionDeniedError.
+    (count: more than fit the batch; template: a carton template for a product without a carton
+    GTIN; pack_date: before the harvest or in the future), NotFoundError (batch),
+    InvalidTransitionError (batch on hold, recalled, closed), ConflictError (key reused with
+    other values), PermissionDeniedError.
     """
     authorize(actor, "label.issue")
     if idempotency_key:
@@ -79,14 +87,19 @@ def issue_label_run(
         raise NotFoundError(f"no batch {batch_id}")
     # On hold, recalled, closed, or no passed inspection where the category has limits.
     assert_batch_releasable(session, batch)
+    packed_on = _pack_date(batch, pack_date)
+    item = trade_item(session, batch, template)
+    # Under the batch's lock: two runs at once cannot both take the last of the lot.
+    check_capacity(session, batch, item, count)
 
     last = session.scalar(select(func.max(PackCode.sequence)).where(PackCode.batch_id == batch.id))
     run = LabelRun(
         batch_id=batch.id,
         count=count,
         template=template,
+        product_id=item.id,
         first_sequence=(last or 0) + 1,
-        pack_date=utcnow().astimezone(SHANGHAI).date(),
+        pack_date=packed_on,
         idempotency_key=idempotency_key or None,
         created_by_id=actor.id if actor is not None else None,
     )
@@ -98,7 +111,12 @@ def issue_label_run(
 
 
 def check_label_run(
-    session: Session, actor: Actor | None, batch_id: int, count: int, template: str
+    session: Session,
+    actor: Actor | None,
+    batch_id: int,
+    count: int,
+    template: str,
+    pack_date: dt.date | None = None,
 ) -> Batch:
     """What issue_label_run would refuse, checked without writing (before a background job is
     started for a large run). Raises as issue_label_run."""
@@ -108,7 +126,48 @@ def check_label_run(
     if batch is None:
         raise NotFoundError(f"no batch {batch_id}")
     assert_batch_releasable(session, batch)
+    _pack_date(batch, pack_date)
+    check_capacity(session, batch, trade_item(session, batch, template), count)
     return batch
+
+
+def _pack_date(batch: Batch, pack_date: dt.date | None) -> dt.date:
+    """The run's pack date: default today (county time); never before the harvest or after today."""
+    today = utcnow().astimezone(SHANGHAI).date()
+    if pack_date is None:
+        return max(today, batch.harvested_on)
+    if pack_date > today:
+        raise ValidationError.for_field("pack_date", "is in the future")
+    if pack_date < batch.harvested_on:
+        raise ValidationError.for_field(
+            "pack_date", f"is before the harvest ({batch.harvested_on.isoformat()})"
+        )
+    return pack_date
+
+
+def trade_item(session: Session, batch: Batch, template: str) -> Product:
+    """The product a run's labels carry: the batch's (a consumer pack), or for a carton template
+    the carton product registered for it (its own GTIN). Raises ValidationError (template)."""
+    kind = load_template(template).trade_item
+    product = batch.product
+    if kind == "pack":
+        if product.pack_product_id is not None:
+            raise ValidationError.for_field(
+                "template", f"{product.gtin} is a carton GTIN: use a carton template"
+            )
+        return product
+    if product.pack_product_id is not None:
+        return product
+    carton = session.scalar(
+        select(Product).where(Product.pack_product_id == product.id).order_by(Product.id).limit(1)
+    )
+    if carton is None:
+        raise ValidationError.for_field(
+            "template",
+            f"{product.gtin} is a consumer GTIN: register a carton product (its own GTIN and "
+            "packs per carton) before printing carton labels",
+        )
+    return carton
 
 
 def _check_count_and_template(count: int, template: str) -> None:
@@ -255,25 +314,37 @@ def pack_labels(
     """
     batch = run.batch
     product, producer = batch.product, batch.producer
+    item = session.get(Product, run.product_id) if run.product_id else product
+    item = item or product
     brand_mark, gi_mark = label_marks(session, producer, product)
+    place = session.get(Township, batch.township_code)
     best_before = (
         run.pack_date + dt.timedelta(days=product.shelf_life_days)
         if product.shelf_life_days
         else None
     )
-    base = gs1.pack_uri(host, product.gtin, batch.lot)
+    base = gs1.pack_uri(host, item.gtin, batch.lot)
+    content = _net_content(product.net_content_g)
+    if item.pack_product_id is not None:  # a carton: its content is a count of packs
+        content = (
+            f"{item.packs_per_case or 1} 件 × {content}"
+            if content
+            else (f"{item.packs_per_case or 1} 件")
+        )
     # Everything but the code is the same on every label of the run.
     common = PackLabel(
         uri=base,
         serial="",
         sequence=0,
-        gtin=product.gtin,
+        gtin=item.gtin,
         product_name=product.name,
         grade=batch.grade,
-        net_content=_net_content(product.net_content_g),
+        net_content=content,
         lot=batch.lot,
         pack_date=run.pack_date,
-        producer=producer.name,
+        # The name as the public pages show it: a farmer's is masked (罗*芬).
+        producer=str(public_producer(producer)["name"]),
+        origin="大姚县" + (place.name_zh if place else ""),
         brand_mark=brand_mark,
         gi_mark=gi_mark,
         gi_user_code=(producer.credit_code or "") if gi_mark else "",
@@ -292,16 +363,52 @@ def pack_labels(
 
 
 def compliance_certificate(session: Session, batch: Batch, host: str) -> ComplianceCertificate:
-    """The batch's 承诺达标合格证; its QR carries the batch's Digital Link."""
-    place = session.get(Township, batch.township_code)
-    origin = "云南省楚雄州大姚县" + (place.name_zh if place else "") + batch.village
+    """The batch's latest issued 合格证 as printed, or (none issued yet) an unnumbered draft.
+
+    Raises InvalidTransitionError (409) for a held, recalled, closed or failed batch."""
+    assert_certifiable(session, batch)
+    latest = session.scalar(
+        select(ComplianceRecord)
+        .where(ComplianceRecord.batch_id == batch.id)
+        .order_by(ComplianceRecord.id.desc())
+        .limit(1)
+    )
+    if latest is not None:
+        return certificate_print(latest, host)
     return ComplianceCertificate(
         uri=gs1.pack_uri(host, batch.product.gtin, batch.lot),
         product_name=batch.product.name,
-        quantity=f"{batch.quantity.normalize():f} {batch.unit.value}",
-        origin=origin,
+        quantity=f"{batch.quantity.normalize():f} {UNIT_NAMES.get(batch.unit.value, '')}",
+        origin=origin_of(session, batch),
         issued_on=utcnow().astimezone(SHANGHAI).date(),
         promiser=batch.producer.name,
         contact=batch.producer.phone,
         lot=batch.lot,
+        promise="；".join(PROMISES) + "。",
     )
+
+
+def certificate_print(record: ComplianceRecord, host: str) -> ComplianceCertificate:
+    """An issued 合格证 as printed; its QR opens the certificate's public page."""
+    unit = UNIT_NAMES.get(record.unit.value, record.unit.value)
+    return ComplianceCertificate(
+        uri=certificate_uri(host, record.number),
+        product_name=record.product_name,
+        quantity=f"{record.quantity.normalize():f} {unit}",
+        origin=record.origin,
+        issued_on=record.issued_at.astimezone(SHANGHAI).date(),
+        promiser=record.promiser,
+        contact=record.contact,
+        lot=record.batch.lot,
+        number=record.number,
+        promise="；".join(PROMISES) + "。",
+    )
+
+
+# How a certificate's quantity is printed (the form is Chinese whatever the page language).
+UNIT_NAMES = {"kg": "千克", "g": "克", "t": "吨", "piece": "个", "box": "箱", "bottle": "瓶"}
+
+
+def certificate_uri(host: str, number: str) -> str:
+    """The public page of a 合格证, printed into its QR code."""
+    return f"https://{host}/compliance/{number}"

@@ -32,10 +32,29 @@ def create_product(session: Session, actor: Actor | None, **data: Any) -> Produc
     authorize(actor, "product.write")
     data["gtin"] = _gtin(session, data["gtin"])
     data["category"] = ProductCategory(data["category"])
+    _check_carton(session, data)
     product = Product(**data)
     session.add(product)
     record_change(session, actor, "product.create", product)
     return product
+
+
+def _check_carton(session: Session, data: dict[str, Any]) -> None:
+    """A carton names the consumer pack it holds and how many; a pack names neither."""
+    pack_id, packs = data.get("pack_product_id"), data.get("packs_per_case")
+    if pack_id is None:
+        if packs is not None:
+            raise ValidationError.for_field("pack_product_id", "a carton names the pack it holds")
+        return
+    if not packs:
+        raise ValidationError.for_field("packs_per_case", "say how many packs a carton holds")
+    pack = session.get(Product, pack_id)
+    if pack is None:
+        raise ValidationError.for_field("pack_product_id", "no such product")
+    if pack.pack_product_id is not None:
+        raise ValidationError.for_field("pack_product_id", "a carton holds consumer packs")
+    if pack.gtin == data["gtin"]:
+        raise ValidationError.for_field("gtin", "a carton has its own GTIN, not the pack's")
 
 
 def update_product(
@@ -61,6 +80,15 @@ def update_product(
         changes["gtin"] = gtin
     if "category" in changes:
         changes["category"] = ProductCategory(changes["category"])
+    if {"pack_product_id", "packs_per_case", "gtin"} & set(changes):
+        merged = {
+            "gtin": changes.get("gtin", product.gtin),
+            "pack_product_id": changes.get("pack_product_id", product.pack_product_id),
+            "packs_per_case": changes.get("packs_per_case", product.packs_per_case),
+        }
+        if merged["pack_product_id"] == product.id:
+            raise ValidationError.for_field("pack_product_id", "a carton holds another product")
+        _check_carton(session, merged)
     for key, value in changes.items():
         setattr(product, key, value)
     record_change(session, actor, "product.update", product, before)

@@ -21,6 +21,7 @@ from trace.db import utcnow
 from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.batches import Batch, BatchStatus, Unit
 from trace.models.events import EventType
+from trace.models.feedback import FeedbackReport, FeedbackStep, ReportAction, ReportStatus
 from trace.models.labels import PackCode
 from trace.models.logistics import Shipment, ShipmentLine, ShipmentStatus
 from trace.models.recalls import (
@@ -79,13 +80,22 @@ def open_recall(
     level: int,
     reason: str,
     instructions: str,
+    public_reason: str = "",
+    report_id: int | None = None,
 ) -> Recall:
     """Recall the lot and every lot made from it, in the caller's transaction.
 
-    Raises ValidationError (unknown lot, level, empty reason), ConflictError (the lot is already
-    under an open recall), PermissionDeniedError (only regulators and admins open recalls).
+    `reason` is the record's (it may name internal files); `public_reason` is what the public
+    notice says (default: `reason`). With `report_id` the recall answers that consumer report:
+    the report is escalated, its history says so, and each links to the other. The public texts
+    may not quote the report's reference (the reporter's own key).
+
+    Raises ValidationError (unknown lot or report, level, empty reason, a public text quoting the
+    report), ConflictError (the lot is already under an open recall), PermissionDeniedError
+    (only regulators and admins open recalls).
     """
     authorize(actor, "recall.open")
+    report = _answering_report(session, report_id, public_reason or reason, instructions)
     if level not in DEADLINES:
         raise ValidationError.for_field("level", "must be 1, 2 or 3")
     if not reason.strip():
@@ -113,6 +123,8 @@ def open_recall(
         level=level,
         reason=reason.strip(),
         instructions=instructions.strip(),
+        public_reason=public_reason.strip(),
+        report_id=report.id if report is not None else None,
         opened_at=opened_at,
         opened_by_id=getattr(actor, "id", None),
         start_due_at=start_due,
@@ -159,7 +171,49 @@ def open_recall(
             system=True,
         )
     record_change(session, actor, "recall.open", recall)
+    if report is not None:
+        _escalate_report(session, actor, report, recall)
     return recall
+
+
+def _answering_report(
+    session: Session, report_id: int | None, public_reason: str, instructions: str
+) -> FeedbackReport | None:
+    if report_id is None:
+        return None
+    report = session.get(FeedbackReport, report_id)
+    if report is None:
+        raise ValidationError.for_field("report_id", f"no report {report_id}")
+    for name, text in (("public_reason", public_reason), ("instructions", instructions)):
+        if report.reference and report.reference.lower() in text.lower():
+            raise ValidationError.for_field(
+                name, "the public notice may not quote the report's reference"
+            )
+    return report
+
+
+def _escalate_report(
+    session: Session, actor: Actor | None, report: FeedbackReport, recall: Recall
+) -> None:
+    """The report a recall answers: escalated to the regulator, with the step in its history
+    and a word for the reporter (the reporter's status page shows public_text)."""
+    before = snapshot(report)
+    previous = report.status
+    if report.status is not ReportStatus.CLOSED:
+        report.status = ReportStatus.ESCALATED
+    report.is_escalated = True
+    session.add(
+        FeedbackStep(
+            report_id=report.id,
+            action=ReportAction.RECALL_OPENED,
+            actor_id=getattr(actor, "id", None),
+            from_status=previous,
+            to_status=report.status,
+            note=f"recall #{recall.id}",
+            public_text="监管部门已对该批次产品发起召回。",
+        )
+    )
+    record_change(session, actor, "report.recall", report, before, note=f"recall #{recall.id}")
 
 
 def close_recall(session: Session, actor: Actor | None, recall_id: int, note: str) -> Recall:
@@ -327,7 +381,8 @@ def public_recall(session: Session, batch: Batch) -> dict[str, Any] | None:
         return None
     return {
         "level": recall.level,
-        "reason": recall.reason,
+        # The public wording only: the record's reason may name internal files or reports.
+        "reason": recall.public_reason or recall.reason,
         "instructions": recall.instructions,
         "opened_at": recall.opened_at.isoformat(),
         "deadline_start": recall.start_due_at.isoformat(),
