@@ -1,6 +1,7 @@
-"""What the browser tests share: Debian's chromium through Playwright, the app served for real on
-127.0.0.1 over a freshly migrated demo database, and a phone-sized page that records console
-errors and the host of every request. Screenshots land in test-artifacts/."""
+"""What the browser tests share, once per test session: Debian's chromium through Playwright, and
+the app served for real on 127.0.0.1 over one freshly migrated demo database (`demo_app`); plus a
+phone-sized page that records console errors and the host of every request. Each test module adds
+the records it needs to the shared database. Screenshots land in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.conftest import ROOT, require_tool
+from trace import create_app
+
+SECRET = "browser-test-secret-key-0123456789"
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -62,7 +66,28 @@ def serving(app: Flask) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
+    """One app over one demo database, served on a free port for every browser test: production
+    settings (secure cookies), the public host 127.0.0.1 so printed codes point back here, and
+    background jobs in this server's threads for runs of more than 100 codes (40 printed)."""
+    url = demo_database(tmp_path_factory.mktemp("browser"), SECRET)
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET,
+            "PUBLIC_HOST": "127.0.0.1",
+            "LOG_REQUESTS": False,
+            "LABEL_ISSUE_DIRECT_MAX": 100,
+            "LABEL_PDF_DIRECT_MAX": 40,
+            "JOBS_DIR": str(tmp_path_factory.mktemp("browser-jobs")),
+        }
+    )
+    with serving(app) as base:
+        yield app, base
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     chromium = require_tool("chromium")
     sync_api = pytest.importorskip("playwright.sync_api")

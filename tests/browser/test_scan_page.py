@@ -8,16 +8,15 @@ shopper would. Screenshots land in test-artifacts/.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
-from tests.browser.conftest import Watched, demo_database, serving
-from trace import create_app
+from tests.browser.conftest import Watched
 from trace.models.batches import Batch, BatchStatus
 from trace.models.certifications import Certification
 from trace.models.inspections import Inspection, InspectionLimit
@@ -31,7 +30,6 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 SECTIONS = ("product", "origin", "producer", "timeline", "inspections", "certificates", "report")
-SECRET = "browser-test-secret-key-0123456789"
 
 
 @dataclass
@@ -104,17 +102,9 @@ def _add_quality_records(session: Any, actor: User, batch: Batch) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """The app on a free port of 127.0.0.1, over its own freshly migrated demo database."""
-    url = demo_database(tmp_path_factory.mktemp("browser"), SECRET)
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "SECRET_KEY": SECRET,
-            "PUBLIC_HOST": "127.0.0.1",
-            "LOG_REQUESTS": False,
-        }
-    )
+def served(demo_app: tuple[Flask, str]) -> Served:
+    """The shared served demo app, with a label run on a lot with quality records."""
+    app, base = demo_app
     with app.app_context():
         session = app.extensions[EXTENSION_KEY]()
         # The demo's first walnut lot with map coordinates: the typical pack a shopper scans.
@@ -131,8 +121,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         gtin, lot = batch.product.gtin, batch.lot
         session.commit()
         session.close()
-    with serving(app) as base:
-        yield Served(base, gtin, lot, serials)
+    return Served(base, gtin, lot, serials)
 
 
 def test_a_shopper_scans_a_pack_on_a_phone(browser, served):

@@ -18,10 +18,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
-from tests.browser.conftest import ARTIFACTS, Watched, demo_database, serving
-from trace import create_app
+from tests.browser.conftest import ARTIFACTS, Watched
 from trace.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from trace.models.producers import Producer
 from trace.models.users import Role, User
@@ -32,7 +32,6 @@ from trace.web.database import EXTENSION_KEY
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
-SECRET = "browser-staff-secret-key-0123456789"
 PRODUCER = "三台乡浏览器测试农户（示例）"
 RELEASABLE = "大姚松茸（示例）"
 RELEASABLE_GTIN = "06901234599992"
@@ -63,23 +62,12 @@ def _add_releasable_batch(app: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = demo_database(tmp_path_factory.mktemp("staff-browser"), SECRET)
-    settings = {
-        "DATABASE_URL": url,
-        "SECRET_KEY": SECRET,
-        "LOG_REQUESTS": False,
-        # Runs of more than 100 codes are issued, and of more than 40 printed, by background
-        # jobs in threads of this server.
-        "LABEL_ISSUE_DIRECT_MAX": 100,
-        "LABEL_PDF_DIRECT_MAX": 40,
-        "JOBS_DIR": str(tmp_path_factory.mktemp("staff-browser-jobs")),
-    }
-    app = create_app(settings)
+def base_url(demo_app: tuple[Flask, str]) -> str:
+    """The shared served demo app (production settings), with one more releasable batch."""
+    app, base = demo_app
     assert app.config["SESSION_COOKIE_SECURE"]  # as in production
     _add_releasable_batch(app)
-    with serving(app) as base:
-        yield base
+    return base
 
 
 class Phone(Watched):

@@ -2,8 +2,9 @@
 operation and schema, as recorded in tests/web/snapshots/ (written from the code before the web
 layer was reshaped into one package per feature, issue 20).
 
-Additions are fine (new routes, operations, schemas); a removed or changed URL, method, operation
-or schema fails. After a deliberate change, rewrite the snapshots with
+Additions are fine (new routes, operations, schemas, optional properties, enum values, responses);
+a removed or changed URL, method, operation, schema or property fails, and so does a change to a
+list of required fields. After a deliberate change, rewrite the snapshots with
 `TRACE_WRITE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/web/test_public_contract.py` and let
 the diff be reviewed: it shows exactly what a client sees change.
 """
@@ -51,6 +52,22 @@ def openapi_contract(app: Flask) -> dict[str, Any]:
     }
 
 
+def departures(recorded: Any, current: Any, path: str = "") -> list[str]:
+    """Where `current` no longer offers what `recorded` did: an object may gain keys (a new
+    optional property, a new response), an `enum` may gain values; anything else must be equal."""
+    if isinstance(recorded, dict) and isinstance(current, dict):
+        found = []
+        for key, value in recorded.items():
+            if key not in current:
+                found.append(f"{path}/{key} removed")
+            else:
+                found += departures(value, current[key], f"{path}/{key}")
+        return found
+    if path.endswith("/enum") and isinstance(recorded, list) and isinstance(current, list):
+        return [] if all(v in current for v in recorded) else [f"{path} lost values"]
+    return [] if recorded == current else [f"{path} changed"]
+
+
 def _writing() -> bool:
     return os.environ.get("TRACE_WRITE_SNAPSHOTS") == "1"
 
@@ -73,11 +90,7 @@ def test_every_recorded_openapi_operation_and_schema_is_unchanged(app: Flask) ->
         )
     recorded = json.loads(OPENAPI.read_text(encoding="utf-8"))
     for section in ("operations", "path_parameters", "schemas"):
-        missing = sorted(set(recorded[section]) - set(current[section]))
-        assert missing == [], f"{section} removed: {missing}"
-        was, now = recorded[section], current[section]
-        changed = sorted(k for k in was if was[k] != now[k])
-        assert changed == [], f"{section} changed: {changed}"
+        assert departures(recorded[section], current[section], section) == []
     assert current["security"] == recorded["security"]
     assert current["securitySchemes"] == recorded["securitySchemes"]
 
@@ -89,3 +102,20 @@ WELL_KNOWN = ["GET /scan/<serial>", "GET /api/v1/openapi.json", "POST /staff/sig
 def test_the_snapshot_holds_the_well_known_urls(line: str) -> None:
     """The snapshot is not empty or truncated: a few URLs every deployment relies on are in it."""
     assert line in URL_MAP.read_text(encoding="utf-8").split("\n")
+
+
+def test_additions_pass_and_changes_fail() -> None:
+    """The comparison itself: what counts as an addition and what as a change."""
+    was = {"A": {"properties": {"x": {"type": "string"}}, "required": ["x"]}, "E": {"enum": [1]}}
+    grown = {
+        "A": {"properties": {"x": {"type": "string"}, "y": {"type": "integer"}}, "required": ["x"]},
+        "B": {},
+        "E": {"enum": [1, 2]},
+    }
+    assert departures(was, grown) == []
+    assert departures(was, {**grown, "E": {"enum": [2]}}) == ["/E/enum lost values"]
+    retyped = {**grown, "A": {"properties": {"x": {"type": "integer"}}, "required": ["x"]}}
+    assert departures(was, retyped) == ["/A/properties/x/type changed"]
+    now_required = {**grown, "A": {**grown["A"], "required": ["x", "y"]}}
+    assert departures(was, now_required) == ["/A/required changed"]
+    assert departures(was, {"E": {"enum": [1]}}) == ["/A removed"]

@@ -177,6 +177,11 @@ def latest_checkpoint(session: Session) -> Checkpoint | None:
     return session.scalar(select(Checkpoint).order_by(Checkpoint.sequence.desc()).limit(1))
 
 
+def recent_checkpoints(session: Session, limit: int = 100) -> list[Checkpoint]:
+    query = select(Checkpoint).order_by(Checkpoint.sequence.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
 def get_checkpoint(session: Session, sequence: int) -> Checkpoint:
     """Raises NotFoundError."""
     cp = session.scalar(select(Checkpoint).where(Checkpoint.sequence == sequence))

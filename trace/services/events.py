@@ -17,6 +17,9 @@ from trace.models.events import EventType, TraceEvent
 from trace.policy import Actor, authorize
 from trace.services.audit import record_change
 
+# One encoder for every digest: json.dumps with arguments builds a new one per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
 __all__ = ["GENESIS_HASH", "append_event", "digest_of", "event_digest", "list_events"]
 
 
@@ -49,20 +52,23 @@ def digest_of(
     prev_hash: str,
 ) -> str:
     """event_digest on plain values: verify checks a million rows without building objects."""
+    if occurred_at.tzinfo is not dt.UTC:
+        occurred_at = occurred_at.astimezone(dt.UTC)
+    if recorded_at.tzinfo is not dt.UTC:
+        recorded_at = recorded_at.astimezone(dt.UTC)
     content = {
         "lot": lot,
         "sequence": sequence,
         "event_type": event_type,
-        "occurred_at": occurred_at.astimezone(dt.UTC).isoformat(),
-        "recorded_at": recorded_at.astimezone(dt.UTC).isoformat(),
+        "occurred_at": occurred_at.isoformat(),
+        "recorded_at": recorded_at.isoformat(),
         "location": location,
         "actor_id": actor_id,
         "details": details,
         "corrects_event_id": corrects_event_id,
         "prev_hash": prev_hash,
     }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(content).encode()).hexdigest()
 
 
 def append_event(

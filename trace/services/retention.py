@@ -28,6 +28,7 @@ from trace.db import utcnow
 from trace.errors import TraceError
 from trace.models.audit import AuditEntry
 from trace.models.batches import Batch
+from trace.models.compliance import ComplianceRecord
 from trace.models.events import EventType, TraceEvent
 from trace.models.feedback import FeedbackReport
 from trace.models.inspections import Inspection
@@ -74,6 +75,9 @@ def _count_due(session: Session, kind: str, cutoff: dt.datetime) -> int | None:
             TraceEvent.event_type.in_(SALES_EVENTS), TraceEvent.occurred_at < cutoff
         ),
         "audit_entry": select(func.count(AuditEntry.id)).where(AuditEntry.at < cutoff),
+        "compliance_certificate": select(func.count(ComplianceRecord.id)).where(
+            ComplianceRecord.issued_at < cutoff
+        ),
     }
     query = queries.get(kind)
     return None if query is None else int(session.scalar(query) or 0)

@@ -270,6 +270,7 @@ ACCESS: dict[str, Rule] = {
     "regulator.recalls": "regulator.view",
     "regulator.recall": "regulator.view",
     "regulator.audit": "regulator.view",
+    "regulator.records": "regulator.view",
     # -- consumer reports and public disclosure (trace.web.feedback, api/feedback, api/notices) --
     "feedback.report_form": PUBLIC,  # anonymous; honeypot, signed form stamp, RATE_LIMIT_REPORT
     "feedback.report_status": PUBLIC,  # by reference number; RATE_LIMIT_REPORT_STATUS
@@ -277,6 +278,12 @@ ACCESS: dict[str, Rule] = {
     "disclosure.notices_page": PUBLIC,
     "disclosure.notice_page": PUBLIC,  # published notices only
     "disclosure.notice_file": PUBLIC,  # attachments of published notices only
+    # Signed checkpoints, their proofs and the public key: lot codes, counts and hashes only.
+    "transparency.public_key": PUBLIC,
+    "transparency.checkpoints": PUBLIC,
+    "transparency.latest": PUBLIC,
+    "transparency.checkpoint": PUBLIC,
+    "transparency.lot_proof": PUBLIC,
     "feedback_staff.reports": "report.read",
     "feedback_staff.report": "report.read",
     "feedback_staff.photo": "report.read",

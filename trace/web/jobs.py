@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import Gone
 from werkzeug.wrappers import Response
 
-from trace.config import INSTANCE_DIR
+from trace import storage
 from trace.jobs import run_job
 from trace.models.jobs import Job, JobKind, JobStatus
 from trace.services import jobs as service
@@ -31,8 +31,7 @@ bp = Blueprint("jobs", __name__)
 
 def jobs_dir(app: Flask) -> Path:
     """JOBS_DIR, or instance/jobs: outside the web root, served only through `download`."""
-    configured = app.config.get("JOBS_DIR")
-    return Path(configured) if configured else INSTANCE_DIR / "jobs"
+    return storage.jobs_dir(app.config)
 
 
 def launch(job: Job) -> Response:

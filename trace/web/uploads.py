@@ -9,11 +9,12 @@ from typing import Any
 from flask import Response, current_app, send_file
 from werkzeug.datastructures import FileStorage
 
+from trace import storage
+
 
 def upload_dir() -> Path:
     """Where uploads live: UPLOAD_DIR, or instance/uploads; never under static/."""
-    configured = current_app.config.get("UPLOAD_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+    return storage.upload_dir(current_app.config)
 
 
 def read_upload(storage: FileStorage, max_bytes: int) -> bytes:

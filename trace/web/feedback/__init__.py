@@ -17,10 +17,11 @@ from trace.web.feedback import (
     reports_api,
     staff,
     staff_disclosure,
+    transparency,
 )
 from trace.web.feedback.common import check_settings
 
-BLUEPRINTS = (public.bp, disclosure.bp, staff.bp, staff_disclosure.bp)
+BLUEPRINTS = (public.bp, disclosure.bp, staff.bp, staff_disclosure.bp, transparency.bp)
 TABLES = {
     "kinds": names.KINDS,
     "statuses": names.STATUSES,

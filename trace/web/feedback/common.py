@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 from limits import parse
 
+from trace import storage
 from trace.errors import ConfigError, TraceError
 from trace.web.feedback.names import message
 from trace.web.forms import Form
@@ -19,10 +20,7 @@ RATE_LIMIT_SETTINGS = ("RATE_LIMIT_REPORT", "RATE_LIMIT_REPORT_STATUS")
 
 def photo_dir() -> Path:
     """FEEDBACK_UPLOAD_DIR, or instance/uploads/feedback: never under static/."""
-    configured = current_app.config.get("FEEDBACK_UPLOAD_DIR")
-    return (
-        Path(configured) if configured else Path(current_app.instance_path) / "uploads" / "feedback"
-    )
+    return storage.feedback_upload_dir(current_app.config)
 
 
 def check_settings(config: dict[str, Any]) -> None:

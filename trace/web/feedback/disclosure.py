@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from trace.models.disclosure import NoticeCategory
 from trace.models.feedback import ReportKind, ReportOutcome
 from trace.schemas.disclosure import NoticeSchema
 from trace.schemas.feedback import MonthStatsSchema
+from trace.services import checkpoints
 from trace.services import disclosure as service
 from trace.services import feedback as feedback_service
 from trace.web.charts import progress_bar
@@ -83,6 +84,7 @@ def disclosure_page() -> Any:
                         service.published_notices(session, per_page=NOTICES_ON_FRONT).items
                     ),
                     "complaints_by_month": MonthStatsSchema(many=True).dump(statistics),
+                    "checkpoint": _checkpoint_link(session),
                 }
             )
         )
@@ -100,9 +102,23 @@ def disclosure_page() -> Any:
                 outcomes=[(o, OUTCOMES[o]) for o in ("open", *(o.value for o in ReportOutcome))],
                 categories=CATEGORIES,
                 fmt=fmt,
+                checkpoint=checkpoints.latest_checkpoint(session),
             )
         )
     )
+
+
+def _checkpoint_link(session: Any) -> dict[str, Any] | None:
+    """The latest signed checkpoint and where to fetch it and its public key."""
+    latest = checkpoints.latest_checkpoint(session)
+    if latest is None:
+        return None
+    return {
+        "sequence": latest.sequence,
+        "created_at": latest.created_at.isoformat(),
+        "url": url_for("transparency.checkpoint", sequence=latest.sequence, _external=True),
+        "public_key_url": url_for("transparency.public_key", _external=True),
+    }
 
 
 def _number(value: Any) -> str | None:

@@ -8,6 +8,7 @@ from flask_smorest import Api
 
 from trace.web import openapi
 from trace.web.regulator import audit, exports, pages
+from trace.web.regulator import records as _records  # noqa: F401  (its route joins pages.bp)
 
 
 def init_app(app: Flask, api: Api) -> None:

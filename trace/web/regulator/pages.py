@@ -48,6 +48,14 @@ PROBLEM_NAMES = {
     "hash_mismatch": _l("内容与哈希值不符（记录被改动）"),
     "prev_hash_mismatch": _l("与上一条事件的哈希不衔接（链条被改动）"),
     "sequence_gap": _l("序号不连续（有事件被删除）"),
+    "missing_newest": _l("事件少于批次记载的条数（最新事件被删除）"),
+    "no_events": _l("批次记载有事件，但一条也没有了（全部被删除）"),
+    "head_mismatch": _l("最新事件不是批次记载的那一条（链条被重算）"),
+    "unrecorded_events": _l("事件多于批次记载的条数（绕过系统写入）"),
+    # Found only against a signed checkpoint (verify --against, /regulator/records).
+    "lot_deleted": _l("批次已被删除"),
+    "truncated": _l("事件少于检查点时（最新事件被删除）"),
+    "rewritten": _l("检查点时的事件已被改写（哈希被重算）"),
 }
 FLAG_NAMES = {
     "many_clients": _l("多部手机扫码"),
