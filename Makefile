@@ -67,14 +67,14 @@ format: setup-dev ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint ## lint, then the suite on SQLite (and on PostgreSQL if TRACE_TEST_DATABASE_URL is set)
+test: lint ## lint, then the suite on SQLite (and on PostgreSQL if TRACE_TEST_DATABASE_URL is set: in a new trace_test_* schema of that database, dropped after; nothing else there is touched)
 	env -u TRACE_TEST_DATABASE_URL $(BIN)/python -m pytest -q $(T)
 	@if [ -n "$$TRACE_TEST_DATABASE_URL" ]; then \
 	  echo "--- again on PostgreSQL: $$TRACE_TEST_DATABASE_URL"; \
 	  TRACE_TEST_DB_ONLY=1 $(BIN)/python -m pytest -q $(T); \
 	fi
 
-bench: setup-dev ## benchmarks; figures are ratios against a baseline measured in the same run
+bench: setup-dev ## benchmarks, as ratios against a same-run baseline; each works in a new trace_bench_* database on the server of TRACE_BENCH_DATABASE_URL (default local) and drops only that
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean: ## remove the virtualenv and caches (keeps instance/, the database)

@@ -1,9 +1,11 @@
 """Export memory: the peak resident memory added while streaming N trace events as CSV or XLSX.
 
 Each measurement runs in a fresh process (peak RSS is a per-process high-water mark), against
-events the database generates itself. `make bench` runs it on PostgreSQL (database bench_trace,
-schema export_bench, dropped afterwards) for 100,000 and 1,000,000 rows; the test suite runs it
-with --url and small sizes (tests/genealogy/test_exports.py).
+events the database generates itself. `make bench` runs it on PostgreSQL for 100,000 and
+1,000,000 rows, in a database of its own (`trace_bench_export_<random>`, created on the server
+TRACE_BENCH_DATABASE_URL names and dropped afterwards); the test suite runs it with --url and
+small sizes (tests/genealogy/test_exports.py): then it works in a new schema
+`trace_bench_export_<random>` of that database and drops only that (bench/pgdb.py).
 
     .venv/bin/python bench/bench_export.py [--url URL] [--rows 100000 --rows 1000000]
         [--format csv --format xlsx] [--json]
@@ -19,17 +21,16 @@ import resource
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `trace` is also a stdlib module: the project's must win
 
-from sqlalchemy import Engine, Integer, String, insert, literal, literal_column, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import Engine, Integer, String, insert, literal, literal_column, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_trace"
-SCHEMA = "export_bench"
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"  # the server only
 RESULTS = ROOT / "bench" / "results" / "export.json"
 
 
@@ -37,17 +38,6 @@ def _engine(url: str) -> Engine:
     from trace.db import make_engine
 
     return make_engine(url)
-
-
-def schema_url(url: str) -> str:
-    """On PostgreSQL, the same database with its own schema first on the search path."""
-    if not url.startswith("postgresql"):
-        return url
-    return (
-        make_url(url)
-        .update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-        .render_as_string(hide_password=False)
-    )
 
 
 def prepare(url: str, sizes: list[int]) -> dict[int, int]:
@@ -60,13 +50,7 @@ def prepare(url: str, sizes: list[int]) -> dict[int, int]:
     from trace.models.products import Product, ProductCategory
     from trace.models.regions import Township
 
-    if url.startswith("postgresql"):
-        admin = _engine(url)
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        admin.dispose()
-    engine = _engine(schema_url(url))
+    engine = _engine(url)
     Base.metadata.create_all(engine)
     lots: dict[int, int] = {}
     start = dt.datetime(2025, 10, 1, tzinfo=dt.UTC)
@@ -124,14 +108,6 @@ def prepare(url: str, sizes: list[int]) -> dict[int, int]:
     return lots
 
 
-def cleanup(url: str) -> None:
-    if url.startswith("postgresql"):
-        admin = _engine(url)
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        admin.dispose()
-
-
 def _peak_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
 
@@ -140,7 +116,7 @@ def measure(url: str, batch_id: int, fmt: str) -> dict[str, float]:
     """In this process: export the lot, return rows, bytes, seconds and the peak RSS added."""
     from trace.services import exports
 
-    engine = _engine(schema_url(url))
+    engine = _engine(url)
     with Session(engine) as session:
         session.execute(select(1))  # connect first: the connection's memory is not the export's
         baseline = _peak_kb()
@@ -155,16 +131,18 @@ def measure(url: str, batch_id: int, fmt: str) -> dict[str, float]:
     return {"bytes": produced, "seconds": round(seconds, 2), "peak_added_kb": added}
 
 
-def run(url: str, sizes: list[int], formats: list[str]) -> list[dict[str, object]]:
-    created = False
-    if url.startswith("postgresql"):
-        sys.path.insert(1, str(ROOT / "bench"))
-        from pgdb import create_database
+def run(
+    url: str, sizes: list[int], formats: list[str], own_database: bool
+) -> list[dict[str, object]]:
+    with ExitStack() as scratch:
+        if url.startswith("postgresql"):
+            from bench.pgdb import BENCH_PREFIX, scratch_database, scratch_schema
 
-        created = create_database(url)
-    lots = prepare(url, sizes)
-    results: list[dict[str, object]] = []
-    try:
+            if own_database:
+                url = scratch.enter_context(scratch_database(url, "export"))
+            url = scratch.enter_context(scratch_schema(url, "export", prefix=BENCH_PREFIX))
+        lots = prepare(url, sizes)
+        results: list[dict[str, object]] = []
         for fmt in formats:
             for size in sizes:
                 child = subprocess.run(
@@ -177,18 +155,16 @@ def run(url: str, sizes: list[int], formats: list[str]) -> list[dict[str, object
                 )  # fmt: skip
                 figures = json.loads(child.stdout.strip().splitlines()[-1])
                 results.append({"format": fmt, "rows": size, **figures})
-    finally:
-        cleanup(url)
-        if created:
-            from pgdb import drop_database
-
-            drop_database(url)
     return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get("TRACE_BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument(
+        "--url",
+        help="work in a new schema of this database (default: a new database on the "
+        "server of TRACE_BENCH_DATABASE_URL, or of " + DEFAULT_URL + ")",
+    )
     parser.add_argument("--rows", type=int, action="append")
     parser.add_argument("--format", action="append", choices=["csv", "xlsx"])
     parser.add_argument("--json", action="store_true", help="print the results as JSON only")
@@ -200,7 +176,9 @@ def main() -> None:
         return
     sizes = args.rows or [100_000, 1_000_000]
     formats = args.format or ["csv", "xlsx"]
-    results = run(args.url, sizes, formats)
+    own_database = args.url is None
+    url = args.url or os.environ.get("TRACE_BENCH_DATABASE_URL", DEFAULT_URL)
+    results = run(url, sizes, formats, own_database)
     if args.json:
         print(json.dumps(results))
         return
@@ -210,7 +188,7 @@ def main() -> None:
             f"{r['format']:<7}{r['rows']:>10,}{r['bytes'] / 1e6:>10.1f}{r['seconds']:>10.1f}"
             f"{r['peak_added_kb'] / 1024:>15.1f} MB"
         )
-    if not args.url.startswith("sqlite"):
+    if not url.startswith("sqlite"):
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

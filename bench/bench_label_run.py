@@ -5,9 +5,10 @@ bench_label_render.py) with ours, both fed by the real issuing service and datab
 the peak memory of a 100,000-label run (issue + stream the PDF) in a fresh process, next to a
 10,000-label run, to show it stays flat.
 
-Run from the repository root: `.venv/bin/python bench/bench_label_run.py`. Uses the database in
-TRACE_BENCH_DATABASE_URL (default: a `bench_labels` database on the local PostgreSQL, created and
-dropped here). Prints a table and writes bench/results/label_run.json.
+Run from the repository root: `.venv/bin/python bench/bench_label_run.py`. Works in a database of
+its own, `trace_bench_labels_<random>`, created on the server TRACE_BENCH_DATABASE_URL names
+(default: the local PostgreSQL) and dropped afterwards; it never drops or empties the database the
+URL names (bench/pgdb.py). Prints a table and writes bench/results/label_run.json.
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ if str(ROOT) not in sys.path:  # `trace` is also a standard-library module
     sys.path.insert(0, str(ROOT))
 
 from alembic import command  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.bench_label_render import render_naive  # noqa: E402
+from bench.pgdb import scratch_database  # noqa: E402
 from trace.cli import alembic_config  # noqa: E402
 from trace.db import make_engine  # noqa: E402
 from trace.models.users import Role, User  # noqa: E402
@@ -44,7 +44,7 @@ from trace.services.labels import issue_label_run, pack_labels  # noqa: E402
 from trace.services.producers import create_producer  # noqa: E402
 from trace.services.products import create_product  # noqa: E402
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_labels"
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"  # the server only
 RESULTS = ROOT / "bench" / "results" / "label_run.json"
 HOST = "trace.dayao.example.cn"
 PASSING = [
@@ -68,23 +68,6 @@ class CountingSink(io.RawIOBase):
     def write(self, data: bytes) -> int:  # type: ignore[override]
         self.size += len(data)
         return len(data)
-
-
-def recreate_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-
-
-def drop_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def prepare(url: str) -> tuple[int, int]:
@@ -223,20 +206,16 @@ def main() -> None:
         child(args.url, args.qc, args.batch, args.child)
         return
 
-    recreate_database(args.url)
-    try:
-        qc_id, batch_id = prepare(args.url)
-        run_once(args.url, qc_id, batch_id, 24, naive=False)  # warm: font, templates, imports
-        naive_s, naive_size = run_once(args.url, qc_id, batch_id, args.labels, naive=True)
+    with scratch_database(args.url, "labels") as url:
+        qc_id, batch_id = prepare(url)
+        run_once(url, qc_id, batch_id, 24, naive=False)  # warm: font, templates, imports
+        naive_s, naive_size = run_once(url, qc_id, batch_id, args.labels, naive=True)
         ours = [
-            run_once(args.url, qc_id, batch_id, args.labels, naive=False)
-            for _ in range(args.repeats)
+            run_once(url, qc_id, batch_id, args.labels, naive=False) for _ in range(args.repeats)
         ]
         ours_s = statistics.median(t for t, _ in ours)
-        small = measure_peak(args.url, qc_id, batch_id, args.peak // 10)
-        large = measure_peak(args.url, qc_id, batch_id, args.peak)
-    finally:
-        drop_database(args.url)
+        small = measure_peak(url, qc_id, batch_id, args.peak // 10)
+        large = measure_peak(url, qc_id, batch_id, args.peak)
 
     result = {
         "labels": args.labels,

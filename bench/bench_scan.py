@@ -1,7 +1,8 @@
 """Benchmark the scan page under concurrent load: scans per second against the framework's ceiling.
 
-Run from the repository root: ``.venv/bin/python bench/bench_scan.py``. On PostgreSQL (database
-``bench_scan``, created and dropped here; TRACE_BENCH_DATABASE_URL overrides the URL) it migrates,
+Run from the repository root: ``.venv/bin/python bench/bench_scan.py``. In a PostgreSQL database
+of its own (``trace_bench_scan_<random>``, created on the server TRACE_BENCH_DATABASE_URL names
+and dropped afterwards unless --keep; bench/pgdb.py: nothing else is ever dropped) it migrates,
 loads the demo data and issues a few thousand pack codes, then serves bench/scan_wsgi.py with
 gunicorn and drives it with Debian's wrk (32 connections, 10 s each, after a warm-up):
 
@@ -43,9 +44,11 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.pgdb import create_database, drop_database  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "scan.json"
 LOG = Path(tempfile.gettempdir()) / "bench-scan-gunicorn.log"  # kept for a look after a failure
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_scan"
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"  # the server only
 SECRET = "bench-scan-secret-key-not-for-production"
 TARGET_RATIO = 1 / 3
 TARGET_P99_MS = 100.0
@@ -91,22 +94,6 @@ end
 
 def database_url() -> str:
     return os.environ.get("TRACE_BENCH_DATABASE_URL", DEFAULT_URL)
-
-
-def recreate_database(url: str, drop_only: bool = False) -> None:
-    """Drop the bench database (closing leftover sessions) and create it empty."""
-    target = make_url(url)
-    name = target.database
-    if not name or not name.replace("_", "").isalnum():
-        raise SystemExit(f"bench: refusing an unusual database name {name!r}")
-    maintenance = create_engine(
-        target.set(database="postgres"), isolation_level="AUTOCOMMIT", pool_pre_ping=True
-    )
-    with maintenance.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if not drop_only:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    maintenance.dispose()
 
 
 def _env(url: str) -> dict[str, str]:
@@ -267,7 +254,7 @@ def main() -> int:
 
     started = time.monotonic()
     load_before = list(os.getloadavg())  # other work on the machine skews every figure
-    recreate_database(url)
+    url = create_database(url, "scan")
     process: subprocess.Popen[bytes] | None = None
     try:
         serials, lot = prepare(url, args.packs)
@@ -299,8 +286,10 @@ def main() -> int:
         if process is not None:
             process.terminate()
             process.wait(timeout=30)
-        if not args.keep:
-            recreate_database(url, drop_only=True)
+        if args.keep:
+            print(f"kept database {make_url(url).database}")
+        else:
+            drop_database(url)
 
     scan, constant = _median_run(scans), _median_run(constants)
     ratio = scan["rate"] / constant["rate"]

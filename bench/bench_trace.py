@@ -3,8 +3,10 @@ each) on PostgreSQL, with the growth ratios; the goal is 10k lots / 100k codes u
 
 All three graphs live in the same tables at once (about 111,000 lots, 1.1 million pack codes,
 111,000 label runs, 11,000 shipments), built with bulk Core inserts through the real migrations,
-so the small trace is measured beside the large data. The database (bench_trace) is created for
-the run and dropped afterwards unless --keep.
+so the small trace is measured beside the large data. The database (`trace_bench_trace_<random>`,
+on the server of --url or TRACE_BENCH_DATABASE_URL) is created for the run and dropped afterwards
+unless --keep; --reuse NAME measures the graphs a --keep run left in database NAME (only a
+`trace_bench_` name is accepted; it is kept). See bench/pgdb.py: nothing else is ever dropped.
 
     .venv/bin/python bench/bench_trace.py [--url URL] [--sizes 1000 10000 100000] [--keep]
 """
@@ -27,14 +29,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `trace` is also a stdlib module: the project's must win
-sys.path.insert(1, str(ROOT / "bench"))
 
 from alembic import command  # noqa: E402
-from pgdb import create_database, drop_database  # noqa: E402
 from sqlalchemy import Engine, func, insert, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_trace"
+from bench.pgdb import BENCH_PREFIX, create_database, drop_database  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"  # the server only
 RESULTS = ROOT / "bench" / "results" / "trace.json"
 FANOUT = 10  # each lot split into ten
 CODES_PER_LOT = 10
@@ -189,7 +192,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
-        "--reuse", action="store_true", help="measure graphs an earlier --keep run left"
+        "--reuse", metavar="NAME", help="measure graphs an earlier --keep run left in NAME"
     )
     args = parser.parse_args()
 
@@ -198,12 +201,17 @@ def main() -> None:
     from trace.models.users import Role
     from trace.services import trace_query
 
-    created = create_database(args.url)
-    engine: Engine = make_engine(args.url)
+    if args.reuse:
+        if not args.reuse.startswith(BENCH_PREFIX):
+            raise SystemExit(f"bench: --reuse takes a {BENCH_PREFIX}* database a --keep run left")
+        url = make_url(args.url).set(database=args.reuse).render_as_string(hide_password=False)
+    else:
+        url = create_database(args.url, "trace")
+    engine: Engine = make_engine(url)
     try:
-        roots = existing_roots(engine, args.sizes) if args.reuse and not created else None
+        roots = existing_roots(engine, args.sizes) if args.reuse else None
         if roots is None:
-            config = alembic_config(args.url)
+            config = alembic_config(url)
             config.attributes["configure_logger"] = False
             command.upgrade(config, "heads")
             roots = load(engine, args.sizes)
@@ -257,8 +265,10 @@ def main() -> None:
         report(rows, engine, reference_ms)
     finally:
         engine.dispose()
-        if created and not args.keep:
-            drop_database(args.url)
+        if args.reuse or args.keep:
+            print(f"kept database {make_url(url).database}")
+        else:
+            drop_database(url)
 
 
 def existing_roots(engine: Engine, sizes: list[int]) -> dict[int, int] | None:

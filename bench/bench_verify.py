@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import secrets
 import sys
 import time
 from pathlib import Path
@@ -33,11 +32,6 @@ from bench.pgdb import create_database, drop_database  # noqa: E402
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 RESULTS = ROOT / "bench" / "results" / "verify.json"
 STEPS = ("commissioning", "hulling", "drying", "grading", "inspecting", "packing", "storing")
-
-
-def own_database_url(base: str) -> str:
-    name = f"bench_verify_{os.getpid()}_{secrets.token_hex(4)}"
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def fill(url: str, events: int, per_lot: int) -> float:
@@ -180,11 +174,8 @@ def main() -> int:
     parser.add_argument("--limit-seconds", type=float, default=60.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    url = own_database_url(args.url)
-    created = create_database(url)
-    if not created:  # a name that already exists is someone else's: never touch it
-        print(f"{make_url(url).database} already exists; refusing to use it", file=sys.stderr)
-        return 1
+    # A new trace_bench_verify_<random> database on that server; only it is dropped after.
+    url = create_database(args.url, "verify")
     try:
         fill_s = fill(url, args.events, args.per_lot)
         figures = measure(url, args.events)

@@ -7,7 +7,6 @@ With TRACE_TEST_DB_ONLY=1 only tests that touch the database are collected (the 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,12 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import generate_password_hash
 
+from bench.pgdb import TEST_PREFIX, scratch_schema
+from tests import needs
 from trace import create_app
 from trace.cli import alembic_config
 from trace.db import make_engine
@@ -37,15 +37,8 @@ SANTAI = "532326208"
 JINBI = "532326101"
 
 
-def require_tool(name: str) -> str:
-    """Path of a system tool; skip without it, except under CI=true where its absence fails."""
-    path = shutil.which(name)
-    if path:
-        return path
-    message = f"{name} is not installed (apt-get install it; .ci/run does)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+# Path of a system tool; skip without it, except under CI=true where its absence fails.
+require_tool = needs.tool
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -61,33 +54,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new SQLite file, or on PostgreSQL a new schema `trace_test_<random>` in the database
+    TRACE_TEST_DATABASE_URL names (first on the search path), dropped at the end. Nothing else
+    in that database is touched: not `public`, not another run's schema (bench/pgdb.py)."""
     url = os.environ.get("TRACE_TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-
-
-def reset_database(engine: Engine) -> None:
-    """Empty the database completely, whatever an earlier (maybe crashed) run left there."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        else:
-            tables = connection.execute(
-                text("SELECT name FROM sqlite_master WHERE type='table'")
-            ).scalars()
-            connection.execute(text("PRAGMA foreign_keys=OFF"))
-            for table in list(tables):
-                connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
-            connection.execute(text("PRAGMA foreign_keys=ON"))
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    with scratch_schema(url, prefix=TEST_PREFIX) as own:
+        yield own
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    reset_database(engine)
     config = alembic_config(database_url)
     config.attributes["configure_logger"] = False
     with engine.begin() as connection:
@@ -191,19 +172,11 @@ def as_role(db_session: Session, make_user: Callable[..., User]) -> Callable[...
 @pytest.fixture()
 def scratch_url(database_url: str) -> Iterator[str]:
     """A schema of its own on PostgreSQL, for tests whose workers (processes, threads) commit:
-    nothing may leak into the database the other tests roll back in."""
+    nothing may leak into the schema the other tests roll back in."""
     if not database_url.startswith("postgresql"):
         pytest.skip("work committed from several connections is tested on PostgreSQL")
-    admin = make_engine(database_url)
-    with admin.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS scratch_committed CASCADE"))
-        connection.execute(text("CREATE SCHEMA scratch_committed"))
-    url = make_url(database_url).update_query_dict({"options": "-csearch_path=scratch_committed"})
-    rendered = url.render_as_string(hide_password=False)
-    config = alembic_config(rendered)
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "heads")
-    yield rendered
-    with admin.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS scratch_committed CASCADE"))
-    admin.dispose()
+    with scratch_schema(database_url, "committed") as url:
+        config = alembic_config(url)
+        config.attributes["configure_logger"] = False
+        command.upgrade(config, "heads")
+        yield url

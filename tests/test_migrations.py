@@ -8,10 +8,10 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, select
 
 import trace.models  # noqa: F401
+from bench.pgdb import scratch_schema
 from tests.conftest import SHARED
 from trace.cli import alembic_config
 from trace.db import Base, make_engine
@@ -24,15 +24,8 @@ def scratch_url(database_url, tmp_path):
     if not database_url.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    admin = make_engine(database_url)
-    with admin.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
-        connection.execute(text("CREATE SCHEMA migration_check"))
-    url = make_url(database_url).update_query_dict({"options": "-csearch_path=migration_check"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
-    admin.dispose()
+    with scratch_schema(database_url, "migrations") as url:
+        yield url
 
 
 def test_upgrade_matches_models_then_downgrades(scratch_url):

@@ -19,6 +19,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests import needs
 from tests.conftest import ROOT, require_tool
 from trace import create_app
 
@@ -90,7 +91,7 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     chromium = require_tool("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = needs.module("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=chromium, headless=True, args=CHROMIUM_ARGS

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-import subprocess
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from tests import factories
-from tests.conftest import require_tool
+from tests import factories, readback
 from trace.models.audit import AuditEntry
 from trace.models.batches import BatchStatus
 from trace.models.labels import CodeStatus, PackCode
@@ -189,43 +189,73 @@ def test_serials_are_unique_by_database_constraint(client, as_role, batch, db_se
 
 
 def test_pdf_download_reads_back(client, as_role, batch, tmp_path):
-    pdftoppm = require_tool("pdftoppm")
-    import zxingcpp
-    from PIL import Image
-
     headers = as_role("qc")
     run = client.post(
         f"/api/v1/batches/{batch.id}/label-runs", json={"count": 3}, headers=headers
     ).get_json()
     pdf = client.get(run["pdf_url"], headers=headers)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    data = pdf.get_data()
-    assert data.startswith(b"%PDF-")
-    (tmp_path / "run.pdf").write_bytes(data)
-    subprocess.run(
-        [pdftoppm, "-r", "300", "-png", str(tmp_path / "run.pdf"), str(tmp_path / "p")], check=True
-    )
-    page = Image.open(next(tmp_path.glob("p*.png")))
-    found = {
-        r.text for r in zxingcpp.read_barcodes(page) if r.format == zxingcpp.BarcodeFormat.QRCode
-    }
+    (found,) = readback.pdf_qr_texts(pdf.get_data(), tmp_path, dpi=300)  # one page, both decoders
     lot = batch.lot
     gtin = batch.product.gtin
-    assert found == {f"https://trace.test/01/{gtin}/10/{lot}/21/{s}" for s in run["serials"]}
+    assert sorted(found) == sorted(
+        f"https://trace.test/01/{gtin}/10/{lot}/21/{s}" for s in run["serials"]
+    )
     assert client.get(run["pdf_url"], headers=as_role("station")).status_code == 403
 
 
-def test_compliance_certificate_pdf(client, as_role, batch):
-    answer = client.get(
-        f"/api/v1/batches/{batch.id}/compliance-certificate.pdf", headers=as_role("qc")
-    )
-    assert answer.status_code == 200 and answer.get_data().startswith(b"%PDF-")
+def _certificate_pdf(client, headers, batch, tmp_path):
+    """The 合格证 as a buyer reads it: its text without layout spaces, and its QR codes."""
+    answer = client.get(f"/api/v1/batches/{batch.id}/compliance-certificate.pdf", headers=headers)
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    pdf = answer.get_data()
+    flat = re.sub(r"\s+", "", readback.pdf_text(pdf, tmp_path))  # fields may wrap
+    (codes,) = readback.pdf_qr_texts(pdf, tmp_path / "pages")
+    return flat, codes
+
+
+def _assert_certificate_fields(flat: str, batch, quantity: str) -> None:
+    """The fields of MoA order 2025 No. 4, written out for the factory's lot (not computed by
+    the code under test): 产品名称, 数量, 产地, 开具时间, 承诺主体, 联系方式, and the promise."""
+    assert flat.startswith("承诺达标合格证")
+    for field, value in {
+        "产品名称": batch.product.name,
+        "数量": quantity,
+        "产地": "云南省楚雄彝族自治州大姚县三台乡三台村",
+        "承诺主体": batch.producer.name,
+        "联系方式": batch.producer.phone,
+    }.items():
+        assert re.search(f"{field}(（[^）]*）)?[:：]{re.escape(value)}", flat), (field, value)
+    issued = re.search(r"开具(?:时间|日期)[:：](\d{4})年(\d{1,2})月(\d{1,2})日", flat)
+    assert issued, "no issue date"
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    assert dt.date(*map(int, issued.groups())) in {today, today - dt.timedelta(days=1)}
+    for promise in ("我承诺", "不使用禁用农药兽药", "非法添加物", "残留不超标", "真实性负责"):
+        assert promise in flat, promise
+    assert batch.lot in flat
+
+
+def test_compliance_certificate_pdf(client, as_role, batch, make_user, db_session, tmp_path):
+    """What a buyer checks on the 承诺达标合格证: its words, every field, where its QR leads."""
+    from trace.services.compliance import issue_certificate
+
+    headers = as_role("qc")
+    # None issued yet: a draft for the whole lot, its QR the lot's Digital Link.
+    flat, codes = _certificate_pdf(client, headers, batch, tmp_path / "draft")
+    _assert_certificate_fields(flat, batch, "100千克")
+    assert codes == [f"https://trace.test/01/{batch.product.gtin}/10/{batch.lot}"]
+    # Issued for part of the lot: that quantity, its QR the certificate's own public address.
+    record = issue_certificate(db_session, make_user("qc"), batch.id, quantity=Decimal("40"))
+    db_session.flush()
+    flat, codes = _certificate_pdf(client, headers, batch, tmp_path / "issued")
+    _assert_certificate_fields(flat, batch, "40千克")
+    assert codes == [f"https://trace.test/compliance/{record.number}"]
 
 
 def test_single_label_png_and_svg(client, as_role, batch):
     import io
+    import xml.etree.ElementTree as ET
 
-    import zxingcpp
     from PIL import Image
 
     headers = as_role("qc")
@@ -233,13 +263,19 @@ def test_single_label_png_and_svg(client, as_role, batch):
         f"/api/v1/batches/{batch.id}/label-runs", json={"count": 1}, headers=headers
     ).get_json()
     serial = run["serials"][0]
+    uri = f"https://trace.test/01/{batch.product.gtin}/10/{batch.lot}/21/{serial}"
     png = client.get(f"/api/v1/pack-codes/{serial}/label.png?dpi=300", headers=headers)
     assert png.status_code == 200 and png.mimetype == "image/png"
-    image = Image.open(io.BytesIO(png.get_data()))
-    decoded = {r.text for r in zxingcpp.read_barcodes(image)}
-    assert f"https://trace.test/01/{batch.product.gtin}/10/{batch.lot}/21/{serial}" in decoded
+    assert readback.qr_texts(Image.open(io.BytesIO(png.get_data()))) == [uri]
     svg = client.get(f"/api/v1/pack-codes/{serial}/label.svg", headers=headers)
-    assert svg.status_code == 200 and svg.get_data(as_text=True).lstrip().startswith("<")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    root = ET.fromstring(svg.get_data())
+    assert root.tag == f"{readback.SVG}svg"
+    assert root.get("width", "").endswith("mm") and root.get("height", "").endswith("mm")
+    words = {g.get("aria-label") for g in root.iter(f"{readback.SVG}g")}
+    assert batch.product.name in words and "No.000001" in words
+    # Its QR code, drawn from the SVG's own path data, leads to this pack (both decoders).
+    assert readback.qr_texts(readback.svg_paths_image(svg.get_data(as_text=True))) == [uri]
     missing = client.get("/api/v1/pack-codes/ZZZZZZZZZZ/label.svg", headers=headers)
     assert missing.status_code == 404
     assert (

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -16,6 +14,7 @@ import zxingcpp
 from numpy.typing import NDArray
 from PIL import Image
 
+from tests import needs
 from trace.printing import ComplianceCertificate, FontNotFoundError, PackLabel, load_font
 from trace.printing.fonts import LabelFont
 from trace.printing.templates import LabelTemplate
@@ -23,28 +22,8 @@ from trace.printing.templates import LabelTemplate
 GTIN = "06901234567892"
 LOT = "DY208HT250915-003"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-APT_PACKAGES = {
-    "pdftoppm": "poppler-utils",
-    "pdftotext": "poppler-utils",
-    "pdffonts": "poppler-utils",
-}
-
-
-def _missing(message: str) -> None:
-    # In CI a missing tool or font must fail loudly, never turn the suite silently green.
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def require_tool(name: str) -> str:
-    """Path of a system tool; skip without it, except under CI=true where its absence fails."""
-    path = shutil.which(name)
-    if path is None:
-        package = APT_PACKAGES.get(name, name)
-        _missing(f"{name} is not installed (apt-get install {package})")
-    assert path is not None
-    return path
+# Path of a system tool; skip without it, except under CI=true where its absence fails.
+require_tool = needs.tool
 
 
 @pytest.fixture(scope="session")
@@ -52,8 +31,7 @@ def label_font() -> LabelFont:
     try:
         return load_font()
     except FontNotFoundError as exc:
-        _missing(str(exc))
-        raise
+        needs.missing(str(exc))
 
 
 def pack_uri(serial: str, lot: str = LOT, gtin: str = GTIN) -> str:

@@ -1,4 +1,5 @@
-"""QR matrices: error correction M, readable by an independent decoder, standard mask choice."""
+"""QR matrices: error correction M, standard mask choice, readable by zxing-cpp (whose encoder
+makes them) AND by zbar, a decoder independent of it (tests/readback.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 import zxingcpp
 
 from tests.printing.conftest import CROCKFORD, pack_uri
+from tests.readback import zbar_qr_texts
 from trace.printing import QrEncodeError, encode_qr
 from trace.printing.qr import QUIET_ZONE_MODULES, dark_runs, mask_penalty, read_format_info
 
@@ -39,9 +41,11 @@ def test_default_is_error_correction_m_and_decodes_to_the_uri() -> None:
         assert qr.ec_level == "M"
         assert read_format_info(qr.modules) == ("M", qr.mask)
         assert qr.size == 17 + 4 * qr.version
-        found = zxingcpp.read_barcodes(_image(qr.modules), formats=zxingcpp.BarcodeFormat.QRCode)
+        image = _image(qr.modules)
+        found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
         assert [b.text for b in found] == [uri]
         assert found[0].ec_level == "M"
+        assert zbar_qr_texts(image) == [uri]  # the independent decoder agrees
 
 
 def test_pack_uri_fits_a_small_version() -> None:

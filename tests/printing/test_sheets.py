@@ -24,6 +24,7 @@ from tests.printing.conftest import (
     rasterise,
     require_tool,
 )
+from tests.readback import zbar_qr_texts
 from trace.printing import (
     ComplianceCertificate,
     LabelLayoutError,
@@ -100,8 +101,10 @@ def test_every_code_on_a_page_decodes(
         rasters = rasterise(pdf, tmp_path, dpi=300, first=1, last=pages)
     per_page = template.labels_per_page
     for i, label in enumerate(labels):
-        codes = decode(cell(rasters[i // per_page], template, i % per_page))
+        pixels = cell(rasters[i // per_page], template, i % per_page)
+        codes = decode(pixels)
         assert [c.text for c in by_format(codes, QR)] == [label.uri], f"label {i}"
+        assert zbar_qr_texts(pixels) == [label.uri], f"label {i}, read by zbar"
         eans = by_format(codes, EAN13)
         if with_ean:
             assert [c.text for c in eans] == [GTIN[1:]]
@@ -188,6 +191,7 @@ def test_compliance_certificate(
     page = rasterise(pdf, tmp_path)[0]
     (qr,) = by_format(decode(page), QR)
     assert qr.text == certificate.uri
+    assert zbar_qr_texts(page) == [certificate.uri]
     pdftotext = require_tool("pdftotext")
     src = str(tmp_path / "in.pdf")
     # Text is real, extractable Chinese (ToUnicode maps): fields, promise and the QR caption.

@@ -12,6 +12,7 @@ import zxingcpp
 from PIL import Image, ImageDraw, ImageFont
 
 from tests.printing.conftest import GTIN, by_format, decode, make_labels
+from tests.readback import qr_texts
 from trace.printing import (
     ComplianceCertificate,
     LabelLayoutError,
@@ -35,6 +36,7 @@ def test_png_is_true_size_and_scans(dpi: int, label_font: LabelFont) -> None:
     assert image.size == (round(99.1 * dpi / 25.4), round(57 * dpi / 25.4))
     codes = decode(np.asarray(image.convert("L")))
     assert [c.text for c in by_format(codes, zxingcpp.BarcodeFormat.QRCode)] == [label.uri]
+    assert qr_texts(image) == [label.uri]  # zbar reads the same
     assert [c.text for c in by_format(codes, zxingcpp.BarcodeFormat.EAN13)] == [GTIN[1:]]
 
 
@@ -110,8 +112,10 @@ def test_glyph_outlines_match_freetype(char: str, label_font: LabelFont) -> None
 
 def test_certificate_png_scans(certificate: ComplianceCertificate, label_font: LabelFont) -> None:
     png = render_label_png(load_template("compliance-cert"), certificate, dpi=200)
-    codes = decode(np.asarray(Image.open(io.BytesIO(png)).convert("L")))
+    image = Image.open(io.BytesIO(png))
+    codes = decode(np.asarray(image.convert("L")))
     assert [c.text for c in by_format(codes, zxingcpp.BarcodeFormat.QRCode)] == [certificate.uri]
+    assert qr_texts(image) == [certificate.uri]
 
 
 def test_template_kind_must_match_the_record(

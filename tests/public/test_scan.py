@@ -32,6 +32,14 @@ def _new_phone(app, n):
     return phone
 
 
+def _banner_count(html: str) -> int:
+    """The scan count as the consumer reads it: in the verdict banner's own words."""
+    (banner,) = re.findall(r'<section[^>]*\bid="verdict".*?</section>', html, re.S)
+    words = re.sub(r"<[^>]+>", "", banner)
+    (count,) = re.findall(r"已被\s*(\d+)\s*位", words)
+    return int(count)
+
+
 def test_first_repeat_then_exceeded(client, labelled, app):
     serial = labelled.serials[0]
     first = _scan(_new_phone(app, 1), serial)
@@ -39,13 +47,15 @@ def test_first_repeat_then_exceeded(client, labelled, app):
     second = _scan(_new_phone(app, 2), serial, headers=JSON).get_json()
     assert second["verdict"] == "repeat" and second["scan_count"] == 2
     assert second["first_scanned_at"] is not None
+    third = _scan(_new_phone(app, 3), serial).get_data(as_text=True)
+    assert _verdict(third) == "repeat" and _banner_count(third) == 3
     limit = app.config["SCAN_LIMIT"]
-    for n in range(limit - 2):
+    for n in range(limit - 3):
         _scan(_new_phone(app, 10 + n), serial)
     over = _scan(_new_phone(app, 30), serial, headers=JSON).get_json()
     assert over["verdict"] == "exceeded" and over["scan_count"] == limit + 1
     page = _scan(_new_phone(app, 31), serial).get_data(as_text=True)
-    assert _verdict(page) == "exceeded" and str(limit + 2) in page
+    assert _verdict(page) == "exceeded" and _banner_count(page) == limit + 2
     assert _scan(client, labelled.serials[1], headers=JSON).get_json()["verdict"] == "genuine"
 
 

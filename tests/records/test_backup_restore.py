@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import secrets
 import tarfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
+from bench import pgdb
 from tests import factories
 from tests.conftest import TEST_PASSWORD_HASH
 from trace import create_app
-from trace.db import make_engine
 from trace.models.events import EventType
 from trace.models.users import Role, User
 from trace.services.events import append_event
@@ -34,29 +31,20 @@ PHONE = {"REMOTE_ADDR": "198.51.100.77", "HTTP_USER_AGENT": "Mozilla/5.0 MicroMe
 
 @pytest.fixture()
 def fresh_database(database_url: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
-    """Empty databases of their own: SQLite files, or PostgreSQL databases with unique names,
-    dropped afterwards (only those this fixture created)."""
+    """Empty databases of their own: SQLite files, or new PostgreSQL databases
+    (`trace_test_drill_<name>_<random>`, bench/pgdb.py), dropped afterwards: only those."""
     created: list[str] = []
-    admin = None
-    if database_url.startswith("postgresql"):
-        admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
 
     def make(name: str) -> str:
-        if admin is None:
+        if not database_url.startswith("postgresql"):
             return f"sqlite:///{tmp_path / name}.db"
-        database = f"trace_drill_{name}_{secrets.token_hex(4)}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{database}"'))
-        created.append(database)
-        url = make_url(database_url).set(database=database)
-        return url.render_as_string(hide_password=False)
+        url = pgdb.create_database(database_url, f"drill_{name}", prefix=pgdb.TEST_PREFIX)
+        created.append(url)
+        return url
 
     yield make
-    if admin is not None:
-        with admin.connect() as connection:
-            for database in created:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        admin.dispose()
+    for url in created:
+        pgdb.drop_database(url)
 
 
 def instance_app(url: str, folder: Path):

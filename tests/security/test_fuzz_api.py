@@ -15,9 +15,9 @@ import os
 import time
 from typing import Any
 
-import pytest
+from tests import needs
 
-schemathesis = pytest.importorskip("schemathesis")
+schemathesis = needs.module("schemathesis")
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
