@@ -9,6 +9,7 @@ import itertools
 import pytest
 from sqlalchemy import select
 
+from tests import needs
 from trace.config import IP_REGION_DB
 from trace.errors import PermissionDeniedError, ValidationError
 from trace.ip_region import Locator, Region
@@ -28,15 +29,8 @@ _phones = itertools.count(1)
 
 
 def _require_data() -> Locator:
-    locator = Locator(IP_REGION_DB)
-    if not locator.available:
-        import os
-
-        message = f"{IP_REGION_DB} is missing: run `make ip-region`"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return locator
+    needs.data("ip-region")
+    return Locator(IP_REGION_DB)
 
 
 def test_a_known_address_resolves_offline():
