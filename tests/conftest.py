@@ -6,6 +6,7 @@ With TRACE_TEST_DB_ONLY=1 only tests that touch the database are collected (the 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from werkzeug.security import generate_password_hash
 
 from bench.pgdb import TEST_PREFIX, scratch_schema
 from tests import needs
-from trace import create_app
+from trace import clock, create_app
 from trace.cli import alembic_config
 from trace.db import make_engine
 from trace.models.users import Role, User
@@ -180,3 +181,31 @@ def scratch_url(database_url: str) -> Iterator[str]:
         config.attributes["configure_logger"] = False
         command.upgrade(config, "heads")
         yield url
+
+
+# Moments at which the county's date (UTC+8) and the UTC date differ, or a day, month or year
+# turns in Dayao. A test that depends on "today" pins the clock to each of them instead of
+# reading the machine's date, so it cannot pass at noon and fail after 16:00 UTC or on the 1st.
+DAYAO_MOMENTS = {
+    "midday": dt.datetime(2026, 12, 15, 4, 0, tzinfo=dt.UTC),  # 12:00 on 15 December
+    "year-last-minute": dt.datetime(2026, 12, 31, 15, 59, 30, tzinfo=dt.UTC),  # 23:59:30, 31 Dec
+    "year-first-minute": dt.datetime(2026, 12, 31, 16, 0, 30, tzinfo=dt.UTC),  # 00:00:30, 1 Jan
+    "march-first": dt.datetime(2027, 2, 28, 16, 30, tzinfo=dt.UTC),  # 00:30 on 1 March in Dayao
+}
+
+
+@pytest.fixture(params=sorted(DAYAO_MOMENTS))
+def dayao_clock(request: pytest.FixtureRequest) -> Iterator[dt.datetime]:
+    """The service's clock stopped at each of DAYAO_MOMENTS in turn (the test runs once each)."""
+    moment = DAYAO_MOMENTS[request.param]
+    with clock.pinned(moment):
+        yield moment
+
+
+@pytest.fixture()
+def midnight_clock() -> Iterator[dt.datetime]:
+    """The clock stopped just after midnight on 1 January in Dayao (still 31 December in UTC):
+    one pinned moment for slower tests."""
+    moment = DAYAO_MOMENTS["year-first-minute"]
+    with clock.pinned(moment):
+        yield moment

@@ -41,6 +41,7 @@ def test_services_know_nothing_of_the_web(path):
 def test_models_import_only_sqlalchemy_and_db(path):
     allowed = (
         "sqlalchemy",
+        "trace.clock",
         "trace.db",
         "trace.models",
         "__future__",

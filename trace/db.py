@@ -11,6 +11,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from trace.clock import utcnow as utcnow  # the one clock, re-exported for models' defaults
+
 # Stable constraint names let Alembic autogenerate and drop constraints on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,10 +68,6 @@ class StrEnumType(TypeDecorator[enum.Enum]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

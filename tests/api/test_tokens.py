@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from tests.conftest import TEST_PASSWORD
+from trace import clock
 from trace.models.users import ApiToken
 
 
@@ -36,7 +37,7 @@ def test_expired_token_is_refused(client, make_user, db_session):
     user = make_user("qc")
     answer = client.post("/api/v1/tokens", json={"email": user.email, "password": TEST_PASSWORD})
     token = db_session.get(ApiToken, answer.get_json()["id"])
-    token.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    token.expires_at = clock.utcnow() - dt.timedelta(seconds=1)
     db_session.flush()
     headers = {"Authorization": f"Bearer {answer.get_json()['token']}"}
     assert client.get("/api/v1/users/me", headers=headers).status_code == 401

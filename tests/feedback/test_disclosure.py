@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from tests.staff.helpers import csrf_from, sign_in, submit, text
+from trace import clock
 from trace.models.disclosure import Notice
 from trace.models.feedback import FeedbackReport
 from trace.services import disclosure as service
@@ -98,7 +99,9 @@ def test_a_reported_figure_stands_in_for_an_unmeasured_target(db_session, make_u
     assert len(rows) == len(target_service.all_targets(db_session))  # not listed twice
 
 
-def test_complaint_statistics_by_month_without_personal_details(client, db_session, labelled):
+def test_complaint_statistics_by_month_without_personal_details(
+    dayao_clock, client, db_session, labelled
+):
     for kind, contact in (("counterfeit", "13987800001"), ("quality", ""), ("quality", "a@b.cn")):
         feedback_service.file_report(
             db_session, kind=kind, description="非常私密的描述", contact=contact
@@ -112,7 +115,7 @@ def test_complaint_statistics_by_month_without_personal_details(client, db_sessi
     )
     db_session.flush()
     page = text(client.get("/disclosure"))
-    month = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m")
+    month = clock.local_today().strftime("%Y-%m")
     assert f'data-month="{month}"' in page
     row = page.split(f'data-month="{month}"')[1].split("</tr>")[0]
     assert '<td class="total">3</td>' in row

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -17,7 +16,6 @@ from trace.models.batches import Batch
 from trace.models.genealogy import LotLink, LotOperation
 from trace.models.users import User
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 WHEN = "2025-09-25T10:00:00+08:00"
 
 

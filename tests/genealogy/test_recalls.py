@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.genealogy.conftest import label, release, split
+from trace import clock
 from trace.models.batches import Batch, BatchStatus
 from trace.models.events import EventType, TraceEvent
 from trace.models.recalls import Recall, RecallLot
@@ -78,7 +79,7 @@ def test_deadlines_follow_the_level(client, as_role, family):
     ).get_json()
     opened = dt.datetime.fromisoformat(body["opened_at"])
     assert dt.datetime.fromisoformat(body["start_due_at"]) - opened == dt.timedelta(hours=72)
-    local_day = opened.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    local_day = clock.local_date(opened)
     assert body["finish_due_on"] == add_working_days(local_day, 30).isoformat()
 
 

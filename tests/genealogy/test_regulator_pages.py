@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 from tests import factories
 from tests.genealogy.conftest import label, split
 from tests.staff.helpers import sign_in, text
+from trace import clock
 from trace.models.batches import BatchStatus
 from trace.models.events import TraceEvent
 from trace.models.labels import PackCode
@@ -124,7 +125,7 @@ def test_scan_statistics_flag_suspicious_codes(regulator_client, db_session, adm
         select(PackCode.id, PackCode.serial).where(PackCode.label_run_id == run.id)
     )
     codes = {serial: code_id for code_id, serial in found}
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = clock.utcnow().replace(microsecond=0)
     rows = []
     # The first code: five different phones in a day (a copied label) and an exceeded verdict.
     for i in range(5):

@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import JINBI, SANTAI
 from tests.program.conftest import count
+from trace import clock
 from trace.models.training import Attendance, Incubation, Trainee, TrainingSession
 
 T = "/api/v1/training"
@@ -132,7 +133,7 @@ def test_trainees_are_flags_only_never_an_id_number(client, as_role, db_session)
     }
 
 
-def test_attendance_rules(client, as_role, course, db_session):
+def test_attendance_rules(dayao_clock, client, as_role, course, db_session):
     headers = as_role("admin")
     training = client.post(f"{T}/sessions", json=session_body(course), headers=headers).get_json()
     person = trainee(client, headers)
@@ -148,7 +149,7 @@ def test_attendance_rules(client, as_role, course, db_session):
     assert empty.status_code == 422 and "trainee_ids" in empty.get_json()["errors"]
     assert count(db_session, Attendance) == before
 
-    upcoming = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    upcoming = (clock.local_today() + dt.timedelta(days=30)).isoformat()
     later = client.post(
         f"{T}/sessions", json=session_body(course, held_on=upcoming), headers=headers
     ).get_json()

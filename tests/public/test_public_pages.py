@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from tests import factories
 from tests.public.conftest import add_certificate, add_inspection
 from tests.staff.helpers import sign_in
+from trace import clock
 from trace.demo import load_demo
 from trace.models.batches import Batch, BatchStatus
 from trace.models.producers import Producer
@@ -23,7 +23,6 @@ from trace.web.public import pages as public
 
 JSON = {"Accept": "application/json"}
 SECTIONS = ("product", "origin", "producer", "timeline", "inspections", "certificates", "report")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _page(client, url, **kwargs) -> str:
@@ -45,10 +44,12 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_scan_page_shows_every_section_of_the_pack(client, labelled, make_user, db_session):
+def test_scan_page_shows_every_section_of_the_pack(
+    dayao_clock, client, labelled, make_user, db_session
+):
     admin = make_user("admin")
     add_inspection(db_session, admin, labelled.batch)
-    today = dt.date.today()
+    today = clock.local_today()
     add_certificate(
         db_session,
         admin,
@@ -81,16 +82,18 @@ def test_scan_page_shows_every_section_of_the_pack(client, labelled, make_user, 
         "food.cnca.cn",
     ):
         assert shown in text, shown
-    pack_date = dt.datetime.now(SHANGHAI).date().isoformat()  # the run was issued today
+    pack_date = clock.local_today().isoformat()  # the run was issued today, in Dayao
     assert f"包装日期 {pack_date}" in text
     assert 'href="/report?code=' + labelled.serials[0] + '"' in html
 
 
-def test_json_carries_pack_date_and_quality_records(client, labelled, make_user, db_session):
+def test_json_carries_pack_date_and_quality_records(
+    dayao_clock, client, labelled, make_user, db_session
+):
     admin = make_user("admin")
     add_inspection(db_session, admin, labelled.batch, aflatoxin="7.5")  # over the 5.0 limit
     body = client.get(f"/scan/{labelled.serials[0]}", headers=JSON).get_json()
-    assert body["pack_date"] == dt.datetime.now(SHANGHAI).date().isoformat()
+    assert body["pack_date"] == clock.local_today().isoformat()
     report = body["record"]["inspections"][0]
     assert report["passed"] is False
     aflatoxin = next(r for r in report["results"] if r["item"] == "aflatoxin_b1")
@@ -98,9 +101,9 @@ def test_json_carries_pack_date_and_quality_records(client, labelled, make_user,
     assert body["record"]["certificates"] == []
 
 
-def test_only_valid_certificates_are_shown(client, labelled, make_user, db_session):
+def test_only_valid_certificates_are_shown(dayao_clock, client, labelled, make_user, db_session):
     admin = make_user("admin")
-    today = dt.date.today()
+    today = clock.local_today()
     add_certificate(
         db_session,
         admin,
@@ -189,7 +192,7 @@ def test_repeat_wording_with_first_scan_in_shanghai_time(client, labelled, app):
     serial = labelled.serials[0]
     _phone(app, 1).get(f"/scan/{serial}")
     body = _phone(app, 2).get(f"/scan/{serial}", headers=JSON).get_json()
-    first = dt.datetime.fromisoformat(body["first_scanned_at"]).astimezone(SHANGHAI)
+    first = dt.datetime.fromisoformat(body["first_scanned_at"]).astimezone(clock.zone())
     text = _text(_page(_phone(app, 3), f"/scan/{serial}"))
     expected = (
         f"此码已被 3 位查询者查询过，首次查询于 {first:%Y-%m-%d %H:%M}。如果那不是您或您的家人"
@@ -281,7 +284,7 @@ def test_batch_and_product_pages_share_the_parts(client, labelled):
 
 
 @pytest.mark.slow
-def test_a_typical_demo_walnut_pack_is_under_30_kb(client, db_session, app):
+def test_a_typical_demo_walnut_pack_is_under_30_kb(midnight_clock, client, db_session, app):
     """HTML plus every stylesheet it links, for a demo walnut lot with its full history."""
     app.extensions.pop(public.CACHE_KEY, None)
     if db_session.scalar(select(User.id).where(User.email.like("%@demo.dayao.example.cn"))):
@@ -295,7 +298,7 @@ def test_a_typical_demo_walnut_pack_is_under_30_kb(client, db_session, app):
         .order_by(Batch.id)
     ).first()
     add_inspection(db_session, admin, batch)
-    today = dt.date.today()
+    today = clock.local_today()
     add_certificate(
         db_session,
         admin,

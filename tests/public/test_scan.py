@@ -8,6 +8,7 @@ import re
 from sqlalchemy import event, select
 
 from tests.public.conftest import add_certificate, add_inspection
+from trace import clock
 from trace.models.batches import BatchStatus
 from trace.models.events import EventType
 from trace.models.labels import PackCode
@@ -146,14 +147,14 @@ def test_english_by_query_or_header(client, labelled):
 
 
 def test_query_count_does_not_grow_with_history(
-    client, labelled, db_session, app, engine, make_user
+    midnight_clock, client, labelled, db_session, app, engine, make_user
 ):
     """However long the lot's history (events, lab reports, certificates), a scan that builds the
     whole record (no cache) runs the same few queries; the tests' SAVEPOINTs are not counted."""
     app.config["PUBLIC_CACHE_SECONDS"] = 0
     app.extensions.pop("trace.public_records", None)
     admin = make_user("admin")
-    today = dt.date.today()
+    today = clock.local_today()
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):

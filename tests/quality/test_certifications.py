@@ -8,12 +8,12 @@ import pytest
 
 from tests import factories
 from tests.quality.conftest import count
+from trace.clock import local_today
 from trace.models.audit import AuditEntry
 from trace.models.certifications import (
     Certification,
     CertificationStatus,
     certificate_status,
-    local_today,
 )
 from trace.services.certifications import certificates_for_batch, expiring_certificates
 
@@ -148,7 +148,7 @@ def test_duplicate_number_is_a_conflict(client, qc, refs, db_session):
     assert count(db_session, Certification) == before
 
 
-def test_status_is_shown_from_the_dates(client, qc, refs):
+def test_status_is_shown_from_the_dates(dayao_clock, client, qc, refs):
     product_id = refs["batch"].product_id
     cases = {
         "expired": ("2020-01-01", "2020-12-31"),
@@ -184,7 +184,9 @@ def test_status_is_shown_from_the_dates(client, qc, refs):
     assert made["valid"] not in [c["id"] for c in expiring]
 
 
-def test_only_valid_certificates_that_apply_reach_the_batch(client, qc, refs, db_session):
+def test_only_valid_certificates_that_apply_reach_the_batch(
+    dayao_clock, client, qc, refs, db_session
+):
     batch = refs["batch"]
     scopes = {
         "own": ("batch", batch.id, "2025-09-15", _today_plus(100)),

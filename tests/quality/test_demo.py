@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from trace.clock import local_today
 from trace.demo.core import load_core
 from trace.demo.quality import load_quality
 from trace.models.batches import BatchStatus
 from trace.models.brand import ApplicationStatus
-from trace.models.certifications import CertificationStatus, local_today
+from trace.models.certifications import CertificationStatus
 from trace.services.brand import label_marks
 from trace.services.certifications import certificates_for_batch, expiring_certificates
 from trace.services.inspections import release_problem

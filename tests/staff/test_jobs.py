@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from tests import factories, readback
 from tests.staff.helpers import csrf_from, sign_in, submit, text
+from trace import clock
 from trace.jobs import run_job
 from trace.models.jobs import Job, JobKind, JobStatus
 from trace.models.labels import PackCode
@@ -101,7 +102,7 @@ def test_jobs_are_their_owners_and_printing_is_qcs(
 
 def test_progress_while_running_and_a_job_cut_off(client, db_session, make_user):
     owner = make_user("qc")
-    now = dt.datetime.now(dt.UTC)
+    now = clock.utcnow()
     running = Job(
         kind=JobKind.LABEL_PDF,
         owner_id=owner.id,

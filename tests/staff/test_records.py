@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import JINBI
 from tests.staff.helpers import field_error, field_value, sign_in, submit, text
+from trace import clock
 from trace.models.batches import Batch, BatchStatus
 from trace.models.events import TraceEvent
 from trace.models.producers import Producer
@@ -118,11 +119,11 @@ def test_station_registers_a_batch_and_sees_it_in_the_list(client, db_session, m
     assert batch.lot in listed and "共 1 条" in listed
 
 
-def test_batch_form_errors_beside_fields(client, db_session, make_user):
+def test_batch_form_errors_beside_fields(dayao_clock, client, db_session, make_user):
     station = make_user("station")
     sign_in(client, station)
     before = _count(db_session, Batch.id)
-    tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    tomorrow = (clock.local_today() + dt.timedelta(days=1)).isoformat()
     response = submit(
         client,
         "/staff/batches/new",

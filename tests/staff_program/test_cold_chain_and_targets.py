@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.staff.helpers import csrf_from, field_error, field_value, sign_in, submit, text
+from trace import clock
 from trace.models.logistics import TemperatureAlert, TemperatureReading
 from trace.models.targets import Target
 
@@ -18,9 +19,7 @@ def _count(db_session, column) -> int:
 
 
 def _now() -> str:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8) - dt.timedelta(minutes=5)).strftime(
-        "%Y-%m-%dT%H:%M"
-    )
+    return (clock.local_now() - dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
 
 
 def test_a_warm_reading_raises_an_alert_that_qc_acknowledges(client, db_session, make_user, places):

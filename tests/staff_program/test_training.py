@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import JINBI, SANTAI
 from tests.staff.helpers import csrf_from, field_error, field_value, sign_in, submit, text
+from trace import clock
 from trace.models.training import (
     Attendance,
     Course,
@@ -57,13 +58,15 @@ def test_station_may_not_add_courses(client, db_session, make_user):
     assert refused.status_code == 403 and _count(db_session, Course.id) == before
 
 
-def test_station_records_a_session_and_its_attendance(client, db_session, make_user, course):
+def test_station_records_a_session_and_its_attendance(
+    dayao_clock, client, db_session, make_user, course
+):
     station = make_user("station")
     sign_in(client, station)
     form = text(client.get("/staff/program/training/sessions/new"))
     assert f'value="{SANTAI}"' in form and f'value="{JINBI}"' not in form
     before = _count(db_session, TrainingSession.id)
-    held = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    held = (clock.local_today() - dt.timedelta(days=1)).isoformat()
     response = submit(
         client,
         "/staff/program/training/sessions/new",

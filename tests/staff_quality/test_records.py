@@ -10,6 +10,7 @@ import pytest
 from tests import factories
 from tests.staff.helpers import csrf_from, field_error, field_value, sign_in, submit, text
 from tests.staff_quality.conftest import count
+from trace import clock
 from trace.models.brand import ApplicationStatus, BrandApplication
 from trace.models.certifications import Certification
 from trace.models.packaging import PackagingSpec
@@ -57,9 +58,11 @@ def test_qc_records_a_certificate_and_uploads_its_scan(client, make_user, walnut
     assert client.get(url).data == PNG_BYTES
 
 
-def test_certificate_list_highlights_expiring_ones(client, make_user, walnut_batch, db_session):
+def test_certificate_list_highlights_expiring_ones(
+    dayao_clock, client, make_user, walnut_batch, db_session
+):
     sign_in(client, make_user("qc"))
-    today = dt.date.today()
+    today = clock.local_today()
     soon = cert_form(
         walnut_batch.product_id,
         valid_from=(today - dt.timedelta(days=300)).isoformat(),

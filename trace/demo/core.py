@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trace.clock import local_datetime
 from trace.gs1 import check_digit
 from trace.identifiers import credit_code_check_char
 from trace.models.batches import Batch
@@ -22,7 +23,7 @@ from trace.models.producers import Producer
 from trace.models.products import Product
 from trace.models.regions import Village
 from trace.models.users import Role, User
-from trace.services.batches import SHANGHAI, create_batch
+from trace.services.batches import create_batch
 from trace.services.events import append_event
 from trace.services.producers import create_producer
 from trace.services.products import create_product
@@ -201,7 +202,7 @@ def load_core(session: Session) -> CoreDemo | None:
         batch = _lot(session, admin, in_shell, producer, harvested_on, kg, village, plot, position)
         core.batches.append(batch)
         for event_type, days, location, details in WALNUT_STEPS:
-            at = dt.datetime.combine(harvested_on + dt.timedelta(days=days), dt.time(10), SHANGHAI)
+            at = local_datetime(harvested_on + dt.timedelta(days=days), dt.time(10))
             append_event(session, admin, batch, event_type, at, location, details)
     for product_key, producer_key, harvested_on, kg, township, village, plot in OTHER_LOTS:
         product, producer = core.products[product_key], core.producers[producer_key]

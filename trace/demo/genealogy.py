@@ -12,13 +12,13 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from trace.clock import local_datetime
 from trace.demo.core import CoreDemo
 from trace.models.batches import Batch
 from trace.models.genealogy import LineRole, LotOperation
 from trace.models.products import ProductCategory
 from trace.models.recalls import Recall
 from trace.models.users import Role
-from trace.services.batches import SHANGHAI
 from trace.services.genealogy import record_operation
 from trace.services.recalls import open_recall, record_action
 
@@ -30,7 +30,7 @@ class GenealogyDemo:
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), SHANGHAI)
+    return local_datetime(day, dt.time(hour))
 
 
 def _outputs(operation: LotOperation) -> list[Batch]:

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trace.clock import local_datetime
 from trace.demo.core import CoreDemo
 from trace.models.logistics import Facility, Shipment
 from trace.models.regions import Township, Village
 from trace.models.stations import Station, StationService
 from trace.models.users import Role, User
 from trace.services import logistics, stations, training
-from trace.services.batches import SHANGHAI
 
 # Invented administrative villages per township, added beside the real ones so coverage has a
 # plausible denominator (about 90 in the county). Counts are illustrative, not official.
@@ -66,7 +66,7 @@ VILLAGE_SERVICES = [
 
 
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), SHANGHAI)
+    return local_datetime(day, dt.time(hour, minute))
 
 
 def _short(name: str) -> str:

@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from trace.clock import local_today
 from trace.demo.core import CoreDemo
 from trace.models.batches import Batch
 from trace.models.brand import BrandApplication
-from trace.models.certifications import Certification, local_today
+from trace.models.certifications import Certification
 from trace.models.grading import Grading
 from trace.models.inspections import Inspection
 from trace.models.packaging import PackagingSpec

@@ -8,12 +8,12 @@ import enum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from trace.clock import local_today as local_today  # for the web layer until it imports trace.clock
 from trace.db import Base, StrEnumType, UTCDateTime, utcnow
 from trace.models.batches import Batch
 from trace.models.producers import Producer
 from trace.models.products import Product
 
-DAYAO_TZ = dt.timezone(dt.timedelta(hours=8))
 EXPIRY_WARNING_DAYS = 30
 
 
@@ -37,11 +37,6 @@ class CertificationStatus(enum.StrEnum):
     EXPIRING = "expiring"  # still valid, ends within EXPIRY_WARNING_DAYS
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
-
-
-def local_today() -> dt.date:
-    """Today in Dayao: a certificate valid to 30 June is still valid at 07:00 UTC on 30 June."""
-    return dt.datetime.now(DAYAO_TZ).date()
 
 
 def certificate_status(

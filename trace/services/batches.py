@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from trace.db import utcnow
+from trace.clock import check_not_future, local_datetime
 from trace.errors import NotFoundError, ValidationError
 from trace.models.batches import Batch, BatchStatus, Unit
 from trace.models.events import EventType
@@ -20,8 +20,6 @@ from trace.services.audit import record_change
 from trace.services.events import append_event
 from trace.services.pages import Page, paginate
 from trace.services.regions import require_township
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 # Two letters per category in the lot code, from the pinyin of the product: 核桃, 核仁, 蜂蜜, 粉丝.
 CATEGORY_LOT_CODES = {
@@ -83,8 +81,7 @@ def create_batch(session: Session, actor: Actor | None, **data: Any) -> Batch:
         raise ValidationError.for_field("producer_id", "no such producer")
     township = require_township(session, data["township_code"])
     harvested_on: dt.date = data["harvested_on"]
-    if harvested_on > utcnow().astimezone(SHANGHAI).date():
-        raise ValidationError.for_field("harvested_on", "is in the future")
+    check_not_future(harvested_on, "harvested_on")
     if data["quantity"] <= 0:
         raise ValidationError.for_field("quantity", "must be more than zero")
     data["unit"] = Unit(data["unit"])
@@ -112,7 +109,7 @@ def create_batch(session: Session, actor: Actor | None, **data: Any) -> Batch:
         actor,
         batch,
         EventType.COMMISSIONING,
-        occurred_at=dt.datetime.combine(harvested_on, dt.time(12), SHANGHAI),
+        occurred_at=local_datetime(harvested_on, dt.time(12)),
         location=" ".join(p for p in (township.name_zh, batch.village, batch.plot) if p),
         details={"quantity": str(batch.quantity), "unit": batch.unit.value},
     )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from trace.clock import local_today
 from trace.db import utcnow
 from trace.errors import ConflictError, NotFoundError, ValidationError
 from trace.models.batches import Batch
@@ -19,7 +20,6 @@ from trace.models.certifications import (
     CertificationScope,
     CertificationStatus,
     CertificationType,
-    local_today,
 )
 from trace.models.producers import Producer
 from trace.models.products import Product

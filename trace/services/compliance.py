@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from trace.clock import local_date
 from trace.db import utcnow
 from trace.errors import InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.batches import Batch
@@ -25,7 +26,6 @@ from trace.models.genealogy import LotOperation
 from trace.models.regions import Township
 from trace.policy import Actor, authorize
 from trace.services.audit import record_change
-from trace.services.batches import SHANGHAI
 from trace.services.inspections import release_problem
 
 COUNTY = "云南省楚雄彝族自治州大姚县"
@@ -60,7 +60,7 @@ def _number(session: Session, batch: Batch, at: dt.datetime) -> str:
     issued = session.scalar(
         select(func.count(ComplianceRecord.id)).where(ComplianceRecord.batch_id == batch.id)
     )
-    day = at.astimezone(SHANGHAI).date()
+    day = local_date(at)
     return f"HG{day:%Y%m%d}-{batch.id:05d}-{(issued or 0) + 1:02d}"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trace.clock import check_not_future
 from trace.db import utcnow
 from trace.errors import NotFoundError, ValidationError
 from trace.models.batches import GENESIS_HASH, Batch
@@ -89,10 +90,7 @@ def append_event(
     """
     if not system:
         authorize(actor, "event.write", batch.township_code)
-    if occurred_at.tzinfo is None:
-        raise ValidationError.for_field("occurred_at", "needs a time zone")
-    if occurred_at > utcnow() + dt.timedelta(minutes=5):
-        raise ValidationError.for_field("occurred_at", "is in the future")
+    check_not_future(occurred_at, "occurred_at")
     if corrects_event_id is not None:
         target = session.get(TraceEvent, corrects_event_id)
         if target is None or target.batch_id != batch.id:

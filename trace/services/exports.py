@@ -25,6 +25,7 @@ from sqlalchemy import Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from trace import gs1
+from trace.clock import local_datetime, zone
 from trace.db import utcnow
 from trace.errors import NotFoundError, ValidationError
 from trace.models.batches import Batch, Unit
@@ -34,7 +35,6 @@ from trace.models.producers import Producer
 from trace.models.products import Product
 from trace.models.regions import Township
 from trace.policy import Actor, authorize
-from trace.services.batches import SHANGHAI
 from trace.services.trace_query import history_filter, lineage_lots, related_ids_query
 
 # FSMA 204 critical tracking events; our other events keep their own type and leave this empty.
@@ -142,10 +142,10 @@ def _query(scope: ExportScope) -> Select[Any]:
     if scope.batch_id is not None:
         query = query.where(TraceEvent.batch_id.in_(related_ids_query(scope.batch_id)))
     if scope.occurred_from is not None:
-        start = dt.datetime.combine(scope.occurred_from, dt.time(0), SHANGHAI)
+        start = local_datetime(scope.occurred_from)
         query = query.where(TraceEvent.occurred_at >= start)
     if scope.occurred_to is not None:
-        end = dt.datetime.combine(scope.occurred_to + dt.timedelta(days=1), dt.time(0), SHANGHAI)
+        end = local_datetime(scope.occurred_to + dt.timedelta(days=1))
         query = query.where(TraceEvent.occurred_at < end)
     return query
 
@@ -193,7 +193,7 @@ def event_rows(session: Session, scope: ExportScope) -> Iterator[list[str]]:
     for row in session.connection().execute(query):
         details: dict[str, Any] = row.details or {}
         event_type = row.event_type
-        local = row.occurred_at.astimezone(SHANGHAI)
+        local = row.occurred_at.astimezone(zone())
         is_transform = event_type == _TRANSFORM
         moved_from = details.get("from")
         moved_to = details.get("to")
@@ -421,7 +421,7 @@ def epcis_document(
 
 
 def _common(vocabulary: _Vocabulary, event: TraceEvent, owner: Batch) -> dict[str, Any]:
-    local = event.occurred_at.astimezone(SHANGHAI)
+    local = event.occurred_at.astimezone(zone())
     common: dict[str, Any] = {
         "eventTime": local.isoformat(),
         "eventTimeZoneOffset": "+08:00",

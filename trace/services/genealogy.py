@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trace.db import utcnow
+from trace.clock import check_not_future, local_date
 from trace.errors import InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.batches import Batch, BatchStatus, Unit
 from trace.models.events import EventType, TraceEvent
@@ -24,7 +24,7 @@ from trace.models.producers import Producer
 from trace.models.products import Product
 from trace.policy import Actor, authorize
 from trace.services.audit import record_change
-from trace.services.batches import SHANGHAI, add_batch_with_lot
+from trace.services.batches import add_batch_with_lot
 from trace.services.compliance import reissue_for_operation
 from trace.services.events import append_event
 from trace.services.pages import Page, paginate
@@ -41,7 +41,6 @@ TOLERANCE = {
     OperationKind.MERGE: Decimal("0.01"),
     OperationKind.TRANSFORM: Decimal(0),
 }
-CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 class UnitMismatchError(ValueError):
@@ -129,13 +128,6 @@ def _check_shape(kind: OperationKind, inputs: list[Any], outputs: list[Any]) -> 
         raise ValidationError.for_field("outputs", "a merge makes exactly one lot")
 
 
-def _check_time(occurred_at: dt.datetime) -> None:
-    if occurred_at.tzinfo is None:
-        raise ValidationError.for_field("occurred_at", "needs a time zone")
-    if occurred_at > utcnow() + CLOCK_SKEW:
-        raise ValidationError.for_field("occurred_at", "is in the future")
-
-
 def _load_inputs(
     session: Session, actor: Actor | None, lines: list[dict[str, Any]], occurred_at: dt.datetime
 ) -> list[_Input]:
@@ -158,7 +150,7 @@ def _load_inputs(
         if batch.status is not BatchStatus.ACTIVE:
             message = f"lot {batch.lot} is {batch.status.value}; it cannot be split or processed"
             raise InvalidTransitionError(message, {f"{prefix}.batch_id": [message]})
-        if occurred_at.astimezone(SHANGHAI).date() < batch.harvested_on:
+        if local_date(occurred_at) < batch.harvested_on:
             raise ValidationError.for_field("occurred_at", f"is before lot {batch.lot} existed")
         unit = Unit(line.get("unit") or batch.unit)
         quantity: Decimal = line["quantity"]
@@ -310,7 +302,7 @@ def record_operation(
     authorize(actor, "batch.write")
     kind = OperationKind(kind)
     _check_shape(kind, inputs, outputs)
-    _check_time(occurred_at)
+    check_not_future(occurred_at, "occurred_at")
     loaded_inputs = _load_inputs(session, actor, inputs, occurred_at)
     loaded_outputs = _load_outputs(session, actor, kind, outputs, loaded_inputs)
     _check_balance(kind, loaded_inputs, loaded_outputs)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trace.clock import check_not_future, local_datetime
 from trace.db import utcnow
 from trace.errors import ConflictError, NotFoundError, ValidationError
 from trace.models.batches import Batch
@@ -28,7 +29,6 @@ from trace.models.grading import (
 from trace.models.products import ProductCategory
 from trace.policy import Actor, authorize
 from trace.services.audit import record_change, snapshot
-from trace.services.batches import SHANGHAI
 from trace.services.events import append_event
 from trace.services.pages import Page, paginate
 
@@ -38,11 +38,7 @@ BELOW_GRADE = "等外"  # meets no grade of the standard
 def event_time(day: dt.date) -> dt.datetime:
     """When a dated record (graded on, tested on) enters the timeline: noon in Dayao, never later
     than now, so today's records are not refused as being in the future."""
-    return min(dt.datetime.combine(day, dt.time(12), SHANGHAI), utcnow().replace(microsecond=0))
-
-
-def local_today() -> dt.date:
-    return utcnow().astimezone(SHANGHAI).date()
+    return min(local_datetime(day, dt.time(12)), utcnow().replace(microsecond=0))
 
 
 # Trade usage writes 一级/二级/三级 for the standard's Ⅰ级/Ⅱ级/Ⅲ级.
@@ -367,8 +363,7 @@ def grade_batch(
     batch = session.get(Batch, batch_id)
     if batch is None:
         raise NotFoundError(f"no batch {batch_id}")
-    if graded_on > local_today():
-        raise ValidationError.for_field("graded_on", "is in the future")
+    check_not_future(graded_on, "graded_on")
     if graded_on < batch.harvested_on:
         raise ValidationError.for_field("graded_on", "is before the harvest")
     standard = _grading_standard(session, batch, standard_id)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from trace.clock import check_not_future, local_today
 from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.batches import Batch, BatchStatus
 from trace.models.events import EventType
@@ -30,7 +31,7 @@ from trace.policy import Actor, authorize
 from trace.services import quality_uploads as uploads
 from trace.services.audit import record_change, snapshot
 from trace.services.events import append_event
-from trace.services.grading import event_time, local_today
+from trace.services.grading import event_time
 from trace.services.pages import Page, paginate
 
 ITEM_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -224,10 +225,8 @@ def record_inspection(
     """
     authorize(actor, "inspection.write")
     batch = _get_batch(session, batch_id)
-    today = local_today()
-    for field, day in (("sampled_on", sampled_on), ("tested_on", tested_on)):
-        if day > today:
-            raise ValidationError.for_field(field, "is in the future")
+    check_not_future(sampled_on, "sampled_on")
+    check_not_future(tested_on, "tested_on")
     if tested_on < sampled_on:
         raise ValidationError.for_field("tested_on", "is before sampled_on")
     if sampled_on < batch.harvested_on:

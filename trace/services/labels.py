@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trace import gs1
-from trace.db import utcnow
+from trace.clock import check_not_future, local_date, local_today
 from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.batches import Batch
 from trace.models.compliance import PROMISES, ComplianceRecord
@@ -30,7 +30,6 @@ from trace.services.inspections import assert_batch_releasable
 from trace.services.label_capacity import check_capacity
 from trace.services.public_record import public_producer
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MAX_RUN = 100_000
 SERIAL_LENGTH = 10
 # Crockford base32: no I, L, O, U, so a serial read aloud or retyped is not misread.
@@ -133,11 +132,9 @@ def check_label_run(
 
 def _pack_date(batch: Batch, pack_date: dt.date | None) -> dt.date:
     """The run's pack date: default today (county time); never before the harvest or after today."""
-    today = utcnow().astimezone(SHANGHAI).date()
     if pack_date is None:
-        return max(today, batch.harvested_on)
-    if pack_date > today:
-        raise ValidationError.for_field("pack_date", "is in the future")
+        return max(local_today(), batch.harvested_on)
+    check_not_future(pack_date, "pack_date")
     if pack_date < batch.harvested_on:
         raise ValidationError.for_field(
             "pack_date", f"is before the harvest ({batch.harvested_on.isoformat()})"
@@ -380,7 +377,7 @@ def compliance_certificate(session: Session, batch: Batch, host: str) -> Complia
         product_name=batch.product.name,
         quantity=f"{batch.quantity.normalize():f} {UNIT_NAMES.get(batch.unit.value, '')}",
         origin=origin_of(session, batch),
-        issued_on=utcnow().astimezone(SHANGHAI).date(),
+        issued_on=local_today(),
         promiser=batch.producer.name,
         contact=batch.producer.phone,
         lot=batch.lot,
@@ -396,7 +393,7 @@ def certificate_print(record: ComplianceRecord, host: str) -> ComplianceCertific
         product_name=record.product_name,
         quantity=f"{record.quantity.normalize():f} {unit}",
         origin=record.origin,
-        issued_on=record.issued_at.astimezone(SHANGHAI).date(),
+        issued_on=local_date(record.issued_at),
         promiser=record.promiser,
         contact=record.contact,
         lot=record.batch.lot,

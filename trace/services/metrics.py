@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, distinct, func, inspect, or_, select, union
 from sqlalchemy.orm import Session
 
+from trace.clock import local_today
 from trace.db import Base, utcnow
 from trace.models.batches import Batch
 from trace.models.events import TraceEvent
@@ -29,7 +30,6 @@ from trace.models.training import (
 from trace.services.stations import county_coverage, coverage_by_township
 
 Metric = Callable[[Session], Decimal | None]
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 # The GI (大姚核桃) covers walnuts: in shell and kernels.
 GI_CATEGORIES = (ProductCategory.WALNUT_IN_SHELL, ProductCategory.WALNUT_KERNEL)
 
@@ -131,7 +131,7 @@ def certified_products(session: Session) -> Decimal | None:
     table = _table(session, "certifications", "product_id")
     if table is None:
         return None
-    today = utcnow().astimezone(SHANGHAI).date()
+    today = local_today()
     conditions: list[ColumnElement[bool]] = [table.c.product_id.is_not(None)]
     if "valid_to" in table.c:
         conditions.append(or_(table.c.valid_to.is_(None), table.c.valid_to >= today))

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from trace.clock import local_today, utcnow, zone
 from trace.errors import NotFoundError
 from trace.models.audit import AuditEntry
 from trace.models.batches import Batch, BatchStatus
-from trace.models.certifications import Certification, CertificationType, local_today
+from trace.models.certifications import Certification, CertificationType
 from trace.models.events import TraceEvent
 from trace.models.genealogy import LotOperationLine
 from trace.models.inspections import Disposition, Inspection
@@ -22,7 +23,6 @@ from trace.models.producers import Producer
 from trace.models.recalls import Recall, RecallLot
 from trace.models.scans import Scan
 from trace.policy import Actor, authorize
-from trace.services.batches import SHANGHAI
 from trace.services.pages import Page, paginate
 
 # A code is flagged when its public scans look like a copied label rather than one pack:
@@ -157,7 +157,7 @@ def scan_statistics(
             stats.verdicts[verdict] = stats.verdicts.get(verdict, 0) + count
         else:
             stats.staff_scans += count
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    since = utcnow() - dt.timedelta(days=days)
     day = _local_day(session, Scan.scanned_at).label("day")
     per_day = session.execute(
         select(day, func.count(Scan.id))
@@ -274,4 +274,4 @@ def recalls_of(session: Session, batch_id: int) -> list[Recall]:
 
 
 def local_time(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(SHANGHAI)
+    return value.astimezone(zone())

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, noload
 
+from trace.clock import utcnow
 from trace.errors import NotFoundError
 from trace.identifiers import mask_person_name
 from trace.models.batches import Batch
@@ -270,5 +271,5 @@ def public_batch_record(session: Session, batch_id: int) -> dict[str, Any]:
         "certificates": _certificates(session, batch),
         # {level, reason, instructions, opened_at, ...} of the recall covering a recalled lot.
         "recall": public_recall(session, batch),
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(),
+        "generated_at": utcnow().isoformat(),
     }

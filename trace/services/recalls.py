@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from trace.clock import check_not_future, local_date
 from trace.db import utcnow
 from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.batches import Batch, BatchStatus, Unit
@@ -33,7 +34,6 @@ from trace.models.recalls import (
 )
 from trace.policy import Actor, authorize
 from trace.services.audit import record_change, snapshot
-from trace.services.batches import SHANGHAI
 from trace.services.events import append_event
 from trace.services.genealogy import UnitMismatchError, convert
 from trace.services.pages import Page, paginate
@@ -41,7 +41,6 @@ from trace.services.trace_query import Direction, lineage_ids
 
 # level -> (hours to start, working days to finish), 食品召回管理办法 第十九条.
 DEADLINES = {1: (24, 10), 2: (48, 20), 3: (72, 30)}
-CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 def add_working_days(
@@ -66,7 +65,7 @@ def add_working_days(
 def deadlines(level: int, opened_at: dt.datetime) -> tuple[dt.datetime, dt.date]:
     """(start by, finish by) for a recall of `level` opened at `opened_at`."""
     hours, working_days = DEADLINES[level]
-    local_day = opened_at.astimezone(SHANGHAI).date()
+    local_day = local_date(opened_at)
     return opened_at + dt.timedelta(hours=hours), add_working_days(local_day, working_days)
 
 
@@ -258,10 +257,7 @@ def record_action(
         raise InvalidTransitionError("this recall is closed", {"status": ["closed"]})
     action_kind = RecallActionKind(kind)
     occurred_at = occurred_at or utcnow()
-    if occurred_at.tzinfo is None:
-        raise ValidationError.for_field("occurred_at", "needs a time zone")
-    if occurred_at > utcnow() + CLOCK_SKEW:
-        raise ValidationError.for_field("occurred_at", "is in the future")
+    check_not_future(occurred_at, "occurred_at")
     covered = set(
         session.scalars(select(RecallLot.batch_id).where(RecallLot.recall_id == recall.id))
     )
@@ -467,7 +463,7 @@ class RecallProgress:
     @property
     def is_finish_overdue(self) -> bool:
         end = self.recall.closed_at or self.now
-        return end.astimezone(SHANGHAI).date() > self.recall.finish_due_on
+        return local_date(end) > self.recall.finish_due_on
 
 
 def recall_progress(session: Session, actor: Actor | None, recall_id: int) -> RecallProgress:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from trace.db import utcnow
+from trace.clock import check_not_future, local_today
 from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.audit import AuditEntry
 from trace.models.regions import Township
@@ -28,13 +28,6 @@ from trace.services import metrics
 from trace.services.audit import record_change, snapshot
 from trace.services.pages import Page, paginate
 from trace.services.regions import require_township
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def _today() -> dt.date:
-    return utcnow().astimezone(SHANGHAI).date()
-
 
 # Courses ------------------------------------------------------------------------------------
 
@@ -196,7 +189,7 @@ def record_attendance(
     """
     training = get_session(session, actor, session_id)
     authorize(actor, "training.write", training.township_code)
-    if training.held_on > _today():
+    if training.held_on > local_today():
         raise InvalidTransitionError(
             "attendance is recorded once the session has been held",
             {"held_on": [f"{training.held_on.isoformat()} is still to come"]},
@@ -260,8 +253,7 @@ def list_attendance(session: Session, actor: Actor | None, session_id: int) -> l
 
 
 def _check_dates(started_on: dt.date, ended_on: dt.date | None) -> None:
-    if started_on > _today():
-        raise ValidationError.for_field("started_on", "is in the future")
+    check_not_future(started_on, "started_on")
     if ended_on is not None and ended_on < started_on:
         raise ValidationError.for_field("ended_on", "is before started_on")
 

@@ -7,12 +7,12 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as MarshmallowValidationError
 
+from trace.clock import local_today
 from trace.models.certifications import (
     CertificationScope,
     CertificationStatus,
     CertificationType,
     certificate_status,
-    local_today,
 )
 from trace.schemas.common import (
     Integer,

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trace.clock import zone
 from trace.db import utcnow
 from trace.errors import ValidationError
 from trace.identifiers import is_valid_phone
@@ -18,7 +19,6 @@ from trace.models.feedback import (
     FeedbackContact,
 )
 from trace.models.labels import PackCode
-from trace.services.batches import SHANGHAI
 from trace.services.labels import SERIAL_ALPHABET
 
 REFERENCE_PREFIX = "FK"
@@ -38,7 +38,7 @@ _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 def new_reference(now: dt.datetime | None = None) -> str:
     """FK-<year>-<8 random Crockford base32 characters>, e.g. FK-2025-7KQ2M9XD."""
-    year = (now or utcnow()).astimezone(SHANGHAI).year
+    year = (now or utcnow()).astimezone(zone()).year
     body = "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(REFERENCE_RANDOM_LENGTH))
     return f"{REFERENCE_PREFIX}-{year}-{body}"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trace.db import utcnow
+from trace.clock import local_date, local_datetime, local_today
 from trace.models.feedback import (
     FeedbackReport,
     ReportKind,
@@ -16,7 +16,6 @@ from trace.models.feedback import (
     ReportStatus,
 )
 from trace.policy import Actor, authorize
-from trace.services.batches import SHANGHAI
 
 
 @dataclass
@@ -39,13 +38,13 @@ def monthly_statistics(
     session: Session, months: int = 12, today: dt.date | None = None
 ) -> list[MonthStats]:
     """The last `months` months, newest first, each with counts by kind and by outcome."""
-    today = today or utcnow().astimezone(SHANGHAI).date()
+    today = today or local_today()
     first = today.replace(day=1)
     starts = [first]
     for _ in range(months - 1):
         previous = starts[-1] - dt.timedelta(days=1)
         starts.append(previous.replace(day=1))
-    since = dt.datetime.combine(starts[-1], dt.time(), SHANGHAI)
+    since = local_datetime(starts[-1])
     stats = {
         start: MonthStats(
             start,
@@ -63,7 +62,7 @@ def monthly_statistics(
         ).where(FeedbackReport.created_at >= since)
     )
     for created_at, kind, status, outcome in rows:
-        bucket = stats.get(created_at.astimezone(SHANGHAI).date().replace(day=1))
+        bucket = stats.get(local_date(created_at).replace(day=1))
         if bucket is None:
             continue  # filed after `today` (a clock skew): not this table's business
         bucket.total += 1

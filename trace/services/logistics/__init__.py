@@ -15,8 +15,6 @@ from trace.services.logistics.facilities import (
     update_facility,
 )
 from trace.services.logistics.shipments import (
-    CLOCK_SKEW,
-    SHANGHAI,
     UNSHIPPABLE,
     arrive_shipment,
     create_shipment,
@@ -38,9 +36,7 @@ from trace.services.logistics.temperatures import (
 )
 
 __all__ = [
-    "CLOCK_SKEW",
     "NEEDS_AREA",
-    "SHANGHAI",
     "UNSHIPPABLE",
     "StockLine",
     "acknowledge_alert",

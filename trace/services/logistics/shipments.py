@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from trace.db import utcnow
+from trace.clock import check_not_future, local_today
 from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.batches import Batch, BatchStatus
 from trace.models.events import EventType
@@ -26,26 +26,12 @@ from trace.services.events import append_event
 from trace.services.logistics.stock import _MOVED, _held
 from trace.services.pages import Page, paginate
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-# A clock a few minutes fast on a phone should not refuse a reading taken just now.
-CLOCK_SKEW = dt.timedelta(minutes=5)
-
-
 # Lots in these states may not leave: a held lot awaits QC, a recalled one must come back.
 UNSHIPPABLE = {
     BatchStatus.ON_HOLD: "is on hold awaiting a QC disposition",
     BatchStatus.RECALLED: "has been recalled",
     BatchStatus.CLOSED: "is closed (fully sold or used)",
 }
-
-
-def _not_future(value: dt.datetime, field: str) -> None:
-    if value.tzinfo is None:
-        raise ValidationError.for_field(field, "needs a time zone")
-    if value > utcnow() + CLOCK_SKEW:
-        raise ValidationError.for_field(field, "is in the future")
 
 
 def _end(
@@ -152,12 +138,12 @@ def create_shipment(
         batches.append(batch)
     _refuse_unshippable(batches)
     if departed_at is not None:
-        _not_future(departed_at, "departed_at")
+        check_not_future(departed_at, "departed_at")
 
     # Same read-then-write as lot codes: retry on a clash with a concurrent writer.
     for _attempt in range(5):
         shipment = Shipment(
-            reference=_next_reference(session, utcnow().astimezone(SHANGHAI).date()),
+            reference=_next_reference(session, local_today()),
             origin_facility_id=origin.id if origin else None,
             origin_name=origin_name,
             destination_facility_id=destination.id if destination else None,
@@ -213,7 +199,7 @@ def depart_shipment(
             f"shipment {shipment.reference} has already left",
             {"status": [f"is {shipment.status.value}, not planned"]},
         )
-    _not_future(departed_at, "departed_at")
+    check_not_future(departed_at, "departed_at")
     _refuse_unshippable([line.batch for line in shipment.lines])
     _check_quantities(session, shipment)
     before = snapshot(shipment)
@@ -249,7 +235,7 @@ def arrive_shipment(
             f"shipment {shipment.reference} is not on its way",
             {"status": [f"is {shipment.status.value}, not in_transit"]},
         )
-    _not_future(arrived_at, "arrived_at")
+    check_not_future(arrived_at, "arrived_at")
     if shipment.departed_at is not None and arrived_at < shipment.departed_at:
         raise ValidationError.for_field("arrived_at", "is before the departure")
     before = snapshot(shipment)

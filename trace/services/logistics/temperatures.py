@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from trace.clock import check_not_future
 from trace.db import utcnow
 from trace.errors import InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.logistics import (
@@ -22,7 +23,6 @@ from trace.models.logistics import (
 from trace.models.products import ProductCategory
 from trace.policy import Actor, authorize
 from trace.services.audit import record_change, snapshot
-from trace.services.logistics.shipments import _not_future
 from trace.services.pages import Page, paginate
 
 
@@ -84,7 +84,7 @@ def record_reading(
     if facility_id is None and not vehicle:
         message = "say where: a facility (cold store) or a vehicle"
         raise ValidationError(message, {"facility_id": [message], "vehicle": [message]})
-    _not_future(measured_at, "measured_at")
+    check_not_future(measured_at, "measured_at")
     category = ProductCategory(product_category)
     reading = TemperatureReading(
         facility_id=facility_id,
