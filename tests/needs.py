@@ -86,6 +86,9 @@ NEEDS: dict[str, Need] = {
         Need("tool", "pdftotext", APT.format("poppler-utils")),
         Need("tool", "pdffonts", APT.format("poppler-utils")),
         Need("tool", "make", APT.format("make")),
+        # Backups of PostgreSQL (tests/records): the client tools come with the server's packages.
+        Need("tool", "pg_dump", APT.format("postgresql-client")),
+        Need("tool", "pg_restore", APT.format("postgresql-client")),
         Need("service", "redis", ".ci/run starts redis-server; or set TRACE_TEST_REDIS_URL"),
         Need("font", "label font", APT.format("fonts-wqy-microhei")),
     )
