@@ -1,7 +1,7 @@
 """jobs on a task queue: when a worker took the job, and how often
 
 Revision ID: 0011
-Revises: 0013
+Revises: 0010
 Create Date: 2026-12-01 16:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0013'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
