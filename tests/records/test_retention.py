@@ -155,3 +155,13 @@ def test_erasing_a_farmers_data_keeps_the_chains_verifiable(app, db_session, adm
     assert verify_chains(db_session, [batch.id]).is_intact
     result = run_cli(app, "verify", "--lot", batch.lot)
     assert result.exit_code == 0
+
+
+def test_the_daily_job_checks_then_signs(app, db_session, make_lot):
+    make_lot()
+    first = run_cli(app, "records", "daily")
+    assert first.exit_code == 0, first.output
+    assert "checkpoint 1:" in first.output and "against" not in first.output
+    second = run_cli(app, "records", "daily")
+    assert "against checkpoint 1: consistent" in second.output
+    assert "checkpoint 2:" in second.output

@@ -63,5 +63,12 @@ class PackCode(Base):
     )
     void_reason: Mapped[str] = mapped_column(String(200), default="")
     # Counters kept beside the append-only scan log so a scan needs one indexed row, not a count.
+    # public_scan_count counts distinct clients (trace.services.scans), not page loads.
     public_scan_count: Mapped[int] = mapped_column(default=0)
     first_scanned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # How many distinct addresses those clients came from: "exceeded" needs more than one.
+    counted_addresses: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Roughly where the first counted scan came from (province/city, never the address).
+    first_region: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # Counted scans before this moment were marked by QC as their own test scans.
+    counted_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

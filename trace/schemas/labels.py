@@ -74,5 +74,10 @@ class PackCodeSchema(Schema):
     label_run_id = Integer()
     status = fields.Enum(CodeStatus, by_value=True)
     void_reason = fields.String()
-    public_scan_count = Integer()
+    public_scan_count = Integer(metadata={"description": "distinct clients counted"})
     first_scanned_at = fields.AwareDateTime(allow_none=True)
+    counted_addresses = Integer()
+    first_region = fields.String()
+    counted_since = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "scans before this were QC's test scans"}
+    )

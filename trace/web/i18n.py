@@ -59,7 +59,9 @@ def init_app(app: Flask) -> None:
         rendered once for every visitor (g.shared_render, the scan page) keeps no visitor's
         query."""
         if g.get("shared_render"):
-            return "?" + urlencode({"lang": language})
+            # The scan page's switch carries a token (filled in per view) that keeps it from
+            # counting as a new scan: trace.web.public.scan_clients.
+            return "?" + urlencode({"lang": language}) + g.get("language_suffix", "")
         arguments = request.args.to_dict(flat=False)
         arguments["lang"] = [language]
         return "?" + urlencode(arguments, doseq=True)

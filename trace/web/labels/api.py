@@ -24,8 +24,10 @@ from trace.schemas.labels import (
     ReasonSchema,
     VoidCodesSchema,
 )
+from trace.schemas.scans import ScanRegionsSchema
 from trace.services import batches as batch_service
 from trace.services import labels as service
+from trace.services import scan_regions
 from trace.web.auth import current_actor
 from trace.web.database import db, streamed_body
 from trace.web.streaming import stream_writer
@@ -143,3 +145,33 @@ def compliance_certificate_pdf(batch_id: int) -> Response:
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="cert-{batch.lot}.pdf"'},
     )
+
+
+@blp.get("/pack-codes/<serial>/scan-regions")
+@blp.response(200, ScanRegionsSchema)
+def pack_scan_regions(serial: str) -> Any:
+    """Counted scans of one pack by region (QC's test scans left out), with the far-apart flag:
+    scanned in two provinces within SCAN_FAR_HOURS, a sign of a cloned code."""
+    hours = current_app.config["SCAN_FAR_HOURS"]
+    return scan_regions.pack_regions(db(), current_actor(), serial, hours)
+
+
+@blp.get("/batches/<int:batch_id>/scan-regions")
+@blp.response(200, ScanRegionsSchema)
+def lot_scan_regions(batch_id: int) -> Any:
+    """Counted scans of a lot's packs by region, its far-apart packs, and 窜货 (moved): a lot with
+    a sales region scanned mostly outside it."""
+    hours = current_app.config["SCAN_FAR_HOURS"]
+    return scan_regions.lot_regions(db(), current_actor(), batch_id, hours)
+
+
+@blp.post("/pack-codes/<serial>/test-scans")
+@blp.arguments(ReasonSchema)
+@blp.response(200, PackCodeSchema)
+def mark_test_scans(data: dict[str, Any], serial: str) -> Any:
+    """QC marks the pack's counted scans so far as their own test scans: the consumer verdict
+    starts again (the next buyer is told genuine); the reason goes into the audit trail."""
+    session = db()
+    code = scan_regions.mark_test_scans(session, current_actor(), serial, data["reason"])
+    session.commit()
+    return code
