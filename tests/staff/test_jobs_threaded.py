@@ -44,7 +44,7 @@ def test_issuing_then_printing_in_threads_with_live_progress(scratch_url, monkey
         session.add(qc)
         session.flush()
         product = factories.product(session, qc, name="大姚松茸（示例）", category="other")
-        # 100 t: room for every code of the run (500 g packs).
+        # A lot big enough for the run (label capacity).
         batch = factories.batch(session, qc, product_id=product.id, quantity=Decimal("100000"))
         job = job_service.start_label_issue(session, qc, batch.id, COUNT, "a4-3x8", "thread-1")
         session.commit()

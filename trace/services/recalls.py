@@ -101,15 +101,30 @@ def open_recall(
         raise ValidationError.for_field("reason", "say why the lot is recalled")
     if not instructions.strip():
         raise ValidationError.for_field("instructions", "say what holders and consumers must do")
-    root = session.get(Batch, batch_id)
-    if root is None:
+    if session.get(Batch, batch_id) is None:
         raise ValidationError.for_field("batch_id", f"no batch {batch_id}")
-    if root.status is BatchStatus.RECALLED:
-        existing = session.scalar(
-            select(Recall.id)
-            .join(RecallLot, RecallLot.recall_id == Recall.id)
-            .where(RecallLot.batch_id == root.id, Recall.status == RecallStatus.OPEN)
+    depths = lineage_ids(session, batch_id, Direction.DOWN)
+    # Lock the lot and every lot made from it first, in id order (two recalls over overlapping
+    # lots then wait for each other instead of deadlocking), and read them afresh: a recall
+    # committed meanwhile must be seen by the check below, not the status loaded before the lock.
+    lots = list(
+        session.scalars(
+            select(Batch)
+            .where(Batch.id.in_(list(depths)))
+            .order_by(Batch.id)
+            .with_for_update(of=Batch)
+            .execution_options(populate_existing=True)
         )
+    )
+    root = next(batch for batch in lots if batch.id == batch_id)
+    existing = session.scalar(
+        select(Recall.id)
+        .join(RecallLot, RecallLot.recall_id == Recall.id)
+        .where(RecallLot.batch_id == root.id, Recall.status == RecallStatus.OPEN)
+        .order_by(Recall.id)
+        .limit(1)
+    )
+    if existing is not None or root.status is BatchStatus.RECALLED:
         message = f"lot {root.lot} is already recalled" + (
             f" (recall {existing})" if existing else ""
         )
@@ -131,16 +146,6 @@ def open_recall(
     )
     session.add(recall)
     session.flush()
-    depths = lineage_ids(session, root.id, Direction.DOWN)
-    # Lock the lots in id order, so two recalls over overlapping lots cannot deadlock.
-    lots = list(
-        session.scalars(
-            select(Batch)
-            .where(Batch.id.in_(list(depths)))
-            .order_by(Batch.id)
-            .with_for_update(of=Batch)
-        )
-    )
     # Events are public (the timeline): they carry the public wording, never an internal note.
     details = {"recall": recall.id, "level": level, "reason": recall.public_reason or recall.reason}
     for batch in sorted(lots, key=lambda b: (depths[b.id], b.lot)):

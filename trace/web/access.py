@@ -80,6 +80,9 @@ ACCESS: dict[str, Rule] = {
     "labels.compliance_certificate_record_pdf": "compliance.issue",
     "labels.void_label_run": "label.void",
     "labels.void_pack_codes": "label.void",
+    "labels.pack_scan_regions": "scan.regions",
+    "labels.lot_scan_regions": "scan.regions",
+    "labels.mark_test_scans": "scan.mark_test",
     "labels.pack_label_png": "label.issue",
     "labels.pack_label_svg": "label.issue",
     # -- quality records: grading, packaging, inspections, certifications, brand admission -------

@@ -8,13 +8,10 @@ from typing import Any
 from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
-from trace.policy import authorize
-from trace.printing.fonts import load_font
 from trace.printing.render import (
     render_compliance_certificate_pdf,
     render_label_png,
     render_label_svg,
-    render_sheet_pdf,
 )
 from trace.printing.templates import load_template
 from trace.schemas.compliance import (
@@ -31,7 +28,8 @@ from trace.schemas.labels import (
     ReasonSchema,
     VoidCodesSchema,
 )
-from trace.services import compliance
+from trace.schemas.scans import ScanRegionsSchema
+from trace.services import compliance, scan_regions
 from trace.services import labels as service
 from trace.web.auth import current_actor
 from trace.web.database import db, streamed_body
@@ -76,22 +74,11 @@ def get_label_run(run_id: int) -> Any:
 @blp.response(200, content_type="application/pdf")
 def label_run_pdf(run_id: int) -> Response:
     """The run's label sheets, streamed page by page (memory stays flat for 100,000 labels)."""
-    session = db()
-    actor = current_actor()
-    authorize(actor, "label.issue")
-    run = service.get_label_run(session, actor, run_id)
-    template = load_template(run.template)
-    load_font()  # a missing CJK font is a clear error now, not a broken download later
-    labels = service.pack_labels(session, run, current_app.config["PUBLIC_HOST"])
-
-    def render(out: Any) -> None:
-        render_sheet_pdf(template, labels, out, title=f"{run.batch.lot} #{run.id}")
-
-    filename = f"labels-{run.batch.lot}-run{run.id}.pdf"
+    pdf = service.render_run_pdf(db(), current_actor(), run_id, current_app.config["PUBLIC_HOST"])
     return Response(
-        streamed_body(stream_writer(render)),
+        streamed_body(stream_writer(pdf.write)),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        headers={"Content-Disposition": f'inline; filename="{pdf.filename}"'},
     )
 
 
@@ -205,3 +192,33 @@ def compliance_certificate_pdf(batch_id: int) -> Response:
     record = compliance.latest_or_issue(session, current_actor(), batch_id)
     session.commit()
     return _certificate_pdf(record)
+
+
+@blp.get("/pack-codes/<serial>/scan-regions")
+@blp.response(200, ScanRegionsSchema)
+def pack_scan_regions(serial: str) -> Any:
+    """Counted scans of one pack by region (QC's test scans left out), with the far-apart flag:
+    scanned in two provinces within SCAN_FAR_HOURS, a sign of a cloned code."""
+    hours = current_app.config["SCAN_FAR_HOURS"]
+    return scan_regions.pack_regions(db(), current_actor(), serial, hours)
+
+
+@blp.get("/batches/<int:batch_id>/scan-regions")
+@blp.response(200, ScanRegionsSchema)
+def lot_scan_regions(batch_id: int) -> Any:
+    """Counted scans of a lot's packs by region, its far-apart packs, and 窜货 (moved): a lot with
+    a sales region scanned mostly outside it."""
+    hours = current_app.config["SCAN_FAR_HOURS"]
+    return scan_regions.lot_regions(db(), current_actor(), batch_id, hours)
+
+
+@blp.post("/pack-codes/<serial>/test-scans")
+@blp.arguments(ReasonSchema)
+@blp.response(200, PackCodeSchema)
+def mark_test_scans(data: dict[str, Any], serial: str) -> Any:
+    """QC marks the pack's counted scans so far as their own test scans: the consumer verdict
+    starts again (the next buyer is told genuine); the reason goes into the audit trail."""
+    session = db()
+    code = scan_regions.mark_test_scans(session, current_actor(), serial, data["reason"])
+    session.commit()
+    return code

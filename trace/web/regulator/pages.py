@@ -43,7 +43,7 @@ from trace.services import inspections as inspection_service
 from trace.services import jobs as job_service
 from trace.services import labels as label_service
 from trace.services import logistics as logistics_service
-from trace.services import oversight, recalls, regions, trace_query, verify
+from trace.services import oversight, recalls, regions, scan_regions, trace_query, verify
 from trace.services import products as product_service
 from trace.web.auth import current_actor
 from trace.web.database import db
@@ -357,6 +357,9 @@ def lot(batch_id: int, forms: dict[str, Form] | None = None, status: int = 200) 
         certificates=certification_service.certificates_for_batch(session, batch),
         label_runs=label_service.list_label_runs(session, actor, batch_id),
         stats=oversight.scan_statistics(session, actor, batch_id),
+        regions=scan_regions.lot_regions(
+            session, actor, batch_id, current_app.config["SCAN_FAR_HOURS"]
+        ),
         shipments=shipments.items,
         recalls=oversight.recalls_of(session, batch_id),
         audit=audit,
