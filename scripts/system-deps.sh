@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages a task needs when they are missing: `run` (label fonts) or
-# `test` (also poppler-utils for pdftoppm, chromium for browser tests, libzbar0 for the second QR
-# decoder, wrk for benchmarks).
+# Installs the Debian packages a task needs when they are missing: `run` (label fonts; npm for the
+# IP-region data when there is no npm) or `test` (also poppler-utils for pdftoppm, chromium for
+# browser tests, libzbar0 for the second QR decoder, wrk for benchmarks).
 # Uses apt-get as root or through passwordless sudo; otherwise says what to install and goes on,
 # so `make test` still runs (tests needing a missing tool skip, except under CI=true).
 set -u
@@ -10,6 +10,8 @@ case "${1:-run}" in
   test) packages=(fonts-wqy-microhei poppler-utils chromium libzbar0 wrk) ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
+# npm installs the IP-region data (make ip-region); any npm will do, Debian's if there is none.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do

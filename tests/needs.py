@@ -37,7 +37,7 @@ def missing(message: str) -> NoReturn:
 
 @dataclass(frozen=True)
 class Need:
-    kind: str  # module, tool, service or font
+    kind: str  # module, tool, service, font or data
     name: str
     install: str  # how to get it
 
@@ -54,6 +54,11 @@ class Need:
             return None if found else f"{self.name} is not installed ({self.install})"
         if self.kind == "service":
             return _redis_problem(redis_test_url())
+        if self.kind == "data":
+            from trace.config import IP_REGION_DB
+
+            found = IP_REGION_DB.is_file()
+            return None if found else f"{IP_REGION_DB} is missing ({self.install})"
         if self.kind == "font":
             from trace.printing import FontNotFoundError, load_font
 
@@ -76,10 +81,14 @@ NEEDS: dict[str, Need] = {
         Need("module", "schemathesis", PIP),
         Need("module", "pyzbar.pyzbar", PIP + "; the zbar library: " + APT.format("libzbar0")),
         Need("tool", "chromium", APT.format("chromium")),
+        Need("data", "ip-region", "make ip-region (npm ci in data/ip-region); make setup-dev does"),
         Need("tool", "pdftoppm", APT.format("poppler-utils")),
         Need("tool", "pdftotext", APT.format("poppler-utils")),
         Need("tool", "pdffonts", APT.format("poppler-utils")),
         Need("tool", "make", APT.format("make")),
+        # Backups of PostgreSQL (tests/records): the client tools come with the server's packages.
+        Need("tool", "pg_dump", APT.format("postgresql-client")),
+        Need("tool", "pg_restore", APT.format("postgresql-client")),
         Need("service", "redis", ".ci/run starts redis-server; or set TRACE_TEST_REDIS_URL"),
         Need("font", "label font", APT.format("fonts-wqy-microhei")),
     )
@@ -101,6 +110,13 @@ def tool(name: str) -> str:
     if problem or path is None:
         missing(problem or name)
     return path
+
+
+def data(name: str) -> None:
+    """Skip without the data file listed in NEEDS under `name` (fail under CI=true)."""
+    problem = NEEDS[name].problem()
+    if problem:
+        missing(problem)
 
 
 def redis_test_url() -> str:

@@ -21,9 +21,10 @@ BY_DESIGN = {
         "a GS1 vector exercising an engine option or linter we do not offer; counted and "
         "printed at the end of the run (tests/gs1)"
     ),
-    ("tests/public/test_scan.py", 'pytest.skip("the one-statement scan is PostgreSQL\'s")'): (
-        "PostgreSQL-only code path; runs in the PostgreSQL pass of make test and .ci/run"
-    ),
+    (
+        "tests/public/test_scan_counting.py",
+        'pytest.skip("the one-statement scan is PostgreSQL\'s")',
+    ): ("PostgreSQL-only code path; runs in the PostgreSQL pass of make test and .ci/run"),
     (
         "tests/public/test_scan_served.py",
         'pytest.skip("the autocommit scan pool is PostgreSQL\'s")',

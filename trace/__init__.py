@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then TRACE_* environment, then `config` (tests), then extensions."""
-    from trace import cli, clock, web
+    from trace import cli, clock, queue, web
     from trace.config import load_settings
 
     settings = load_settings(config)
@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     clock.set_zone(app.config["TIMEZONE"])  # services' "today" is the configured zone's
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    queue.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app

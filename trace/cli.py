@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 from alembic import command
-from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -19,15 +18,10 @@ from trace.cli_verify import verify_command
 from trace.errors import TraceError
 from trace.models import Batch, PackCode, Product
 from trace.models.users import Role
+from trace.schema import alembic_config, downgrade_losses
 
+__all__ = ["alembic_config", "init_app"]
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def alembic_config(url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
 
 
 def sample_pack_path(session: Session) -> str | None:
@@ -66,9 +60,52 @@ def db_upgrade(revision: str) -> None:
 
 @db_cli.command("downgrade")
 @click.argument("revision")
-def db_downgrade(revision: str) -> None:
-    """Revert migrations down to REVISION (e.g. base)."""
-    command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+@click.option("--force", is_flag=True, help="drop tables and columns even when they hold data")
+def db_downgrade(revision: str, force: bool) -> None:
+    """Revert migrations down to REVISION (e.g. base). Refuses, saying what would be lost,
+    when the downgrade would drop tables or columns holding data, unless --force is given."""
+    url = current_app.config["DATABASE_URL"]
+    try:
+        losses = downgrade_losses(url, revision)
+    except Exception as exc:  # the trial itself failed: the real downgrade would too
+        raise click.ClickException(
+            f"downgrading to {revision} fails on this database ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0]}); nothing was changed"
+        ) from None
+    if losses and not force:
+        listing = "\n".join(f"  {loss}" for loss in losses)
+        raise click.ClickException(
+            f"downgrading to {revision} would destroy data:\n{listing}\n"
+            "Nothing was changed. Back the database up, then run again with --force."
+        )
+    if losses:
+        click.echo("dropping, as --force asks: " + "; ".join(losses), err=True)
+    command.downgrade(alembic_config(url), revision)
+
+
+@db_cli.command("check")
+def db_check() -> None:
+    """Exit 0 when the database is at this code's migration head, else say what to do (1)."""
+    from trace.schema import check_engine
+
+    state = check_engine(current_app.extensions["trace.engine"])
+    if not state.at_head:
+        raise click.ClickException(state.problem())
+    click.echo(f"database at revision {state.revision} (head)")
+
+
+@click.command("worker")
+@click.option("--workers", type=int, default=None, help="jobs run at once (TRACE_JOB_WORKERS)")
+def worker_command(workers: int | None) -> None:
+    """Run the background job worker (label PDFs, exports, large label runs) until Ctrl-C."""
+    from trace.queue import run_worker
+    from trace.schema import check_engine
+
+    state = check_engine(current_app.extensions["trace.engine"])
+    if not state.at_head:
+        raise click.ClickException(f"the job worker does not start: {state.problem()}")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_worker(app, workers or int(app.config["JOB_WORKERS"]))
 
 
 @users_cli.command("create")
@@ -121,6 +158,7 @@ def init_app(app: Flask) -> None:
     for group in (db_cli, users_cli, demo_cli):
         app.cli.add_command(group)
     app.cli.add_command(verify_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(checkpoint_cli)
     app.cli.add_command(backup_cli)
     for group in (retention_cli, privacy_cli, records_cli):

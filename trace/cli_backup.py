@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
@@ -96,14 +95,13 @@ def create_command(file: Path) -> None:
 @click.option("--keep", type=int, default=None, help="archives to keep (default BACKUP_KEEP)")
 def scheduled_command(keep: int | None) -> None:
     """The daily job: a dated archive in BACKUP_DIR, then only the newest --keep kept."""
-    folder = storage.backup_dir(current_app.config)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    from trace.records_jobs import scheduled_backup
+
     try:
-        make_backup(folder / f"trace-{stamp}.tar.gz")
-        removed = backup.prune_backups(folder, keep or int(current_app.config["BACKUP_KEEP"]))
+        line = scheduled_backup(current_app._get_current_object(), keep)  # type: ignore[attr-defined]
     except TraceError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"backup trace-{stamp}.tar.gz in {folder}; {len(removed)} older removed")
+    click.echo(line)
 
 
 @backup_cli.command("restore")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from trace import storage
 from trace.errors import TraceError
-from trace.services import checkpoints, erasure, retention
+from trace.services import erasure, retention
 
 retention_cli = AppGroup("retention", help="Retention periods: what is due, and the removal run.")
 privacy_cli = AppGroup("privacy", help="Lawful erasure of personal data (audited).")
@@ -74,43 +74,10 @@ def erase_producer(producer_id: int, reason: str) -> None:
     click.echo(f"producer {producer_id}: name and phone erased, {redacted} audit entries redacted")
 
 
-def daily_records_job() -> list[str]:
-    """Check today's data against the latest checkpoint (kept for the regulator's page), sign a
-    new checkpoint, then the retention run. Each step its own transaction; returns a summary."""
-    from trace.cli_checkpoint import signing_key
-
-    lines: list[str] = []
-    with _session() as session:
-        latest = checkpoints.latest_checkpoint(session)
-        if latest is not None:
-            document = checkpoints.checkpoint_document(latest)
-            report = checkpoints.check_against(session, document["checkpoint"], document["leaves"])
-            checkpoints.record_check(session, report)
-            session.commit()
-            state = "consistent" if report.is_consistent else f"{len(report.problems)} changes"
-            lines.append(f"against checkpoint {latest.sequence}: {state}")
-    with _session() as session:
-        try:
-            cp = checkpoints.create_checkpoint(session, signing_key())
-            session.commit()
-            lines.append(f"checkpoint {cp.sequence}: {cp.lot_count} lots, root {cp.root}")
-        except TraceError as error:
-            session.rollback()
-            lines.append(f"no checkpoint: {error.message}")
-    with _session() as session:
-        made = retention.run_retention(
-            session,
-            None,
-            storage.archive_dir(current_app.config),
-            storage.feedback_upload_dir(current_app.config),
-        )
-        session.commit()
-        lines.extend(f"retention: {a.records} {a.record_kind} archived and removed" for a in made)
-    return lines
-
-
 @records_cli.command("daily")
 def records_daily() -> None:
     """The daily job (cron it, or let the task queue run it): check, checkpoint, retention."""
-    for line in daily_records_job():
+    from trace.records_jobs import daily_records
+
+    for line in daily_records(current_app._get_current_object()):  # type: ignore[attr-defined]
         click.echo(line)

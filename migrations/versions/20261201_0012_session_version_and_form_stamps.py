@@ -2,7 +2,7 @@
 form's anti-bot stamp is accepted once)
 
 Revision ID: 0012
-Revises: 0013
+Revises: 0011
 Create Date: 2026-12-01 16:45:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = "0012"
-down_revision = "0013"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -181,23 +181,34 @@ def test_timeline_runs_oldest_first_with_step_names(client, labelled):
     assert "Harvest" in english
 
 
-def test_repeat_wording_with_first_scan_in_shanghai_time(client, labelled):
+def _phone(app, n):
+    """Another person's phone: its own cookies, its own address."""
+    phone = app.test_client()
+    phone.environ_base["REMOTE_ADDR"] = f"198.51.100.{n}"
+    return phone
+
+
+def test_repeat_wording_with_first_scan_in_shanghai_time(client, labelled, app):
     serial = labelled.serials[0]
-    client.get(f"/scan/{serial}")
-    body = client.get(f"/scan/{serial}", headers=JSON).get_json()
+    _phone(app, 1).get(f"/scan/{serial}")
+    body = _phone(app, 2).get(f"/scan/{serial}", headers=JSON).get_json()
     first = dt.datetime.fromisoformat(body["first_scanned_at"]).astimezone(clock.zone())
-    text = _text(_page(client, f"/scan/{serial}"))
-    expected = f"此码已被查询 3 次，首次查询时间 {first:%Y-%m-%d %H:%M}；如非本人查询，谨防假冒"
+    text = _text(_page(_phone(app, 3), f"/scan/{serial}"))
+    expected = (
+        f"此码已被 3 位查询者查询过，首次查询于 {first:%Y-%m-%d %H:%M}。如果那不是您或您的家人"
+    )
     assert expected in text
 
 
 def test_exceeded_and_english_wording(client, labelled, app):
     serial = labelled.serials[0]
-    for _ in range(app.config["SCAN_LIMIT"]):
-        client.get(f"/scan/{serial}")
-    zh = _text(_page(client, f"/scan/{serial}"))
+    for n in range(app.config["SCAN_LIMIT"]):
+        _phone(app, n + 1).get(f"/scan/{serial}")
+    zh = _text(_page(_phone(app, 50), f"/scan/{serial}"))
     assert "查询次数超限，谨防假冒" in zh
-    en = _text(_page(client, f"/scan/{serial}", headers={"Accept-Language": "en-US,en;q=0.9"}))
+    en = _text(
+        _page(_phone(app, 51), f"/scan/{serial}", headers={"Accept-Language": "en-US,en;q=0.9"})
+    )
     assert "beware of counterfeits" in en.lower() and "查询次数超限" not in en
     genuine = _text(_page(client, f"/scan/{labelled.serials[1]}?lang=en"))
     assert "Genuine" in genuine

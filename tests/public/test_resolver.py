@@ -97,16 +97,22 @@ def test_unknown_is_404(client, labelled, db_session, make_user):
     other = factories.batch(db_session, make_user("admin"), product_id=labelled.batch.product_id)
     for path in (
         f"/01/{factories.gtin(999_998)}",  # well formed, not ours
-        f"/01/{labelled.gtin}/10/NOSUCHLOT",
-        f"/01/{labelled.gtin}/10/{labelled.batch.lot}/21/ZZZZZZZZZZ",
         f"/01/{labelled.gtin}/10/{other.lot}/21/{labelled.serials[0]}",  # serial of another lot
     ):
         answer = client.get(path, headers={"Accept": "application/json"})
         assert answer.status_code == 404, path
+    copied = client.get(f"/01/{labelled.gtin}/10/{other.lot}/21/{labelled.serials[0]}")
+    assert 'data-verdict="unknown"' in copied.get_data(as_text=True)
+    # Unknown lots and serials under known parents walk up (tests/public/test_scan_clients.py).
+    for path in (
+        f"/01/{labelled.gtin}/10/NOSUCHLOT",
+        f"/01/{labelled.gtin}/10/{labelled.batch.lot}/21/ZZZZZZZZZZ",
+    ):
+        assert client.get(path).status_code == 307, path
 
 
 def test_trailing_slash_head_and_options(client, labelled):
-    assert client.get(labelled.pack_path() + "/").status_code == 307
+    assert client.get(labelled.pack_path() + "/").status_code == 400  # as GS1's engine says
     head = client.head(labelled.pack_path())
     assert head.status_code == 307 and head.get_data() == b""
     options = client.options(labelled.pack_path())

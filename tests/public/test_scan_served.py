@@ -11,19 +11,20 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 import trace.models  # noqa: F401  (every table in the metadata, for the clean-up)
 from tests import factories
 from tests.conftest import TEST_PASSWORD_HASH
 from trace.db import Base
 from trace.models.labels import PackCode
-from trace.models.scans import Scan
+from trace.models.scans import Scan, ScanAddress, ScanClient
 from trace.models.users import Role, User
 from trace.services import scans
 from trace.services.labels import issue_label_run, run_serials
 from trace.web.database import EXTENSION_KEY
 from trace.web.public.pages import CACHE_KEY
+from trace.web.public.scan_clients import DEVICE_COOKIE
 from trace.web.scan_pool import SCAN_ENGINE_KEY, SCAN_POOL_NAME
 
 JSON = {"Accept": "application/json"}
@@ -47,6 +48,9 @@ def committed(engine) -> Iterator[None]:
         with engine.begin() as connection:
             # Cleaning up as the database owner: the append-only tables' triggers stand aside.
             connection.execute(text("SET LOCAL session_replication_role = replica"))
+            packs = marks["pack_codes"]
+            for derived in (ScanClient, ScanAddress):  # keyed by pack, not by an id of their own
+                connection.execute(delete(derived).where(derived.pack_code_id > packs))
             for table in reversed(tables):
                 connection.execute(table.delete().where(table.c.id > marks[table.name]))
 
@@ -74,8 +78,9 @@ def test_concurrent_served_scans_each_count_once(app, committed):
     app.extensions.pop(CACHE_KEY, None)
     _batch_id, serials = _committed_pack(app)
 
-    def scan(_index: int) -> dict:
-        answer = app.test_client().get(f"/scan/{serials[0]}", headers=JSON, environ_base=CLIENT)
+    def scan(index: int) -> dict:
+        where = {"REMOTE_ADDR": f"198.51.100.{30 + index}"}  # eight people, eight networks
+        answer = app.test_client().get(f"/scan/{serials[0]}", headers=JSON, environ_base=where)
         assert answer.status_code == 200
         return answer.get_json()
 
@@ -120,6 +125,43 @@ def test_a_scan_survives_connections_the_server_dropped(app, engine, committed, 
     monkeypatch.setattr(
         scans, "record_scan_dbapi", lambda *a, **k: attempts.append(1) or real(*a, **k)
     )
-    again = app.test_client().get(f"/scan/{serials[0]}", headers=JSON, environ_base=CLIENT)
+    elsewhere = {"REMOTE_ADDR": "198.51.100.24"}  # another person
+    again = app.test_client().get(f"/scan/{serials[0]}", headers=JSON, environ_base=elsewhere)
     assert again.status_code == 200 and len(attempts) == 2  # the dead connection, then a new one
     assert again.get_json()["scan_count"] == 2 and again.get_json()["verdict"] == "repeat"
+
+
+def test_concurrent_looks_by_one_client_or_one_address_stay_bounded(app, committed):
+    """A phone that loads the page twice at once (a preview and the load) counts once; many new
+    clients from one address at once still add at most SCAN_CLIENTS_PER_ADDRESS."""
+    app.extensions.pop(CACHE_KEY, None)
+    _batch_id, serials = _committed_pack(app)
+    device = scans.new_device_id()
+
+    def same_phone(_index: int) -> dict:
+        phone = app.test_client()
+        phone.set_cookie(DEVICE_COOKIE, device)
+        answer = phone.get(f"/scan/{serials[0]}", headers=JSON, environ_base=CLIENT)
+        return answer.get_json()
+
+    def new_phone_same_address(_index: int) -> dict:
+        phone = app.test_client()
+        phone.set_cookie(DEVICE_COOKIE, scans.new_device_id())  # a fresh cookie every time
+        answer = phone.get(f"/scan/{serials[1]}", headers=JSON, environ_base=CLIENT)
+        return answer.get_json()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        once = list(pool.map(same_phone, range(8)))
+        crowd = list(pool.map(new_phone_same_address, range(12)))
+    assert {b["verdict"] for b in once} == {"genuine"}
+    with app.extensions[EXTENSION_KEY]() as session:
+        counts = dict(
+            session.execute(
+                select(PackCode.serial, PackCode.public_scan_count).where(
+                    PackCode.serial.in_(serials)
+                )
+            ).all()
+        )
+    assert counts[serials[0]] == 1
+    assert counts[serials[1]] == app.config["SCAN_CLIENTS_PER_ADDRESS"]
+    assert "exceeded" not in {b["verdict"] for b in crowd}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tarfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from bench import pgdb
 from tests import factories
 from tests.conftest import TEST_PASSWORD_HASH
+from tests.needs import tool as require_tool
 from trace import create_app
 from trace.models.events import EventType
 from trace.models.users import Role, User
@@ -34,6 +36,9 @@ def fresh_database(database_url: str, tmp_path: Path) -> Iterator[Callable[[str]
     """Empty databases of their own: SQLite files, or new PostgreSQL databases
     (`trace_test_drill_<name>_<random>`, bench/pgdb.py), dropped afterwards: only those."""
     created: list[str] = []
+    if database_url.startswith("postgresql"):
+        require_tool("pg_dump")  # the PostgreSQL client tools, installed with the server
+        require_tool("pg_restore")
 
     def make(name: str) -> str:
         if not database_url.startswith("postgresql"):
@@ -148,6 +153,13 @@ def test_restore_drill(fresh_database, tmp_path):
         f"/api/v1/batches/{ids['batch']}/inspections/{ids['inspection']}/report", headers=auth
     )
     assert report.status_code == 200 and report.data == PDF
+
+    # The daily backup keeps the newest N in BACKUP_DIR (instance/backups by default).
+    for _ in range(2):
+        cli(source, "backup", "scheduled", "--keep", "1")
+        time.sleep(1.1)  # archives are named to the second
+    kept = list((tmp_path / "source" / "backups").glob("trace-*.tar.gz"))
+    assert len(kept) == 1
 
 
 def test_restore_refuses_a_damaged_archive_and_a_used_instance(fresh_database, tmp_path):

@@ -109,6 +109,7 @@ def test_progress_while_running_and_a_job_cut_off(client, db_session, make_user)
         title="标签 PDF",
         total=10,
         done=3,
+        started_at=now,  # taken by a worker
         heartbeat_at=now,
     )
     stopped = Job(
@@ -117,6 +118,7 @@ def test_progress_while_running_and_a_job_cut_off(client, db_session, make_user)
         title="标签 PDF",
         total=10,
         done=5,
+        started_at=now - dt.timedelta(minutes=11),  # taken by a worker that then died
         heartbeat_at=now - dt.timedelta(minutes=10),
     )
     db_session.add_all([running, stopped])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,7 +44,8 @@ def test_issuing_then_printing_in_threads_with_live_progress(scratch_url, monkey
         session.add(qc)
         session.flush()
         product = factories.product(session, qc, name="大姚松茸（示例）", category="other")
-        batch = factories.batch(session, qc, product_id=product.id)
+        # A lot big enough for the run (label capacity).
+        batch = factories.batch(session, qc, product_id=product.id, quantity=Decimal("100000"))
         job = job_service.start_label_issue(session, qc, batch.id, COUNT, "a4-3x8", "thread-1")
         session.commit()
         qc_id, issue_id = qc.id, job.id

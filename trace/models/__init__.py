@@ -58,7 +58,7 @@ from trace.models.products import Product, ProductCategory
 from trace.models.recalls import Recall, RecallAction, RecallActionKind, RecallLot, RecallStatus
 from trace.models.regions import Township, Village
 from trace.models.retention import RetentionArchive, RetentionRule
-from trace.models.scans import Scan
+from trace.models.scans import Scan, ScanAddress, ScanClient
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
 from trace.models.targets import MetricKey, Target
 from trace.models.training import (
@@ -148,6 +148,8 @@ __all__ = [
     "RetentionRule",
     "Role",
     "Scan",
+    "ScanAddress",
+    "ScanClient",
     "Shipment",
     "ShipmentLine",
     "ShipmentStatus",

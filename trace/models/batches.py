@@ -50,6 +50,8 @@ class Batch(Base):
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     altitude_m: Mapped[int | None] = mapped_column()
     grade: Mapped[str] = mapped_column(String(20), default="")
+    # The province the lot is sold in (e.g. 云南), for the 窜货 flag; empty when not restricted.
+    sales_region: Mapped[str] = mapped_column(String(20), default="", server_default="")
     status: Mapped[BatchStatus] = mapped_column(
         StrEnumType(BatchStatus, 16), default=BatchStatus.ACTIVE
     )

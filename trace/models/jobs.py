@@ -49,4 +49,8 @@ class Job(Base):
     # Written with every progress step: a running job whose heartbeat stopped was cut off (the
     # server process restarted) and is shown as failed.
     heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a queue worker takes the job (None: waiting in the queue); cleared again when a
+    # cut-off job is put back in the queue. `attempts` counts the takes, to give up in the end.
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from trace.db import Base, StrEnumType, UTCDateTime, utcnow
 from trace.models.batches import Batch
 
+# The most labels one run may print: the PDF streams in flat memory, but a run this size is a
+# lorry-load of packs and takes minutes to print; more is a mistake, or several runs.
+MAX_RUN = 100_000
+
 
 class CodeStatus(enum.StrEnum):
     ACTIVE = "active"
@@ -59,5 +63,12 @@ class PackCode(Base):
     )
     void_reason: Mapped[str] = mapped_column(String(200), default="")
     # Counters kept beside the append-only scan log so a scan needs one indexed row, not a count.
+    # public_scan_count counts distinct clients (trace.services.scans), not page loads.
     public_scan_count: Mapped[int] = mapped_column(default=0)
     first_scanned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # How many distinct addresses those clients came from: "exceeded" needs more than one.
+    counted_addresses: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Roughly where the first counted scan came from (province/city, never the address).
+    first_region: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # Counted scans before this moment were marked by QC as their own test scans.
+    counted_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from trace.models.labels import CodeStatus
+from trace.models.labels import MAX_RUN, CodeStatus
 from trace.schemas.common import Integer, StrictSchema, trimmed
-from trace.services.labels import MAX_RUN
 
 
 class LabelRunCreateSchema(StrictSchema):
@@ -75,5 +74,10 @@ class PackCodeSchema(Schema):
     label_run_id = Integer()
     status = fields.Enum(CodeStatus, by_value=True)
     void_reason = fields.String()
-    public_scan_count = Integer()
+    public_scan_count = Integer(metadata={"description": "distinct clients counted"})
     first_scanned_at = fields.AwareDateTime(allow_none=True)
+    counted_addresses = Integer()
+    first_region = fields.String()
+    counted_since = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "scans before this were QC's test scans"}
+    )

@@ -129,6 +129,7 @@ class BatchSchema(Schema):
     longitude = fields.Decimal(as_string=True, allow_none=True)
     altitude_m = Integer(allow_none=True)
     grade = fields.String()
+    sales_region = fields.String(metadata={"description": "province the lot is sold in, or ''"})
     status = fields.Enum(BatchStatus, by_value=True)
     created_at = fields.AwareDateTime()
 
@@ -153,6 +154,8 @@ class BatchCreateSchema(StrictSchema):
     altitude_m = Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=-500, max=9000)
     )
+    # The province the lot is sold in (云南, 广东...), for the 窜货 flag on scans; '' = anywhere.
+    sales_region = trimmed(20, load_default="")
 
 
 class BatchQueryArgsSchema(QueryArgsSchema):

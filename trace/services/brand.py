@@ -208,7 +208,13 @@ def apply_for_brand(
     exists), PermissionDeniedError.
     """
     authorize(actor, "brand.apply")
-    producer = session.get(Producer, producer_id)
+    # Locked: two applications for one producer sent at once must not both find none open.
+    producer = session.scalar(
+        select(Producer)
+        .where(Producer.id == producer_id)
+        .with_for_update(of=Producer)
+        .execution_options(populate_existing=True)
+    )
     if producer is None:
         raise ValidationError.for_field("producer_id", "no such producer")
     authorize(actor, "brand.apply", producer.township_code)
@@ -246,9 +252,23 @@ def apply_for_brand(
     return application
 
 
+def _locked(session: Session, application_id: int) -> BrandApplication:
+    """The application locked for this transaction and read afresh: two reviewers deciding at
+    once get one decision and one refusal, never two decisions."""
+    application = session.scalar(
+        select(BrandApplication)
+        .where(BrandApplication.id == application_id)
+        .with_for_update(of=BrandApplication)
+        .execution_options(populate_existing=True)
+    )
+    if application is None:
+        raise NotFoundError(f"no brand application {application_id}")
+    return application
+
+
 def _pending(session: Session, actor: Actor | None, application_id: int) -> BrandApplication:
     authorize(actor, "brand.review")
-    application = get_application(session, actor, application_id)
+    application = _locked(session, application_id)
     if application.status is not ApplicationStatus.PENDING:
         raise InvalidTransitionError(
             f"the application is {application.status.value}, not pending",
@@ -308,7 +328,7 @@ def suspend_application(
     """Withdraw an admitted product's brand mark. Raises NotFoundError, InvalidTransitionError
     (not approved), PermissionDeniedError."""
     authorize(actor, "brand.review")
-    application = get_application(session, actor, application_id)
+    application = _locked(session, application_id)
     if application.status is not ApplicationStatus.APPROVED:
         raise InvalidTransitionError(
             f"only an approved admission can be suspended; this one is {application.status.value}",

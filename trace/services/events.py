@@ -76,19 +76,32 @@ def digest_of(
         occurred_at = occurred_at.astimezone(dt.UTC)
     if recorded_at.tzinfo is not dt.UTC:
         recorded_at = recorded_at.astimezone(dt.UTC)
-    content = {
-        "lot": lot,
-        "sequence": sequence,
-        "event_type": event_type,
-        "occurred_at": occurred_at.isoformat(),
-        "recorded_at": recorded_at.isoformat(),
-        "location": location,
-        "actor_id": actor_id,
-        "details": details,
-        "corrects_event_id": corrects_event_id,
-        "prev_hash": prev_hash,
-    }
-    return hashlib.sha256(_CANONICAL.encode(content).encode()).hexdigest()
+    # The bytes json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # gives for {lot, sequence, event_type, occurred_at, recorded_at, location, actor_id, details,
+    # corrects_event_id, prev_hash}, written out in key order: a third faster than building and
+    # sorting the dict per event (tests/records/test_digest.py holds them equal).
+    canonical = _TEMPLATE % (
+        "null" if actor_id is None else int(actor_id),
+        "null" if corrects_event_id is None else int(corrects_event_id),
+        _CANONICAL.encode(details),
+        _string(event_type),
+        _string(location),
+        _string(lot),
+        _string(occurred_at.isoformat()),
+        _string(prev_hash),
+        _string(recorded_at.isoformat()),
+        int(sequence),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_TEMPLATE = (
+    '{"actor_id":%s,"corrects_event_id":%s,"details":%s,"event_type":%s,"location":%s,'
+    '"lot":%s,"occurred_at":%s,"prev_hash":%s,"recorded_at":%s,"sequence":%d}'
+)
+# json's own string encoder (its C version when present), as json.dumps uses with
+# ensure_ascii=False.
+_string = json.encoder.encode_basestring
 
 
 def append_event(

@@ -134,12 +134,22 @@ def _load_inputs(
 ) -> list[_Input]:
     inputs: list[_Input] = []
     seen: set[int] = set()
+    # Lock the lots: two operations taking from one at once must not both see it unused. In id
+    # order (two merges of the same lots listed differently wait, not deadlock), read afresh (a
+    # status or quantity loaded before the lock may have changed meanwhile).
+    locked = {
+        batch.id: batch
+        for batch in session.scalars(
+            select(Batch)
+            .where(Batch.id.in_([line["batch_id"] for line in lines]))
+            .order_by(Batch.id)
+            .with_for_update(of=Batch)
+            .execution_options(populate_existing=True)
+        )
+    }
     for number, line in enumerate(lines):
         prefix = f"inputs.{number}"
-        # Lock the lot: two operations taking from it at once must not both see it unused.
-        batch = session.scalar(
-            select(Batch).where(Batch.id == line["batch_id"]).with_for_update(of=Batch)
-        )
+        batch = locked.get(line["batch_id"])
         if batch is None:
             raise ValidationError.for_field(f"{prefix}.batch_id", f"no batch {line['batch_id']}")
         if batch.id in seen:

@@ -204,6 +204,20 @@ def _get_batch(session: Session, batch_id: int) -> Batch:
     return batch
 
 
+def _locked_batch(session: Session, batch_id: int) -> Batch:
+    """The batch locked for this transaction and read afresh: a status decided from it (hold,
+    release) must not overwrite one another request set meanwhile (a recall)."""
+    batch = session.scalar(
+        select(Batch)
+        .where(Batch.id == batch_id)
+        .with_for_update(of=Batch)
+        .execution_options(populate_existing=True)
+    )
+    if batch is None:
+        raise NotFoundError(f"no batch {batch_id}")
+    return batch
+
+
 def record_inspection(
     session: Session,
     actor: Actor | None,
@@ -224,7 +238,7 @@ def record_inspection(
     ConflictError (the lab's report number exists), PermissionDeniedError.
     """
     authorize(actor, "inspection.write")
-    batch = _get_batch(session, batch_id)
+    batch = _locked_batch(session, batch_id)
     check_not_future(sampled_on, "sampled_on")
     check_not_future(tested_on, "tested_on")
     if tested_on < sampled_on:
@@ -425,7 +439,7 @@ def record_disposition(
     passing re-test), PermissionDeniedError.
     """
     authorize(actor, "disposition.write")
-    batch = _get_batch(session, batch_id)
+    batch = _locked_batch(session, batch_id)
     disposition_kind = DispositionKind(kind)
     if batch.status is not BatchStatus.ON_HOLD:
         raise InvalidTransitionError(

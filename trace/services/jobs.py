@@ -22,8 +22,6 @@ from trace.errors import NotFoundError, ValidationError
 from trace.models.jobs import Job, JobKind, JobStatus
 from trace.models.users import Role, User
 from trace.policy import Actor, authorize
-from trace.printing.fonts import load_font
-from trace.printing.render import render_sheet_pdf
 from trace.printing.templates import load_template
 from trace.services import exports
 from trace.services import labels as label_service
@@ -60,7 +58,12 @@ def start_label_issue(
         if started is not None:
             return started
     batch = label_service.check_label_run(session, actor, batch_id, count, template, pack_date)
-    parameters: dict[str, Any] = {"batch_id": batch.id, "count": count, "template": template}
+    parameters: dict[str, Any] = {
+        "batch_id": batch.id,
+        "count": count,
+        "template": template,
+        "idempotency_key": idempotency_key or None,
+    }
     if pack_date is not None:
         parameters["pack_date"] = pack_date.isoformat()
     job = Job(
@@ -145,9 +148,19 @@ def recent_jobs(session: Session, actor: Actor | None, limit: int = 20) -> list[
 
 
 def is_cut_off(job: Job, now: dt.datetime | None = None) -> bool:
-    """A job still marked running whose process stopped reporting (a restart, a crash)."""
+    """A job taken by a worker that stopped reporting (killed, crashed): the worker's recovery
+    will resume or fail it (trace.jobs.recover_jobs)."""
     now = now or utcnow()
-    return job.status is JobStatus.RUNNING and now - job.heartbeat_at > STALE_AFTER
+    return (
+        job.status is JobStatus.RUNNING
+        and job.started_at is not None
+        and now - job.heartbeat_at > STALE_AFTER
+    )
+
+
+def is_waiting(job: Job) -> bool:
+    """A job in the queue that no worker has taken yet."""
+    return job.status is JobStatus.RUNNING and job.started_at is None
 
 
 def result_path(directory: Path, job: Job) -> Path | None:
@@ -191,6 +204,8 @@ def _issue_labels(
         int(parameters["batch_id"]),
         int(parameters["count"]),
         str(parameters["template"]),
+        # A job run again (its worker died after the codes were committed) finds its run.
+        idempotency_key=parameters.get("idempotency_key") or f"job-{parameters['job_id']}",
         progress=progress.reached,
         pack_date=dt.date.fromisoformat(parameters["pack_date"])
         if "pack_date" in parameters
@@ -208,12 +223,9 @@ def _print_labels(
     progress: Progress,
 ) -> int | None:
     assert out is not None  # a job with a file name gets its file
-    authorize(owner, "label.issue")  # the owner's role may have changed since the job began
-    run = label_service.get_label_run(session, owner, int(parameters["run_id"]))
-    template = load_template(run.template)
-    load_font()
-    labels = label_service.pack_labels(session, run, host)
-    render_sheet_pdf(template, progress.counted(labels), out, title=f"{run.batch.lot} #{run.id}")
+    # The owner's role may have changed since the job began: render_run_pdf checks it again.
+    pdf = label_service.render_run_pdf(session, owner, int(parameters["run_id"]), host)
+    pdf.write(out, progress.counted)
     return None
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import BinaryIO
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,22 +17,22 @@ from trace.clock import check_not_future, local_date, local_today
 from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.batches import Batch
 from trace.models.compliance import PROMISES, ComplianceRecord
-from trace.models.labels import CodeStatus, LabelRun, PackCode
+from trace.models.labels import MAX_RUN, CodeStatus, LabelRun, PackCode
 from trace.models.products import Product
 from trace.models.regions import Township
 from trace.policy import Actor, authorize
 from trace.printing.errors import TemplateError
+from trace.printing.fonts import load_font
 from trace.printing.models import ComplianceCertificate, PackLabel
-from trace.printing.templates import load_template
+from trace.printing.render import render_sheet_pdf
+from trace.printing.templates import LabelTemplate, load_template
 from trace.services.audit import record_change, snapshot
 from trace.services.brand import label_marks
-from trace.services.compliance import assert_certifiable, origin_of
 from trace.services.inspections import assert_batch_releasable
 from trace.services.label_capacity import check_capacity
 from trace.services.printable import check_label_text
 from trace.services.public_record import public_producer
 
-MAX_RUN = 100_000
 SERIAL_LENGTH = 10
 # Crockford base32: no I, L, O, U, so a serial read aloud or retyped is not misread.
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -76,13 +77,20 @@ def issue_label_run(
     other values), PermissionDeniedError.
     """
     authorize(actor, "label.issue")
+    _check_count_and_template(count, template)
+    # Lock the batch first: concurrent runs for one lot must not take the same printed numbers,
+    # and a key sent again while its first request is still writing must find that request's
+    # run (the check below runs after the first request has committed), not clash with it.
+    batch = session.scalar(
+        select(Batch)
+        .where(Batch.id == batch_id)
+        .with_for_update(of=Batch)
+        .execution_options(populate_existing=True)
+    )
     if idempotency_key:
         existing = _existing_run(session, idempotency_key, batch_id, count, template)
         if existing is not None:
             return existing
-    _check_count_and_template(count, template)
-    # Lock the batch: concurrent runs for one lot must not take the same printed numbers.
-    batch = session.scalar(select(Batch).where(Batch.id == batch_id).with_for_update(of=Batch))
     if batch is None:
         raise NotFoundError(f"no batch {batch_id}")
     # On hold, recalled, closed, or no passed inspection where the category has limits.
@@ -104,8 +112,16 @@ def issue_label_run(
         idempotency_key=idempotency_key or None,
         created_by_id=actor.id if actor is not None else None,
     )
-    session.add(run)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+    except IntegrityError:
+        # The key was taken meanwhile by a run of another lot (which locked another batch).
+        existing = _existing_run(session, str(idempotency_key), batch_id, count, template)
+        if existing is None:
+            raise
+        return existing
     _insert_codes(session, run, progress)
     record_change(session, actor, "label_run.issue", run)
     return run
@@ -244,6 +260,19 @@ def run_serials(session: Session, run_id: int) -> list[str]:
     return list(session.scalars(query))
 
 
+def _locked_run(session: Session, run_id: int) -> LabelRun:
+    """The run, locked for this transaction and read afresh (not as loaded before the lock)."""
+    run = session.scalar(
+        select(LabelRun)
+        .where(LabelRun.id == run_id)
+        .with_for_update(of=LabelRun)
+        .execution_options(populate_existing=True)
+    )
+    if run is None:
+        raise NotFoundError(f"no label run {run_id}")
+    return run
+
+
 def list_label_runs(session: Session, actor: Actor | None, batch_id: int) -> list[LabelRun]:
     authorize(actor, "record.read")
     query = select(LabelRun).where(LabelRun.batch_id == batch_id).order_by(LabelRun.id)
@@ -253,9 +282,11 @@ def list_label_runs(session: Session, actor: Actor | None, batch_id: int) -> lis
 def void_label_run(session: Session, actor: Actor | None, run_id: int, reason: str) -> LabelRun:
     """Void every code of a run (a misprinted or lost sheet). Raises NotFoundError."""
     authorize(actor, "label.void")
-    run = get_label_run(session, actor, run_id)
     if not reason.strip():
         raise ValidationError.for_field("reason", "say why the labels are voided")
+    run = _locked_run(session, run_id)
+    if run.status is CodeStatus.VOID:  # voided meanwhile by another request: one void, one audit
+        raise InvalidTransitionError("this run is voided already", {"run": ["voided"]})
     before = snapshot(run)
     run.status = CodeStatus.VOID
     run.void_reason = reason
@@ -275,11 +306,22 @@ def void_pack_codes(
     authorize(actor, "label.void")
     if not reason.strip():
         raise ValidationError.for_field("reason", "say why the labels are voided")
-    codes = list(session.scalars(select(PackCode).where(PackCode.serial.in_(serials))))
+    # Locked and read afresh: a code voided meanwhile by another request is not voided twice.
+    codes = list(
+        session.scalars(
+            select(PackCode)
+            .where(PackCode.serial.in_(serials))
+            .order_by(PackCode.id)
+            .with_for_update(of=PackCode)
+            .execution_options(populate_existing=True)
+        )
+    )
     missing = sorted(set(serials) - {c.serial for c in codes})
     if missing:
         raise ValidationError.for_field("serials", f"unknown serials: {', '.join(missing[:10])}")
     for code in codes:
+        if code.status is CodeStatus.VOID:
+            continue
         before = snapshot(code)
         code.status = CodeStatus.VOID
         code.void_reason = reason
@@ -287,10 +329,39 @@ def void_pack_codes(
     return codes
 
 
+def run_codes(session: Session, run_id: int, limit: int = 48) -> list[PackCode]:
+    """The first `limit` codes of a run in printed order (for its page)."""
+    query = (
+        select(PackCode)
+        .where(PackCode.label_run_id == run_id)
+        .order_by(PackCode.sequence)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def void_run_code(
+    session: Session, actor: Actor | None, run: LabelRun, code: str, reason: str
+) -> PackCode:
+    """Void one code of `run`, given as printed: its 防伪码 (groups and case as typed) or its
+    number (No.000123). Raises ValidationError (code: not in this run), as void_pack_codes."""
+    text = "".join(code.split()).upper()
+    number = text.removeprefix("NO.").removeprefix("NO")
+    query = select(PackCode).where(PackCode.label_run_id == run.id)
+    if number.isdigit():
+        query = query.where(PackCode.sequence == int(number))
+    else:
+        query = query.where(PackCode.serial == text)
+    found = session.scalar(query)
+    if found is None:
+        raise ValidationError.for_field("code", "no such code in this run")
+    return void_pack_codes(session, actor, [found.serial], reason)[0]
+
+
 def record_reprint(session: Session, actor: Actor | None, run_id: int, reason: str) -> LabelRun:
     """Note that a run's sheets are printed again (same codes): audited, never new serials."""
     authorize(actor, "label.issue")
-    run = get_label_run(session, actor, run_id)
+    run = _locked_run(session, run_id)  # two reprints at once count two, a void comes first
     if run.status is CodeStatus.VOID:
         raise InvalidTransitionError("a voided run cannot be reprinted", {"run": ["voided"]})
     before = snapshot(run)
@@ -303,6 +374,43 @@ def _net_content(grams: int | None) -> str:
     if not grams:
         return ""
     return f"{grams / 1000:g} kg" if grams >= 1000 else f"{grams} g"
+
+
+@dataclass(frozen=True)
+class RunPdf:
+    """A label run's PDF, checked and ready to stream: `write` renders it page by page."""
+
+    run: LabelRun
+    template: LabelTemplate
+    labels: Iterator[PackLabel]
+
+    @property
+    def filename(self) -> str:
+        return f"labels-{self.run.batch.lot}-run{self.run.id}.pdf"
+
+    def write(
+        self,
+        out: BinaryIO,
+        counted: Callable[[Iterator[PackLabel]], Iterator[PackLabel]] | None = None,
+    ) -> int:
+        """Render into `out` (`counted` wraps the labels, e.g. to report a job's progress)."""
+        labels = counted(self.labels) if counted is not None else self.labels
+        title = f"{self.run.batch.lot} #{self.run.id}"
+        return render_sheet_pdf(self.template, labels, out, title=title)
+
+
+def render_run_pdf(session: Session, actor: Actor | None, run_id: int, host: str) -> RunPdf:
+    """The one way a run's PDF is made, for the API's stream and the print job alike. Everything
+    that can fail before the first byte fails here: the role, the run, its template and the CJK
+    font (so a download never starts and then breaks). Raises PermissionDeniedError,
+    NotFoundError, TemplateError, FontNotFoundError."""
+    authorize(actor, "label.issue")
+    run = get_label_run(session, actor, run_id)
+    template = load_template(run.template)
+    load_font()
+    # Records edited since the run was issued: a 422 naming the field, not a PDF cut short.
+    check_label_text(run.batch.product, run.batch.producer, run.batch)
+    return RunPdf(run, template, pack_labels(session, run, host))
 
 
 def pack_labels(
@@ -360,32 +468,6 @@ def pack_labels(
         query = query.where(PackCode.serial == serial)
     for code_serial, sequence in session.execute(query):
         yield replace(common, uri=f"{base}/21/{code_serial}", serial=code_serial, sequence=sequence)
-
-
-def compliance_certificate(session: Session, batch: Batch, host: str) -> ComplianceCertificate:
-    """The batch's latest issued 合格证 as printed, or (none issued yet) an unnumbered draft.
-
-    Raises InvalidTransitionError (409) for a held, recalled, closed or failed batch."""
-    assert_certifiable(session, batch)
-    latest = session.scalar(
-        select(ComplianceRecord)
-        .where(ComplianceRecord.batch_id == batch.id)
-        .order_by(ComplianceRecord.id.desc())
-        .limit(1)
-    )
-    if latest is not None:
-        return certificate_print(latest, host)
-    return ComplianceCertificate(
-        uri=gs1.pack_uri(host, batch.product.gtin, batch.lot),
-        product_name=batch.product.name,
-        quantity=f"{batch.quantity.normalize():f} {UNIT_NAMES.get(batch.unit.value, '')}",
-        origin=origin_of(session, batch),
-        issued_on=local_today(),
-        promiser=batch.producer.name,
-        contact=batch.producer.phone,
-        lot=batch.lot,
-        promise="；".join(PROMISES) + "。",
-    )
 
 
 def certificate_print(record: ComplianceRecord, host: str) -> ComplianceCertificate:

@@ -23,6 +23,7 @@ from trace.models.producers import Producer
 from trace.models.recalls import Recall, RecallLot
 from trace.models.scans import Scan
 from trace.policy import Actor, authorize
+from trace.services.batches import lot_matches
 from trace.services.pages import Page, paginate
 
 # A code is flagged when its public scans look like a copied label rather than one pack:
@@ -51,7 +52,7 @@ def search_lots(
     authorize(actor, "regulator.view")
     query = select(Batch).order_by(Batch.harvested_on.desc(), Batch.id.desc())
     if lot:
-        query = query.where(Batch.lot.contains(lot.strip().upper(), autoescape=True))
+        query = query.where(lot_matches(lot))
     for column, value in (
         (Batch.product_id, product_id),
         (Batch.producer_id, producer_id),
@@ -275,3 +276,16 @@ def recalls_of(session: Session, batch_id: int) -> list[Recall]:
 
 def local_time(value: dt.datetime) -> dt.datetime:
     return value.astimezone(zone())
+
+
+def code_counts(session: Session, batch_id: int) -> dict[str, int]:
+    """The lot's pack codes by status: live codes apart from voided ones."""
+    rows = session.execute(
+        select(PackCode.status, func.count(PackCode.id))
+        .where(PackCode.batch_id == batch_id)
+        .group_by(PackCode.status)
+    )
+    counts = {"active": 0, "void": 0}
+    for status, count in rows:
+        counts[status.value] = count
+    return counts

@@ -23,7 +23,7 @@ from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, V
 from trace.models.batches import Batch, BatchStatus, Unit
 from trace.models.events import EventType
 from trace.models.feedback import FeedbackReport, FeedbackStep, ReportAction, ReportStatus
-from trace.models.labels import PackCode
+from trace.models.labels import CodeStatus, PackCode
 from trace.models.logistics import Shipment, ShipmentLine, ShipmentStatus
 from trace.models.recalls import (
     Recall,
@@ -94,22 +94,37 @@ def open_recall(
     (only regulators and admins open recalls).
     """
     authorize(actor, "recall.open")
-    report = _answering_report(session, report_id, public_reason or reason, instructions)
+    report = _answering_report(session, report_id, public_reason, instructions)
     if level not in DEADLINES:
         raise ValidationError.for_field("level", "must be 1, 2 or 3")
     if not reason.strip():
         raise ValidationError.for_field("reason", "say why the lot is recalled")
     if not instructions.strip():
         raise ValidationError.for_field("instructions", "say what holders and consumers must do")
-    root = session.get(Batch, batch_id)
-    if root is None:
+    if session.get(Batch, batch_id) is None:
         raise ValidationError.for_field("batch_id", f"no batch {batch_id}")
-    if root.status is BatchStatus.RECALLED:
-        existing = session.scalar(
-            select(Recall.id)
-            .join(RecallLot, RecallLot.recall_id == Recall.id)
-            .where(RecallLot.batch_id == root.id, Recall.status == RecallStatus.OPEN)
+    depths = lineage_ids(session, batch_id, Direction.DOWN)
+    # Lock the lot and every lot made from it first, in id order (two recalls over overlapping
+    # lots then wait for each other instead of deadlocking), and read them afresh: a recall
+    # committed meanwhile must be seen by the check below, not the status loaded before the lock.
+    lots = list(
+        session.scalars(
+            select(Batch)
+            .where(Batch.id.in_(list(depths)))
+            .order_by(Batch.id)
+            .with_for_update(of=Batch)
+            .execution_options(populate_existing=True)
         )
+    )
+    root = next(batch for batch in lots if batch.id == batch_id)
+    existing = session.scalar(
+        select(Recall.id)
+        .join(RecallLot, RecallLot.recall_id == Recall.id)
+        .where(RecallLot.batch_id == root.id, Recall.status == RecallStatus.OPEN)
+        .order_by(Recall.id)
+        .limit(1)
+    )
+    if existing is not None or root.status is BatchStatus.RECALLED:
         message = f"lot {root.lot} is already recalled" + (
             f" (recall {existing})" if existing else ""
         )
@@ -131,17 +146,8 @@ def open_recall(
     )
     session.add(recall)
     session.flush()
-    depths = lineage_ids(session, root.id, Direction.DOWN)
-    # Lock the lots in id order, so two recalls over overlapping lots cannot deadlock.
-    lots = list(
-        session.scalars(
-            select(Batch)
-            .where(Batch.id.in_(list(depths)))
-            .order_by(Batch.id)
-            .with_for_update(of=Batch)
-        )
-    )
-    details = {"recall": recall.id, "level": level, "reason": recall.reason}
+    # Events are public (the timeline): they carry the public wording, never an internal note.
+    details = {"recall": recall.id, "level": level, "reason": recall.public_reason or recall.reason}
     for batch in sorted(lots, key=lambda b: (depths[b.id], b.lot)):
         session.add(
             RecallLot(
@@ -175,6 +181,13 @@ def open_recall(
     return recall
 
 
+def recalls_for_report(session: Session, actor: Actor | None, report_id: int) -> list[Recall]:
+    """The recalls opened from a consumer report (its page links to them)."""
+    authorize(actor, "record.read")
+    query = select(Recall).where(Recall.report_id == report_id).order_by(Recall.id)
+    return list(session.scalars(query))
+
+
 def _answering_report(
     session: Session, report_id: int | None, public_reason: str, instructions: str
 ) -> FeedbackReport | None:
@@ -183,6 +196,8 @@ def _answering_report(
     report = session.get(FeedbackReport, report_id)
     if report is None:
         raise ValidationError.for_field("report_id", f"no report {report_id}")
+    if not public_reason.strip():
+        raise ValidationError.for_field("public_reason", "say why, in words for the public")
     for name, text in (("public_reason", public_reason), ("instructions", instructions)):
         if report.reference and report.reference.lower() in text.lower():
             raise ValidationError.for_field(
@@ -418,8 +433,9 @@ def public_recall(session: Session, batch: Batch) -> dict[str, Any] | None:
 class LotProgress:
     batch: Batch
     depth: int
-    pack_codes: int
+    pack_codes: int  # live codes (voided ones are no packs on the market)
     recovered: Decimal  # in the lot's unit
+    void_codes: int = 0
 
     @property
     def recovered_pct(self) -> Decimal:
@@ -461,6 +477,10 @@ class RecallProgress:
     @property
     def pack_codes(self) -> int:
         return sum(lot.pack_codes for lot in self.lots)
+
+    @property
+    def void_codes(self) -> int:
+        return sum(lot.void_codes for lot in self.lots)
 
     @property
     def totals(self) -> dict[str, dict[str, Decimal]]:
@@ -505,11 +525,15 @@ def recall_progress(session: Session, actor: Actor | None, recall_id: int) -> Re
     )
     ids = [row.batch_id for row in rows]
     code_counts = session.execute(
-        select(PackCode.batch_id, func.count(PackCode.id))
+        select(PackCode.batch_id, PackCode.status, func.count(PackCode.id))
         .where(PackCode.batch_id.in_(ids))
-        .group_by(PackCode.batch_id)
+        .group_by(PackCode.batch_id, PackCode.status)
     )
-    codes: dict[int, int] = {batch_id: count for batch_id, count in code_counts}
+    codes: dict[int, int] = {}
+    voided: dict[int, int] = {}
+    for batch_id, status, count in code_counts:
+        into = voided if status is CodeStatus.VOID else codes
+        into[batch_id] = into.get(batch_id, 0) + count
     actions = list(
         session.scalars(
             select(RecallAction)
@@ -530,6 +554,7 @@ def recall_progress(session: Session, actor: Actor | None, recall_id: int) -> Re
             row.depth,
             codes.get(row.batch_id, 0),
             recovered.get(row.batch_id, Decimal(0)),
+            voided.get(row.batch_id, 0),
         )
         for row in rows
     ]

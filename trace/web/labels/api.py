@@ -8,15 +8,17 @@ from typing import Any
 from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
-from trace.policy import authorize
-from trace.printing.fonts import load_font
 from trace.printing.render import (
     render_compliance_certificate_pdf,
     render_label_png,
     render_label_svg,
-    render_sheet_pdf,
 )
 from trace.printing.templates import load_template
+from trace.schemas.compliance import (
+    CertificatePdfArgsSchema,
+    ComplianceCertificateSchema,
+    ComplianceIssueSchema,
+)
 from trace.schemas.labels import (
     LabelImageArgsSchema,
     LabelRunCreateSchema,
@@ -26,9 +28,9 @@ from trace.schemas.labels import (
     ReasonSchema,
     VoidCodesSchema,
 )
-from trace.services import batches as batch_service
+from trace.schemas.scans import ScanRegionsSchema
+from trace.services import compliance, scan_regions
 from trace.services import labels as service
-from trace.services.printable import check_label_text
 from trace.web.auth import current_actor
 from trace.web.database import db, streamed_body
 from trace.web.streaming import primed, stream_writer
@@ -72,24 +74,12 @@ def get_label_run(run_id: int) -> Any:
 @blp.response(200, content_type="application/pdf")
 def label_run_pdf(run_id: int) -> Response:
     """The run's label sheets, streamed page by page (memory stays flat for 100,000 labels)."""
-    session = db()
-    actor = current_actor()
-    authorize(actor, "label.issue")
-    run = service.get_label_run(session, actor, run_id)
-    template = load_template(run.template)
-    load_font()  # a missing CJK font is a clear error now, not a broken download later
-    # Records edited since the run was issued: a 422 naming the field, before the first byte.
-    check_label_text(run.batch.product, run.batch.producer, run.batch)
-    labels = service.pack_labels(session, run, current_app.config["PUBLIC_HOST"])
-
-    def render(out: Any) -> None:
-        render_sheet_pdf(template, labels, out, title=f"{run.batch.lot} #{run.id}")
-
-    filename = f"labels-{run.batch.lot}-run{run.id}.pdf"
+    pdf = service.render_run_pdf(db(), current_actor(), run_id, current_app.config["PUBLIC_HOST"])
     return Response(
-        streamed_body(primed(stream_writer(render))),
+        # The first label laid out before the answer starts: an error is a 422, not a cut 200.
+        streamed_body(primed(stream_writer(pdf.write))),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        headers={"Content-Disposition": f'inline; filename="{pdf.filename}"'},
     )
 
 
@@ -143,19 +133,93 @@ def pack_label_svg(args: dict[str, Any], serial: str) -> Response:
     return Response(svg, mimetype="image/svg+xml")
 
 
-@blp.get("/batches/<int:batch_id>/compliance-certificate.pdf")
-@blp.response(200, content_type="application/pdf")
-def compliance_certificate_pdf(batch_id: int) -> Response:
-    """The batch's 承诺达标合格证 as a one-page PDF."""
-    session = db()
-    actor = current_actor()
-    authorize(actor, "label.issue")
-    batch = batch_service.get_batch(session, actor, batch_id)
-    cert = service.compliance_certificate(session, batch, current_app.config["PUBLIC_HOST"])
+def _certificate(record: Any) -> Any:
+    """Attach the record's links for the response (never persisted)."""
+    record.pdf_url = url_for("labels.compliance_certificate_record_pdf", certificate_id=record.id)
+    record.public_url = url_for("public.compliance_page", number=record.number, _external=True)
+    return record
+
+
+def _certificate_pdf(record: Any, template: str = "compliance-cert") -> Response:
+    cert = service.certificate_print(record, current_app.config["PUBLIC_HOST"])
     buffer = io.BytesIO()
-    render_compliance_certificate_pdf(cert, buffer)
+    render_compliance_certificate_pdf(cert, buffer, template=load_template(template))
     return Response(
         buffer.getvalue(),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="cert-{batch.lot}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="{record.number}.pdf"'},
     )
+
+
+@blp.post("/batches/<int:batch_id>/compliance-certificates")
+@blp.arguments(ComplianceIssueSchema)
+@blp.response(201, ComplianceCertificateSchema)
+def issue_compliance_certificate(data: dict[str, Any], batch_id: int) -> Any:
+    """Issue a 承诺达标合格证 for the batch (QC, admin, or the producer's township station).
+
+    409 with the reason for a held, recalled, closed or failed batch."""
+    session = db()
+    record = compliance.issue_certificate(session, current_actor(), batch_id, **data)
+    session.commit()
+    return _certificate(record)
+
+
+@blp.get("/batches/<int:batch_id>/compliance-certificates")
+@blp.response(200, ComplianceCertificateSchema(many=True))
+def list_compliance_certificates(batch_id: int) -> Any:
+    """Every certificate issued for the lot, newest first: who issued which, when."""
+    records = compliance.list_certificates(db(), current_actor(), batch_id)
+    return [_certificate(r) for r in records]
+
+
+@blp.get("/compliance-certificates/<int:certificate_id>.pdf")
+@blp.arguments(CertificatePdfArgsSchema, location="query")
+@blp.response(200, content_type="application/pdf")
+def compliance_certificate_record_pdf(args: dict[str, Any], certificate_id: int) -> Response:
+    """One issued certificate as a PDF: A6 (`compliance-cert`) or a 70 × 50 mm sticker."""
+    record = compliance.printable(db(), current_actor(), certificate_id)
+    return _certificate_pdf(record, args["template"])
+
+
+@blp.get("/batches/<int:batch_id>/compliance-certificate.pdf")
+@blp.response(200, content_type="application/pdf")
+def compliance_certificate_pdf(batch_id: int) -> Response:
+    """The batch's 承诺达标合格证 as a one-page PDF.
+
+    The newest issued certificate of the batch, as an A6 page; the first one is issued (and
+    recorded) when the batch has none. 409 with the reason for a held, recalled, closed or
+    failed batch."""
+    session = db()
+    record = compliance.latest_or_issue(session, current_actor(), batch_id)
+    session.commit()
+    return _certificate_pdf(record)
+
+
+@blp.get("/pack-codes/<serial>/scan-regions")
+@blp.response(200, ScanRegionsSchema)
+def pack_scan_regions(serial: str) -> Any:
+    """Counted scans of one pack by region (QC's test scans left out), with the far-apart flag:
+    scanned in two provinces within SCAN_FAR_HOURS, a sign of a cloned code."""
+    hours = current_app.config["SCAN_FAR_HOURS"]
+    return scan_regions.pack_regions(db(), current_actor(), serial, hours)
+
+
+@blp.get("/batches/<int:batch_id>/scan-regions")
+@blp.response(200, ScanRegionsSchema)
+def lot_scan_regions(batch_id: int) -> Any:
+    """Counted scans of a lot's packs by region, its far-apart packs, and 窜货 (moved): a lot with
+    a sales region scanned mostly outside it."""
+    hours = current_app.config["SCAN_FAR_HOURS"]
+    return scan_regions.lot_regions(db(), current_actor(), batch_id, hours)
+
+
+@blp.post("/pack-codes/<serial>/test-scans")
+@blp.arguments(ReasonSchema)
+@blp.response(200, PackCodeSchema)
+def mark_test_scans(data: dict[str, Any], serial: str) -> Any:
+    """QC marks the pack's counted scans so far as their own test scans: the consumer verdict
+    starts again (the next buyer is told genuine); the reason goes into the audit trail."""
+    session = db()
+    code = scan_regions.mark_test_scans(session, current_actor(), serial, data["reason"])
+    session.commit()
+    return code

@@ -18,18 +18,25 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
+from trace.db import utcnow
 from trace.models.batches import Batch
 from trace.models.producers import Producer
 from trace.models.products import Product
 from trace.models.regions import Township
-from trace.services import scans
-from trace.services.public_record import best_before, public_batch_record, public_product
+from trace.services import compliance, scans
+from trace.services.public_record import (
+    best_before,
+    public_batch_record,
+    public_producer,
+    public_product,
+)
 from trace.web import scan_pool
 from trace.web.auth import current_actor
 from trace.web.cache import TTLCache
 from trace.web.database import db
 from trace.web.errors import error_response, wants_json
 from trace.web.i18n import select_locale
+from trace.web.public import scan_clients
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -87,17 +94,23 @@ def _language() -> str:
 
 # The banner's words per verdict: (heading, message). They are translated once per language and
 # process: Flask-Babel's gettext costs more per call than the rest of the banner together.
+# %(n)s counts people (distinct phones or browsers), %(first)s is when the first of them looked and
+# %(where)s roughly where (WHERE_WORDS, or nothing when the region is unknown).
 VERDICT_WORDS = {
     "genuine": (_l("正品验证通过"), _l("这是此码的首次查询。")),
     "repeat": (
         _l("此码已被查询过"),
-        _l("此码已被查询 %(n)s 次，首次查询时间 %(first)s；如非本人查询，谨防假冒。"),
+        _l(
+            "此码已被 %(n)s 位查询者查询过，首次查询于 %(first)s%(where)s。"
+            "如果那不是您或您的家人，谨防假冒。"
+        ),
     ),
     "exceeded": (
         _l("查询次数超限，谨防假冒"),
         _l(
-            "此码已被查询 %(n)s 次，首次查询时间 %(first)s。"
-            "一个包装正常只查询几次，此码可能已被复制。"
+            "此码已被 %(n)s 位查询者从不同网络查询过，首次查询于 %(first)s%(where)s。"
+            "一个包装通常只有买家本人查询几次，此码很可能已被复制到假冒商品上。"
+            "请勿食用，保留包装和购物凭证，并向我们反映。"
         ),
     ),
     "void": (
@@ -107,10 +120,17 @@ VERDICT_WORDS = {
     "recalled": (_l("此批次产品已召回"), _l("此包装所属批次正在召回，请勿食用。")),
     "unknown": (
         _l("此码未登记，可能是假冒产品"),
-        _l("我们的系统中没有这个编码。请保留包装和购物凭证，并向我们反映。"),
+        _l("我们的系统中没有这个编码。请勿食用，保留包装和购物凭证，并告诉我们在哪里买到的。"),
     ),
 }
-LABEL_WORDS = {"pack_no": _l("包装序号"), "code": _l("防伪码")}
+WHERE_WORDS = _l("（地点约在 %(region)s）")
+LABEL_WORDS = {
+    "pack_no": _l("包装序号"),
+    "code": _l("防伪码"),
+    "report": _l("反映此码"),
+    "seen": _l("您于 %(time)s 查询过此码。"),
+    "since": _l("至今共有 %(n)s 位查询者。"),
+}
 _translated: dict[str, dict[str, Any]] = {}
 
 
@@ -120,22 +140,44 @@ def _words(language: str) -> dict[str, Any]:
         words = {
             "verdicts": {k: (str(h), str(m)) for k, (h, m) in VERDICT_WORDS.items()},
             "labels": {k: str(v) for k, v in LABEL_WORDS.items()},
+            "where": str(WHERE_WORDS),
         }
         _translated[language] = words
     return words
 
 
+def _when(moment: str | None) -> str:
+    """HH:MM today (the county's time), with the date on another day."""
+    shown: str = current_app.jinja_env.filters["localdatetime"](moment)
+    today = current_app.jinja_env.filters["localdate"](utcnow())
+    return shown.removeprefix(today + " ") if shown.startswith(today) else shown
+
+
 def verdict_banner(scan: dict[str, Any], record: dict[str, Any] | None) -> str:
     """The banner for one scan: its template rendered without Flask's per-render extras."""
     words = _words(_language())
+    labels = words["labels"]
     heading, message = words["verdicts"][scan["verdict"]]
     env = current_app.jinja_env
     if "%(" in message:
         first = env.filters["localdatetime"](scan["first_scanned_at"])
-        message = message % {"n": scan["scan_count"], "first": first}
+        region = scan.get("first_region") or ""
+        where = words["where"] % {"region": region.replace("/", " ")} if region else ""
+        message = message % {"n": scan["scan_count"], "first": first, "where": where}
+    notes = []
+    if scan.get("you_scanned_at"):
+        notes.append(labels["seen"] % {"time": _when(scan["you_scanned_at"])})
+        if scan["verdict"] == "genuine" and scan["scan_count"] > 1:
+            notes.append(labels["since"] % {"n": scan["scan_count"]})
     template = env.get_template("public/_verdict.html")
     return template.render(
-        scan=scan, record=record, heading=heading, message=message, words=words["labels"]
+        scan=scan,
+        record=record,
+        heading=heading,
+        message=message,
+        notes=notes,
+        words=labels,
+        report_href=report_url(scan["serial"]),
     )
 
 
@@ -158,6 +200,7 @@ def record_html(batch_id: int, record: dict[str, Any], pack_date: dt.date | None
 # in text columns and the templates have none).
 BANNER_SLOT = "\x00banner\x00"
 REPORT_SLOT = "\x00report\x00"
+SWITCH_SLOT = "\x00switch\x00"  # the language switch's token (scan_clients.switch_token)
 
 
 def scan_page_html(
@@ -172,6 +215,7 @@ def scan_page_html(
 
     def shell() -> tuple[str, str, str]:
         g.shared_render = True  # rendered for every visitor: no visitor's query in its links
+        g.language_suffix = f"&{scan_clients.SWITCH_PARAMETER}={SWITCH_SLOT}"
         sections = (
             record_html(batch_id, record, pack_date)
             if record is not None and batch_id is not None
@@ -191,6 +235,7 @@ def scan_page_html(
     key = ("scan-page", batch_id, pack_date, _language())
     before, middle, after = shell() if is_staff else _cache().get_or_make(key, shell)
     banner = verdict_banner(scan, record)
+    before = before.replace(SWITCH_SLOT, scan_clients.switch_token(scan["serial"]))
     return "".join((before, banner, middle, str(escape(report_url(scan["serial"]))), after))
 
 
@@ -247,14 +292,19 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
 @bp.get("/scan/<serial>")
 def scan_page(serial: str) -> Any:
     """The pack's default link: verdict from its scan log, then the batch's public record."""
+    serial = serial[:20]
     is_staff = current_actor() is not None
+    config = current_app.config
+    client, countable = scan_clients.current_client(serial, is_staff)
     outcome = scan_pool.record_scan(
-        serial=serial[:20],
-        limit=current_app.config["SCAN_LIMIT"],
+        serial=serial,
+        limit=config["SCAN_LIMIT"],
         is_public=not is_staff,
-        client=scans.client_hash(current_app.config["SECRET_KEY"], request.remote_addr or ""),
+        client=client,
         user_agent=request.user_agent.string,
         log=request.method != "HEAD",
+        countable=countable,
+        per_address=config["SCAN_CLIENTS_PER_ADDRESS"],
     )
     status = 404 if outcome.verdict is scans.Verdict.UNKNOWN else 200
     record = (
@@ -269,7 +319,9 @@ def scan_page(serial: str) -> Any:
         "sequence": outcome.sequence,
         "scan_count": outcome.scan_count,
         "first_scanned_at": _iso(outcome.first_scanned_at),
-        "scan_limit": current_app.config["SCAN_LIMIT"],
+        "first_region": outcome.first_region,
+        "you_scanned_at": _iso(outcome.you_scanned_at),
+        "scan_limit": config["SCAN_LIMIT"],
         "pack_date": _iso(outcome.pack_date),
         "best_before": _iso(best_before(outcome.pack_date, shelf_life)),
         "record": record,
@@ -280,7 +332,35 @@ def scan_page(serial: str) -> Any:
         page = scan_page_html(body, record, outcome.batch_id, outcome.pack_date, is_staff)
         response = current_app.response_class(page, mimetype="text/html")
     response.status_code = status
+    scan_clients.remember_device(response, client, outcome)
     # Every scan must reach us to be counted: no browser or proxy may answer it from a cache.
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.update(("Accept", "Accept-Language", "Cookie"))
+    return response
+
+
+def unknown_code_response(serial: str) -> Response:
+    """The counterfeit warning for a code that is not ours where it was found (a serial copied
+    under another lot): the scan page's unknown verdict, 404, nothing counted."""
+    body = {
+        "verdict": scans.Verdict.UNKNOWN.value,
+        "serial": serial,
+        "sequence": None,
+        "scan_count": 0,
+        "first_scanned_at": None,
+        "first_region": "",
+        "you_scanned_at": None,
+        "scan_limit": current_app.config["SCAN_LIMIT"],
+        "pack_date": None,
+        "best_before": None,
+        "record": None,
+    }
+    if wants_json():
+        response = jsonify(body)
+    else:
+        page = scan_page_html(body, None, None, None, current_actor() is not None)
+        response = current_app.response_class(page, mimetype="text/html")
+    response.status_code = 404
     response.headers["Cache-Control"] = "no-store"
     response.vary.update(("Accept", "Accept-Language"))
     return response
@@ -302,6 +382,40 @@ def batch_page(lot: str) -> Any:
         ),
         BATCH_CACHING,
     )
+
+
+@bp.get("/compliance/<number>")
+def compliance_page(number: str) -> Any:
+    """What a 承诺达标合格证's QR code opens: the certificate as issued and its lot's status now.
+
+    The promiser is shown as on every public page: a farmer's name and phone masked."""
+    record = compliance.find_by_number(db(), number[:24])
+    if record is None:
+        return _not_found()
+    batch = record.batch
+    producer = public_producer(batch.producer)
+    is_person = producer["credit_code"] is None and batch.producer.kind.value in (
+        "farmer",
+        "family_farm",
+    )
+    page = render_template(
+        "public/compliance.html",
+        cert=record,
+        lot=batch.lot,
+        status=batch.status.value,
+        promiser=producer["name"] if is_person else record.promiser,
+        contact=mask_phone(record.contact) if is_person else record.contact,
+        issued_at=record.issued_at,
+    )
+    response = current_app.make_response(page)
+    response.headers["Cache-Control"] = "no-cache"  # the lot's status must show at once
+    return response
+
+
+def mask_phone(phone: str) -> str:
+    """13987800009 -> 139****0009: a person's number is not published whole."""
+    digits = phone.strip()
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
 
 
 @bp.get("/products/<gtin>")
@@ -328,12 +442,17 @@ def product_page(gtin: str) -> Any:
         }
         for lot, harvested_on, status, township, township_en in lots
     ]
+    # A lot that the resolver could not find under this GTIN (a walk-up from its Digital Link).
+    asked = request.args.get("lot", "")[:20]
+    unregistered = asked if asked and asked not in {row["lot"] for row in data["lots"]} else ""
+    if unregistered and session.scalar(
+        select(Batch.id).where(Batch.lot == asked, Batch.product_id == product.id)
+    ):
+        unregistered = ""
     if wants_json():
-        return _shareable(jsonify(data), PRODUCT_CACHING)
-    return _shareable(
-        current_app.make_response(render_template("public/product.html", product=data)),
-        PRODUCT_CACHING,
-    )
+        return _shareable(jsonify({**data, "unregistered_lot": unregistered}), PRODUCT_CACHING)
+    page = render_template("public/product.html", product=data, unregistered_lot=unregistered)
+    return _shareable(current_app.make_response(page), PRODUCT_CACHING)
 
 
 # A lot's page carries its recall status, which must show at once; a product's hardly changes.

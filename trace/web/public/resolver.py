@@ -7,13 +7,16 @@ that would turn %2F inside a lot into a path separator.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.routing import PathConverter
 from werkzeug.wrappers import Response as BaseResponse
 
 from trace import gs1
@@ -22,11 +25,27 @@ from trace.models.labels import PackCode
 from trace.models.products import Product
 from trace.web.database import db
 from trace.web.errors import error_response
+from trace.web.public import pages
 
 bp = Blueprint("resolver", __name__)
 
+
+class _AnyPath(PathConverter):
+    """The rest of the path as sent, empty segments included ("/01//10/X" must reach the parser
+    to be refused with 400; werkzeug's path converter would not match it at all)."""
+
+    regex = ".*"
+    part_isolating = False  # spans segments (werkzeug guesses from a "/" in the regex)
+
+
+@bp.record_once
+def _register_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("gs1path", _AnyPath)
+
+
 GS1_VOC = "https://ref.gs1.org/voc/"
 LINKSET_TYPE = "application/linkset+json"
+EPCIS_TYPE = "application/ld+json"  # the lot's EPCIS 2.0 document is JSON-LD
 METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -59,13 +78,40 @@ def _raw_path() -> str:
     return request.path + (f"?{query}" if query else "")
 
 
-def _resolve() -> Target | tuple[Any, int]:
+# A GTIN-8, -12 or -13 where the standard wants 14 digits (see _resolve).
+_ZERO_SUPPRESSED = re.compile(r"^/01/(\d{8}|\d{12}|\d{13})(?=[/?#]|$)")
+
+
+def _malformed(exc: gs1.DigitalLinkError) -> tuple[Any, int]:
+    reason = str(exc)
+    short = _ZERO_SUPPRESSED.match(_raw_path())
+    if short is not None and gs1.has_valid_check_digit(short.group(1)):
+        full = gs1.normalize_gtin(short.group(1))
+        reason = _("GTIN 在数字链接中须写成 14 位：%(gtin)s", gtin=full)
+    return error_response(
+        400, _("这不是有效的 GS1 数字链接：%(reason)s", reason=reason), {"uri": [reason]}
+    )
+
+
+def _resolve() -> Target | tuple[Any, int] | BaseResponse:
+    """The target of the Digital Link, or the answer for one that has none here.
+
+    Strict as GS1's own engine is: the current GS1 Digital Link URI Syntax standard requires AI
+    (01) as a GTIN-14 in the path and marks zero-suppressed GTIN-8/12/13 as deprecated, and the
+    engine refuses them (and a trailing "/") unless told to accept legacy forms. Our labels
+    always print the 14-digit form, so a shorter GTIN is never one of our codes: it answers 400
+    naming the 14-digit form, rather than redirecting and so passing a non-conformant URI off as
+    ours.
+
+    Unknown identifiers walk up, as GS1's resolver rules want: an unknown serial under a known
+    lot goes (307) to its scan page, which answers the `unknown` verdict with 404; an unknown lot
+    of a known GTIN goes to the product page, which says the lot is not registered. A serial that
+    exists, but under another lot, is a copied code: the counterfeit warning here and now.
+    """
     try:
-        link = gs1.parse_digital_link(_raw_path(), permit_zero_suppressed_gtin=True)
+        link = gs1.parse_digital_link(_raw_path(), allow_trailing_slash=False)
     except gs1.DigitalLinkError as exc:
-        return error_response(
-            400, _("这不是有效的 GS1 数字链接：%(reason)s", reason=str(exc)), {"uri": [str(exc)]}
-        )
+        return _malformed(exc)
     gtin = gs1.normalize_gtin(link.gtin or "")
     session = db()
     product = session.scalar(select(Product).where(Product.gtin == gtin))
@@ -74,19 +120,32 @@ def _resolve() -> Target | tuple[Any, int]:
     batch = None
     if link.lot is not None:
         batch = session.scalar(
-            select(Batch).where(Batch.lot == link.lot, Batch.product_id == product.id)
+            # A carton's GTIN is its own product, holding packs of the lot's product.
+            select(Batch).where(
+                Batch.lot == link.lot,
+                Batch.product_id.in_([product.id, product.pack_product_id or product.id]),
+            )
         )
         if batch is None:
-            return _unknown()
+            href = _absolute("public.product_page", gtin=product.gtin, lot=link.lot)
+            return _walk_up(href)
     if link.serial is not None:
         if batch is None:
             return _unknown()
-        found = session.scalar(
-            select(PackCode.id).where(PackCode.serial == link.serial, PackCode.batch_id == batch.id)
-        )
+        found = session.execute(
+            select(PackCode.batch_id).where(PackCode.serial == link.serial)
+        ).first()
         if found is None:
-            return _unknown()
+            return _walk_up(_absolute("public.scan_page", serial=link.serial))
+        if found.batch_id != batch.id:
+            return pages.unknown_code_response(link.serial)
     return Target(link, product, batch, link.serial)
+
+
+def _walk_up(href: str) -> BaseResponse:
+    moved = current_app.redirect(_forwarded_query(href), code=307)
+    moved.vary.add("Accept-Language")
+    return moved
 
 
 def _unknown() -> tuple[Any, int]:
@@ -104,19 +163,26 @@ def _links(target: Target) -> dict[str, list[dict[str, Any]]]:
     product, batch = target.product, target.batch
     links: dict[str, list[dict[str, Any]]] = {}
 
-    def add(link_type: str, endpoint: str, title_zh: str, title_en: str, **values: Any) -> None:
+    def add(
+        link_type: str,
+        endpoint: str,
+        title_zh: str,
+        title_en: str,
+        media_type: str = "text/html",
+        **values: Any,
+    ) -> None:
         links.setdefault(GS1_VOC + link_type, []).extend(
             [
                 {
                     "href": _absolute(endpoint, **values),
                     "title": title_zh,
-                    "type": "text/html",
+                    "type": media_type,
                     "hreflang": ["zh"],
                 },
                 {
                     "href": _absolute(endpoint, lang="en", **values),
                     "title": title_en,
-                    "type": "text/html",
+                    "type": media_type,
                     "hreflang": ["en"],
                 },
             ]
@@ -159,6 +225,7 @@ def _links(target: Target) -> dict[str, list[dict[str, Any]]]:
             "exports.lot_epcis",
             "EPCIS 事件数据（监管）",
             "EPCIS events (regulators)",
+            EPCIS_TYPE,
             batch_id=batch.id,
         )
     add(
@@ -227,8 +294,10 @@ def _wants_linkset(link_type: str | None) -> bool:
 
 
 def _forwarded_query(href: str) -> str:
-    """The incoming query string, minus our own linkType, passed on to the target."""
-    pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "linkType"]
+    """The incoming query string, minus our own linkType (and lang, when the link chosen is
+    already in a language), passed on to the target."""
+    dropped = {"linkType", "lang"} if "lang=" in href else {"linkType"}
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k not in dropped]
     if not pairs:
         return href
     return href + ("&" if "?" in href else "?") + urlencode(pairs)
@@ -240,6 +309,8 @@ def _answer() -> Any:
         response.headers["Allow"] = ", ".join(METHODS)
         return _with_cors(response)
     resolved = _resolve()
+    if isinstance(resolved, BaseResponse):
+        return _with_cors(resolved)
     if not isinstance(resolved, Target):
         body, status = resolved
         if isinstance(body, Response):
@@ -257,7 +328,7 @@ def _answer() -> Any:
                 404, _("此码没有这种链接类型：%(type)s", type=link_type), {"linkType": ["none"]}
             )
             return _with_cors(body) if isinstance(body, Response) else body, status
-        href = links[0]["href"]
+        href = _in_language(links)["href"]
     else:
         href = _default_href(resolved)
     moved = current_app.redirect(_forwarded_query(href), code=307)
@@ -266,13 +337,27 @@ def _answer() -> Any:
     return _with_cors(moved)
 
 
+def _in_language(links: list[dict[str, Any]]) -> dict[str, Any]:
+    """Among a link type's alternatives, the one in the language asked for: ?lang= first, then
+    Accept-Language; Chinese when neither names a language we have."""
+    asked = request.args.get("lang", "")[:2].lower()
+    offered = [lang for link in links for lang in link["hreflang"]]
+    if asked not in offered:
+        asked = request.accept_languages.best_match(offered) or "zh"
+    return next((link for link in links if asked in link["hreflang"]), links[0])
+
+
 def _with_cors(response: BaseResponse) -> BaseResponse:
     response.headers.update(CORS_HEADERS)
-    response.vary.add("Accept")
+    response.vary.update(("Accept", "Accept-Language"))
     return response
 
 
-@bp.route("/01/<path:_rest>", methods=METHODS, provide_automatic_options=False)
+# merge_slashes=False: an empty segment ("/01//10/X") is a malformed URI (400), not a path to
+# tidy up with a redirect.
+@bp.route(
+    "/01/<gs1path:_rest>", methods=METHODS, provide_automatic_options=False, merge_slashes=False
+)
 def digital_link(_rest: str) -> Any:
     """Any GS1 Digital Link with a GTIN: product, batch (10) or pack (21)."""
     return _answer()

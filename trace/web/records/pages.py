@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 
+from trace.clock import local_now, local_today, zone
 from trace.models.batches import Unit
 from trace.models.producers import ProducerKind
 from trace.models.products import ProductCategory
@@ -27,13 +26,13 @@ from trace.schemas.records import (
     ProductQueryArgsSchema,
 )
 from trace.services import batches as batch_service
+from trace.services import compliance, regions
 from trace.services import events as event_service
 from trace.services import producers as producer_service
 from trace.services import products as product_service
-from trace.services import regions
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
-from trace.web.forms import FORM_ERRORS, Form
+from trace.web.forms import FORM_ERRORS, Form, friendly
 from trace.web.names import STAFF_EVENT_TYPES
 
 bp = Blueprint("records", __name__, template_folder="templates")
@@ -207,7 +206,15 @@ def batch(batch_id: int) -> Any:
         events=events,
         label_runs=_label_runs(batch_id),
         township=session.get(Township, record.township_code),
+        certificates=compliance.list_certificates(session, _actor(), batch_id),
+        certificate_problem=_certificate_problem(session, record),
     )
+
+
+def _certificate_problem(session: Any, record: Any) -> str | None:
+    """Why no 合格证 may be issued for the batch now, in the page's language."""
+    problem = compliance.certificate_problem(session, record)
+    return friendly(problem[1]) if problem else None
 
 
 def _batch_choices(actor: User) -> dict[str, Any]:
@@ -226,7 +233,7 @@ def _batch_choices(actor: User) -> dict[str, Any]:
 @bp.route("/batches/new", methods=["GET", "POST"])
 def new_batch() -> Any:
     actor = _actor()
-    today = dt.datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    today = local_today()
     defaults = {"unit": "kg", "harvested_on": today.isoformat()}
     if actor.township_code:
         defaults["township_code"] = actor.township_code
@@ -274,8 +281,7 @@ def new_event(batch_id: int) -> Any:
     session = db()
     actor = _actor()
     record = batch_service.get_batch(session, actor, batch_id)
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    now = dt.datetime.now(zone).replace(second=0, microsecond=0, tzinfo=None)
+    now = local_now().replace(second=0, microsecond=0, tzinfo=None)
     defaults = {"event_type": "drying", "occurred_at": now.isoformat(timespec="minutes")}
     form = Form(request.form if request.method == "POST" else defaults)
     if request.method == "POST":
@@ -295,7 +301,7 @@ def new_event(batch_id: int) -> Any:
                     actor,
                     record,
                     data["event_type"],
-                    occurred_at=data["occurred_at"].replace(tzinfo=zone),
+                    occurred_at=data["occurred_at"].replace(tzinfo=zone()),
                     location=data["location"],
                     details={"note": note} if note else {},
                     corrects_event_id=data["corrects_event_id"],
