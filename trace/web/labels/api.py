@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
+from trace.errors import ConflictError
 from trace.policy import authorize
 from trace.printing.fonts import load_font
 from trace.printing.render import (
@@ -69,6 +70,19 @@ def get_label_run(run_id: int) -> Any:
     return _dump(service.get_label_run(db(), current_actor(), run_id))
 
 
+def check_direct_pdf(run: Any) -> None:
+    """A run above LABEL_PDF_DIRECT_MAX is printed by a background job, never inside a request
+    (a worker could be cut off mid-body): 409 before the first byte, saying how to get it."""
+    limit = int(current_app.config["LABEL_PDF_DIRECT_MAX"])
+    if run.count > limit:
+        message = (
+            f"label run {run.id} has {run.count} labels, more than {limit} sent at once: print it "
+            f"as a background job (POST /staff/label-runs/{run.id}/print, the label run's page), "
+            "then download the file from the job's page"
+        )
+        raise ConflictError(message, {"run_id": [message]})
+
+
 @blp.get("/label-runs/<int:run_id>/pdf")
 @blp.response(200, content_type="application/pdf")
 def label_run_pdf(run_id: int) -> Response:
@@ -77,6 +91,7 @@ def label_run_pdf(run_id: int) -> Response:
     actor = current_actor()
     authorize(actor, "label.issue")
     run = service.get_label_run(session, actor, run_id)
+    check_direct_pdf(run)
     template = load_template(run.template)
     load_font()  # a missing CJK font is a clear error now, not a broken download later
     labels = service.pack_labels(session, run, current_app.config["PUBLIC_HOST"])
