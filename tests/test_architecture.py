@@ -179,6 +179,13 @@ def test_toolkit_imports_no_feature(path):
     assert {n for n in all_imports(path) if _feature_of(n)} == set()
 
 
+@pytest.mark.parametrize("path", modules("schemas"), ids=lambda p: p.name)
+def test_schemas_do_not_import_services(path):
+    """Schemas describe input and output; a rule they share with services (such as the largest
+    label run) lives in the layer that owns it (models), not in a service module."""
+    assert not _hits(imports_of(path), {"trace.services"})
+
+
 @pytest.mark.parametrize("path", modules("services"), ids=lambda p: p.name)
 def test_services_do_not_import_schemas(path):
     """Services take and return plain values; marshmallow schemas belong to the web layer."""

@@ -49,3 +49,14 @@ def test_seeded_townships_match_the_official_list(db_session):
     stored = {t.code: t.name_zh for t in db_session.scalars(select(Township))}
     assert stored == official
     assert len(stored) == 12
+
+
+def test_migration_files_are_named_in_chain_order():
+    """`ls migrations/versions` lists the migrations in the order they are applied, so the next
+    person reads the schema's history top to bottom (and a new file sorts after the head)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    chain = [s.revision for s in reversed(list(scripts.walk_revisions()))]
+    by_name = sorted(scripts.walk_revisions(), key=lambda s: s.path.rsplit("/", 1)[-1])
+    assert [s.revision for s in by_name] == chain

@@ -93,6 +93,22 @@ class JobQueue:
         def recover_task() -> None:
             recover(app)
 
+        # The daily records jobs (trace.records_jobs), at night in Dayao: crontab is in UTC
+        # (huey's default), 18:15 UTC = 02:15 in Asia/Shanghai. The check, checkpoint and
+        # retention first, then the backup, which then carries the new checkpoint and archives.
+        @huey.periodic_task(crontab(hour="18", minute="15"), name="records-daily")
+        def records_task() -> None:
+            from trace.records_jobs import daily_records
+
+            for line in daily_records(app):
+                log.info("records-daily: %s", line)
+
+        @huey.periodic_task(crontab(hour="18", minute="45"), name="records-backup")
+        def backup_task() -> None:
+            from trace.records_jobs import scheduled_backup
+
+            log.info("records-backup: %s", scheduled_backup(app))
+
         return huey, run_job_task
 
 

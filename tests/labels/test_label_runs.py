@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from tests import factories, readback
+from trace import clock
 from trace.models.audit import AuditEntry
 from trace.models.batches import BatchStatus
 from trace.models.labels import CodeStatus, PackCode
@@ -228,14 +229,15 @@ def _assert_certificate_fields(flat: str, batch, quantity: str) -> None:
         assert re.search(f"{field}(（[^）]*）)?[:：]{re.escape(value)}", flat), (field, value)
     issued = re.search(r"开具(?:时间|日期)[:：](\d{4})年(\d{1,2})月(\d{1,2})日", flat)
     assert issued, "no issue date"
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
-    assert dt.date(*map(int, issued.groups())) in {today, today - dt.timedelta(days=1)}
+    assert dt.date(*map(int, issued.groups())) == clock.local_today()  # the county's date
     for promise in ("我承诺", "不使用禁用农药兽药", "非法添加物", "残留不超标", "真实性负责"):
         assert promise in flat, promise
     assert batch.lot in flat
 
 
-def test_compliance_certificate_pdf(client, as_role, batch, make_user, db_session, tmp_path):
+def test_compliance_certificate_pdf(
+    midnight_clock, client, as_role, batch, make_user, db_session, tmp_path
+):
     """What a buyer checks on the 承诺达标合格证: its words, every field, where its QR leads."""
     from trace.services.compliance import issue_certificate
 

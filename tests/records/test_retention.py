@@ -165,3 +165,23 @@ def test_the_daily_job_checks_then_signs(app, db_session, make_lot):
     second = run_cli(app, "records", "daily")
     assert "against checkpoint 1: consistent" in second.output
     assert "checkpoint 2:" in second.output
+
+
+def test_the_worker_runs_the_daily_jobs_at_night_in_dayao(app, tmp_path, monkeypatch):
+    """Registered on the task queue's scheduler (trace.queue): records at 02:15 and the backup
+    at 02:45 Asia/Shanghai, i.e. 18:15 and 18:45 UTC, and at no other minute."""
+    import datetime as dt
+
+    from trace.queue import JobQueue
+
+    monkeypatch.setitem(app.config, "QUEUE_FILE", str(tmp_path / "queue.db"))
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    huey, _task = JobQueue(app).get()
+
+    def due(hour, minute):
+        moment = dt.datetime(2026, 12, 1, hour, minute)
+        return {task.name for task in huey.read_periodic(moment)} - {"recover-jobs"}
+
+    assert due(18, 15) == {"records-daily"}
+    assert due(18, 45) == {"records-backup"}
+    assert due(2, 15) == set() and due(18, 16) == set()

@@ -8,7 +8,6 @@ import enum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trace.clock import local_today as local_today  # for the web layer until it imports trace.clock
 from trace.db import Base, StrEnumType, UTCDateTime, utcnow
 from trace.models.batches import Batch
 from trace.models.producers import Producer

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from trace.db import Base, StrEnumType, UTCDateTime, utcnow
 from trace.models.batches import Batch
 
+# The most labels one run may print: the PDF streams in flat memory, but a run this size is a
+# lorry-load of packs and takes minutes to print; more is a mistake, or several runs.
+MAX_RUN = 100_000
+
 
 class CodeStatus(enum.StrEnum):
     ACTIVE = "active"

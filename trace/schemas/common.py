@@ -8,6 +8,8 @@ from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 # PostgreSQL's integer column (ids, counts, sizes) holds -2**31..2**31-1.
 MAX_INTEGER = 2**31 - 1
+# A record id: a larger one is refused here instead of failing in SQL.
+ID = validate.Range(min=1, max=MAX_INTEGER)
 
 
 class Integer(fields.Integer):

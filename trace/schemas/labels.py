@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from trace.models.labels import CodeStatus
+from trace.models.labels import MAX_RUN, CodeStatus
 from trace.schemas.common import Integer, StrictSchema, trimmed
-from trace.services.labels import MAX_RUN
 
 
 class LabelRunCreateSchema(StrictSchema):

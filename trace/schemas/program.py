@@ -12,6 +12,7 @@ from trace.models.stations import StationService, StationTier
 from trace.models.targets import MetricKey
 from trace.models.training import IncubationOutcome, TrainingKind
 from trace.schemas.common import (
+    ID,
     Integer,
     QueryArgsSchema,
     StrictSchema,
@@ -22,7 +23,6 @@ from trace.schemas.common import (
 
 TOWNSHIP = validate.Regexp(r"^532326\d{3}$")
 # Ids and times beyond what the database can hold are refused here (422), never sent to SQL.
-ID = validate.Range(min=1, max=2**31 - 1)
 MOMENT = validate.Range(
     min=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), max=dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,6 +124,12 @@ def get_batch(session: Session, actor: Actor | None, batch_id: int) -> Batch:
     return batch
 
 
+def lot_matches(text: str) -> ColumnElement[bool]:
+    """The one lot search of the staff, regulator and report lists: any part of a lot, in any
+    case ("250912-001" or "dy208ht" finds DY208HT250912-001); % and _ match only themselves."""
+    return Batch.lot.contains(text.strip().upper(), autoescape=True)
+
+
 def list_batches(
     session: Session,
     actor: Actor | None,
@@ -143,11 +149,12 @@ def list_batches(
         Batch.product_id: product_id,
         Batch.producer_id: producer_id,
         Batch.township_code: township_code,
-        Batch.lot: lot,
     }
     for column, value in filters.items():
         if value is not None:
             query = query.where(column == value)
+    if lot:
+        query = query.where(lot_matches(lot))
     if status:
         query = query.where(Batch.status == BatchStatus(status))
     if harvested_from:

@@ -22,8 +22,6 @@ from trace.errors import NotFoundError, ValidationError
 from trace.models.jobs import Job, JobKind, JobStatus
 from trace.models.users import Role, User
 from trace.policy import Actor, authorize
-from trace.printing.fonts import load_font
-from trace.printing.render import render_sheet_pdf
 from trace.printing.templates import load_template
 from trace.services import exports
 from trace.services import labels as label_service
@@ -225,12 +223,9 @@ def _print_labels(
     progress: Progress,
 ) -> int | None:
     assert out is not None  # a job with a file name gets its file
-    authorize(owner, "label.issue")  # the owner's role may have changed since the job began
-    run = label_service.get_label_run(session, owner, int(parameters["run_id"]))
-    template = load_template(run.template)
-    load_font()
-    labels = label_service.pack_labels(session, run, host)
-    render_sheet_pdf(template, progress.counted(labels), out, title=f"{run.batch.lot} #{run.id}")
+    # The owner's role may have changed since the job began: render_run_pdf checks it again.
+    pdf = label_service.render_run_pdf(session, owner, int(parameters["run_id"]), host)
+    pdf.write(out, progress.counted)
     return None
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import BinaryIO
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,13 +17,15 @@ from trace.clock import check_not_future, local_date, local_today
 from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
 from trace.models.batches import Batch
 from trace.models.compliance import PROMISES, ComplianceRecord
-from trace.models.labels import CodeStatus, LabelRun, PackCode
+from trace.models.labels import MAX_RUN, CodeStatus, LabelRun, PackCode
 from trace.models.products import Product
 from trace.models.regions import Township
 from trace.policy import Actor, authorize
 from trace.printing.errors import TemplateError
+from trace.printing.fonts import load_font
 from trace.printing.models import ComplianceCertificate, PackLabel
-from trace.printing.templates import load_template
+from trace.printing.render import render_sheet_pdf
+from trace.printing.templates import LabelTemplate, load_template
 from trace.services.audit import record_change, snapshot
 from trace.services.brand import label_marks
 from trace.services.compliance import assert_certifiable, origin_of
@@ -30,7 +33,6 @@ from trace.services.inspections import assert_batch_releasable
 from trace.services.label_capacity import check_capacity
 from trace.services.public_record import public_producer
 
-MAX_RUN = 100_000
 SERIAL_LENGTH = 10
 # Crockford base32: no I, L, O, U, so a serial read aloud or retyped is not misread.
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -341,6 +343,41 @@ def _net_content(grams: int | None) -> str:
     if not grams:
         return ""
     return f"{grams / 1000:g} kg" if grams >= 1000 else f"{grams} g"
+
+
+@dataclass(frozen=True)
+class RunPdf:
+    """A label run's PDF, checked and ready to stream: `write` renders it page by page."""
+
+    run: LabelRun
+    template: LabelTemplate
+    labels: Iterator[PackLabel]
+
+    @property
+    def filename(self) -> str:
+        return f"labels-{self.run.batch.lot}-run{self.run.id}.pdf"
+
+    def write(
+        self,
+        out: BinaryIO,
+        counted: Callable[[Iterator[PackLabel]], Iterator[PackLabel]] | None = None,
+    ) -> int:
+        """Render into `out` (`counted` wraps the labels, e.g. to report a job's progress)."""
+        labels = counted(self.labels) if counted is not None else self.labels
+        title = f"{self.run.batch.lot} #{self.run.id}"
+        return render_sheet_pdf(self.template, labels, out, title=title)
+
+
+def render_run_pdf(session: Session, actor: Actor | None, run_id: int, host: str) -> RunPdf:
+    """The one way a run's PDF is made, for the API's stream and the print job alike. Everything
+    that can fail before the first byte fails here: the role, the run, its template and the CJK
+    font (so a download never starts and then breaks). Raises PermissionDeniedError,
+    NotFoundError, TemplateError, FontNotFoundError."""
+    authorize(actor, "label.issue")
+    run = get_label_run(session, actor, run_id)
+    template = load_template(run.template)
+    load_font()
+    return RunPdf(run, template, pack_labels(session, run, host))
 
 
 def pack_labels(

@@ -23,6 +23,7 @@ from trace.models.producers import Producer
 from trace.models.recalls import Recall, RecallLot
 from trace.models.scans import Scan
 from trace.policy import Actor, authorize
+from trace.services.batches import lot_matches
 from trace.services.pages import Page, paginate
 
 # A code is flagged when its public scans look like a copied label rather than one pack:
@@ -51,7 +52,7 @@ def search_lots(
     authorize(actor, "regulator.view")
     query = select(Batch).order_by(Batch.harvested_on.desc(), Batch.id.desc())
     if lot:
-        query = query.where(Batch.lot.contains(lot.strip().upper(), autoescape=True))
+        query = query.where(lot_matches(lot))
     for column, value in (
         (Batch.product_id, product_id),
         (Batch.producer_id, producer_id),

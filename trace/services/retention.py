@@ -186,6 +186,8 @@ def _scan_rows(session: Session, cutoff: dt.datetime) -> Iterator[dict[str, Any]
             "user_agent_family": scan.user_agent_family,
             "is_public": scan.is_public,
             "verdict": scan.verdict,
+            "is_counted": scan.is_counted,
+            "region": scan.region,
         }
 
 

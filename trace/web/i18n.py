@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel
+
+from trace import clock
 
 SUPPORTED = ("zh", "en")
 LANGUAGE_COOKIE = "lang"  # the language a visitor chose with ?lang=, for the pages that follow
@@ -33,8 +34,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     Babel(app, locale_selector=select_locale)
-
-    zone = ZoneInfo(app.config["TIMEZONE"])
 
     @app.after_request
     def _remember_language(response: Response) -> Response:
@@ -77,12 +76,12 @@ def init_app(app: Flask) -> None:
     def _local_datetime(value: str | dt.datetime | None) -> str:
         """An ISO or aware datetime shown in the county's time zone, e.g. 2025-09-15 10:00."""
         moment = _as_datetime(value)
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+        return moment.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
     @app.template_filter("localdate")
     def _local_date(value: str | dt.datetime | None) -> str:
         moment = _as_datetime(value)
-        return moment.astimezone(zone).strftime("%Y-%m-%d") if moment else ""
+        return moment.astimezone(clock.zone()).strftime("%Y-%m-%d") if moment else ""
 
 
 def _as_datetime(value: str | dt.datetime | None) -> dt.datetime | None:

@@ -6,6 +6,7 @@ the validators they share. Callers import the names below from `trace.schemas.qu
 
 from __future__ import annotations
 
+from trace.schemas.common import ID
 from trace.schemas.quality.brand import (
     ApproveSchema,
     BrandApplicationCreateSchema,
@@ -78,7 +79,7 @@ from trace.schemas.quality.standards import (
     GradingStandardSchema,
     GradingStandardUpdateSchema,
 )
-from trace.schemas.quality.validators import ID, PERCENT, POSITIVE, SNAKE_CASE
+from trace.schemas.quality.validators import PERCENT, POSITIVE, SNAKE_CASE
 
 __all__ = [
     "ID",

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from trace.models.brand import DAYAO_WALNUT_BRAND, ApplicationStatus, BrandCheck
 from trace.schemas.common import (
+    ID,
     Integer,
     QueryArgsSchema,
     StrictSchema,
@@ -13,7 +14,6 @@ from trace.schemas.common import (
     page_schema,
     trimmed,
 )
-from trace.schemas.quality.validators import ID
 
 
 class BrandRuleSchema(Schema):

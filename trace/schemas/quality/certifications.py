@@ -15,6 +15,7 @@ from trace.models.certifications import (
     certificate_status,
 )
 from trace.schemas.common import (
+    ID,
     Integer,
     QueryArgsSchema,
     StrictSchema,
@@ -22,7 +23,6 @@ from trace.schemas.common import (
     page_schema,
     trimmed,
 )
-from trace.schemas.quality.validators import ID
 
 
 def _status(certification: Any) -> str:

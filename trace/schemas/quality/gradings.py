@@ -5,11 +5,12 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from trace.schemas.common import (
+    ID,
     Integer,
     StrictSchema,
     trimmed,
 )
-from trace.schemas.quality.validators import ID, PERCENT
+from trace.schemas.quality.validators import PERCENT
 
 
 class MeasurementsSchema(StrictSchema):

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from trace.models.inspections import DispositionKind
 from trace.models.products import ProductCategory
 from trace.schemas.common import (
+    ID,
     Integer,
     QueryArgsSchema,
     StrictSchema,
@@ -17,7 +18,7 @@ from trace.schemas.common import (
     page_schema,
     trimmed,
 )
-from trace.schemas.quality.validators import ID, SNAKE_CASE
+from trace.schemas.quality.validators import SNAKE_CASE
 
 
 class InspectionLimitSchema(Schema):

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from trace.models.packaging import PackageType
 from trace.models.products import ProductCategory
 from trace.schemas.common import (
+    ID,
     Integer,
     QueryArgsSchema,
     StrictSchema,
@@ -14,7 +15,6 @@ from trace.schemas.common import (
     page_schema,
     trimmed,
 )
-from trace.schemas.quality.validators import ID
 
 
 class ProductRefSchema(Schema):

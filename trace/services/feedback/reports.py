@@ -23,6 +23,7 @@ from trace.models.labels import PackCode
 from trace.models.scans import Scan
 from trace.models.users import Role, User
 from trace.policy import Actor, authorize
+from trace.services.batches import lot_matches
 from trace.services.feedback.clusters import ReportFlags, clusters, report_flags
 from trace.services.feedback.references import mask_contact, normalize_reference
 from trace.services.pages import Page, paginate
@@ -68,9 +69,7 @@ def list_reports(
     if assignee_id is not None:
         query = query.where(FeedbackReport.assignee_id == assignee_id)
     if lot:
-        query = query.join(Batch, Batch.id == FeedbackReport.batch_id).where(
-            Batch.lot == lot.strip().upper()
-        )
+        query = query.join(Batch, Batch.id == FeedbackReport.batch_id).where(lot_matches(lot))
     if reference:
         canonical = normalize_reference(reference) or reference.strip().upper()
         query = query.where(FeedbackReport.reference == canonical)

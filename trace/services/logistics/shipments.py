@@ -206,18 +206,7 @@ def depart_shipment(
     shipment.status = ShipmentStatus.IN_TRANSIT
     shipment.departed_at = departed_at
     record_change(session, actor, "shipment.depart", shipment, before)
-    for line in shipment.lines:
-        # The shipment permission was checked above; QC ships lots of every township.
-        append_event(
-            session,
-            actor,
-            line.batch,
-            EventType.SHIPPING,
-            occurred_at=departed_at,
-            location=shipment.origin_label,
-            details=_event_details(shipment, line),
-            system=True,
-        )
+    _enter_timelines(session, actor, shipment, EventType.SHIPPING, departed_at)
     return shipment
 
 
@@ -242,18 +231,31 @@ def arrive_shipment(
     shipment.status = ShipmentStatus.DELIVERED
     shipment.arrived_at = arrived_at
     record_change(session, actor, "shipment.arrive", shipment, before)
+    _enter_timelines(session, actor, shipment, EventType.RECEIVING, arrived_at)
+    return shipment
+
+
+def _enter_timelines(
+    session: Session,
+    actor: Actor | None,
+    shipment: Shipment,
+    event_type: EventType,
+    at: dt.datetime,
+) -> None:
+    """Each lot on the shipment gains the departure or arrival on its timeline. The shipment
+    permission was checked by the caller; QC ships lots of every township (hence system=True)."""
+    leaving = event_type is EventType.SHIPPING
     for line in shipment.lines:
         append_event(
             session,
             actor,
             line.batch,
-            EventType.RECEIVING,
-            occurred_at=arrived_at,
-            location=shipment.destination_label,
+            event_type,
+            occurred_at=at,
+            location=shipment.origin_label if leaving else shipment.destination_label,
             details=_event_details(shipment, line),
             system=True,
         )
-    return shipment
 
 
 def get_shipment(session: Session, actor: Actor | None, shipment_id: int) -> Shipment:

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
+from trace.clock import utcnow
 from trace.errors import AuthenticationError, NotFoundError
 from trace.services import users as user_service
 from trace.web import auth as web_auth
@@ -156,4 +157,4 @@ def revoke_token(token_id: int) -> Any:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return utcnow()

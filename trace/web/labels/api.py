@@ -10,12 +10,10 @@ from flask_smorest import Blueprint
 
 from trace.errors import ConflictError
 from trace.policy import authorize
-from trace.printing.fonts import load_font
 from trace.printing.render import (
     render_compliance_certificate_pdf,
     render_label_png,
     render_label_svg,
-    render_sheet_pdf,
 )
 from trace.printing.templates import load_template
 from trace.schemas.labels import (
@@ -87,23 +85,14 @@ def check_direct_pdf(run: Any) -> None:
 @blp.response(200, content_type="application/pdf")
 def label_run_pdf(run_id: int) -> Response:
     """The run's label sheets, streamed page by page (memory stays flat for 100,000 labels)."""
-    session = db()
-    actor = current_actor()
+    session, actor = db(), current_actor()
     authorize(actor, "label.issue")
-    run = service.get_label_run(session, actor, run_id)
-    check_direct_pdf(run)
-    template = load_template(run.template)
-    load_font()  # a missing CJK font is a clear error now, not a broken download later
-    labels = service.pack_labels(session, run, current_app.config["PUBLIC_HOST"])
-
-    def render(out: Any) -> None:
-        render_sheet_pdf(template, labels, out, title=f"{run.batch.lot} #{run.id}")
-
-    filename = f"labels-{run.batch.lot}-run{run.id}.pdf"
+    check_direct_pdf(service.get_label_run(session, actor, run_id))
+    pdf = service.render_run_pdf(session, actor, run_id, current_app.config["PUBLIC_HOST"])
     return Response(
-        streamed_body(stream_writer(render)),
+        streamed_body(stream_writer(pdf.write)),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        headers={"Content-Disposition": f'inline; filename="{pdf.filename}"'},
     )
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from marshmallow import fields, validate
 from werkzeug.exceptions import NotFound
 
+from trace.models.labels import MAX_RUN
 from trace.printing.errors import TemplateError
 from trace.printing.templates import DEFAULT_TEMPLATE, list_templates, load_template
 from trace.schemas.common import Integer, StrictSchema
@@ -29,7 +30,7 @@ API_PDF_ENDPOINT = "labels.label_run_pdf"
 
 
 class LabelRunFormSchema(StrictSchema):
-    count = Integer(required=True, validate=validate.Range(min=1, max=label_service.MAX_RUN))
+    count = Integer(required=True, validate=validate.Range(min=1, max=MAX_RUN))
     template = fields.String(load_default=DEFAULT_TEMPLATE)
     # Drawn when the form is shown: pressing "issue" twice gives one run, not two.
     idempotency_key = fields.String(required=True, validate=validate.Length(min=8, max=100))
@@ -61,7 +62,7 @@ def new_run(batch_id: int) -> Any:
         form=form,
         batch=batch,
         templates=pack_templates(),
-        max_run=label_service.MAX_RUN,
+        max_run=MAX_RUN,
         background_from=current_app.config["LABEL_ISSUE_DIRECT_MAX"],
     ), (200 if form.is_valid else 422)
 

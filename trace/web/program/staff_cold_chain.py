@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import fields
 
+from trace.clock import local_now, zone
 from trace.models.products import ProductCategory
 from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.schemas.program import TemperatureReadingCreateSchema
@@ -40,13 +39,9 @@ class AcknowledgeFormSchema(StrictSchema):
     note = trimmed(200, load_default="")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 @bp.route("/temperatures/new", methods=["GET", "POST"])
 def new_reading() -> Any:
-    now = dt.datetime.now(_zone()).replace(second=0, microsecond=0, tzinfo=None)
+    now = local_now().replace(second=0, microsecond=0, tzinfo=None)
     defaults = {
         "product_category": "walnut_kernel",
         "measured_at": now.isoformat(timespec="minutes"),
@@ -55,7 +50,7 @@ def new_reading() -> Any:
     if request.method == "POST":
         data = form.load(ReadingFormSchema(), fields=_READING_FIELDS)
         if data is not None:
-            data["measured_at"] = data["measured_at"].replace(tzinfo=_zone())
+            data["measured_at"] = data["measured_at"].replace(tzinfo=zone())
             session = db()
             try:
                 _reading, alert = service.record_reading(session, _actor(), **data)
@@ -84,7 +79,7 @@ _READING_FIELDS = ("facility_id", "vehicle", "product_category", "measured_at", 
 def alerts() -> Any:
     page = service.list_alerts(db(), _actor(), per_page=PER_PAGE, is_open=True)
     return render_template(
-        "staff_program/alerts.html", page=page, category_names=CATEGORY_NAMES, zone=_zone()
+        "staff_program/alerts.html", page=page, category_names=CATEGORY_NAMES, zone=zone()
     )
 
 

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import FileStorage
 
-from trace.models.certifications import local_today
+from trace.clock import local_today
 from trace.models.users import User
 from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.schemas.quality import (

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 
+from trace.clock import local_now, local_today, zone
 from trace.models.batches import Unit
 from trace.models.producers import ProducerKind
 from trace.models.products import ProductCategory
@@ -226,7 +225,7 @@ def _batch_choices(actor: User) -> dict[str, Any]:
 @bp.route("/batches/new", methods=["GET", "POST"])
 def new_batch() -> Any:
     actor = _actor()
-    today = dt.datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    today = local_today()
     defaults = {"unit": "kg", "harvested_on": today.isoformat()}
     if actor.township_code:
         defaults["township_code"] = actor.township_code
@@ -274,8 +273,7 @@ def new_event(batch_id: int) -> Any:
     session = db()
     actor = _actor()
     record = batch_service.get_batch(session, actor, batch_id)
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    now = dt.datetime.now(zone).replace(second=0, microsecond=0, tzinfo=None)
+    now = local_now().replace(second=0, microsecond=0, tzinfo=None)
     defaults = {"event_type": "drying", "occurred_at": now.isoformat(timespec="minutes")}
     form = Form(request.form if request.method == "POST" else defaults)
     if request.method == "POST":
@@ -295,7 +293,7 @@ def new_event(batch_id: int) -> Any:
                     actor,
                     record,
                     data["event_type"],
-                    occurred_at=data["occurred_at"].replace(tzinfo=zone),
+                    occurred_at=data["occurred_at"].replace(tzinfo=zone()),
                     location=data["location"],
                     details={"note": note} if note else {},
                     corrects_event_id=data["corrects_event_id"],
