@@ -143,6 +143,29 @@ def test_regulator_opens_a_recall_from_a_report(client, as_role, report, labelle
         json={"level": 3, "reason": "consumer report", "instructions": "stop selling"},
         headers=as_role("regulator"),
     )
+    # The public notice needs its own words: the record's reason may name the report.
+    assert opened.status_code == 422 and "public_reason" in opened.get_json()["errors"]
+    quoting = client.post(
+        f"/api/v1/reports/{report.id}/recall",
+        json={
+            "level": 3,
+            "reason": "consumer report",
+            "public_reason": f"reported as {report.reference}",
+            "instructions": "stop selling",
+        },
+        headers=as_role("regulator"),
+    )
+    assert quoting.status_code == 422 and "public_reason" in quoting.get_json()["errors"]
+    opened = client.post(
+        f"/api/v1/reports/{report.id}/recall",
+        json={
+            "level": 3,
+            "reason": f"consumer report {report.reference}",
+            "public_reason": "packs may be mouldy",
+            "instructions": "stop selling",
+        },
+        headers=as_role("regulator"),
+    )
     assert opened.status_code == 201, opened.get_json()
     assert opened.get_json()["batch_id"] == labelled.batch.id
     assert (

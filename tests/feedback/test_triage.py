@@ -239,6 +239,7 @@ def test_regulator_opens_a_recall_from_a_report(db_session, labelled, staff_clie
         {
             "level": "2",
             "reason": f"消费者反映 {report.reference}",
+            "public_reason": "消费者反映产品霉变，经核查属实",
             "instructions": "停止销售并下架",
         },
         url,
@@ -247,6 +248,14 @@ def test_regulator_opens_a_recall_from_a_report(db_session, labelled, staff_clie
     db_session.expire_all()
     assert db_session.get(type(labelled.batch), labelled.batch.id).status is BatchStatus.RECALLED
     assert _steps(db_session, report)[-1] == "recall_opened"
+    # The report is escalated and links to its recall; the recall names the report.
+    db_session.refresh(report)
+    assert report.status.value == "escalated"
+    page = text(client.get(url))
+    assert 'id="recalls-opened"' in page and "/regulator/recalls/" in page
+    public = text(client.get(f"/lots/{labelled.batch.lot}"))
+    assert "消费者反映产品霉变" in public and report.reference not in public
+    assert "12315" in public and "✓" not in public
     qc, _q = staff_client("qc")
     assert 'id="recall-form"' not in text(qc.get(url))  # qc may not open recalls
 
@@ -270,7 +279,7 @@ def test_a_second_recall_of_the_same_lot_is_refused_beside_the_form(
     report = _file(db_session, code=labelled.serials[0])
     client, _u = staff_client("regulator")
     url = f"/staff/reports/{report.id}"
-    body = {"level": "1", "reason": "假冒", "instructions": "下架"}
+    body = {"level": "1", "reason": "假冒", "public_reason": "疑似假冒", "instructions": "下架"}
     assert submit(client, f"{url}/recall", body, url).status_code == 303
     again = submit(client, f"{url}/recall", body, url)
     assert again.status_code == 422 and "已经在召回中" in text(again)

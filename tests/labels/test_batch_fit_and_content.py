@@ -219,3 +219,23 @@ def test_the_certificate_pdf_carries_its_words_fields_and_qr(
     page = rasterise(out.getvalue(), tmp_path, dpi=300)[0]
     found = {c.text for c in decode(page) if c.format.name == "QRCode"}
     assert found == {f"https://{HOST}/compliance/{record.number}"}
+
+
+def test_a_carton_code_resolves_to_its_scan_page(client, as_role, db_session, admin):
+    batch = _released(db_session, admin, quantity=Decimal("60"))
+    carton_gtin = _carton_gtin(batch.product.gtin)
+    factories.product(
+        db_session,
+        admin,
+        name="外箱（示例）",
+        gtin=carton_gtin,
+        pack_product_id=batch.product_id,
+        packs_per_case=12,
+    )
+    run = _issue(client, as_role("qc"), batch.id, count=1, template="carton-100x150").get_json()
+    serial = run["serials"][0]
+    answer = client.get(f"/01/{carton_gtin}/10/{batch.lot}/21/{serial}")
+    assert answer.status_code == 307 and f"/scan/{serial}" in answer.headers["Location"]
+    # The consumer GTIN does not name the carton's code's lot under another product.
+    other = client.get(f"/01/{factories.gtin()}/10/{batch.lot}/21/{serial}")
+    assert other.status_code == 404

@@ -242,10 +242,14 @@ def test_compliance_certificate_pdf(
     from trace.services.compliance import issue_certificate
 
     headers = as_role("qc")
-    # None issued yet: a draft for the whole lot, its QR the lot's Digital Link.
-    flat, codes = _certificate_pdf(client, headers, batch, tmp_path / "draft")
+    # None issued yet: the download issues (and records) one for the whole lot; its QR is the
+    # certificate's own public address.
+    flat, codes = _certificate_pdf(client, headers, batch, tmp_path / "first")
     _assert_certificate_fields(flat, batch, "100千克")
-    assert codes == [f"https://trace.test/01/{batch.product.gtin}/10/{batch.lot}"]
+    (first,) = client.get(
+        f"/api/v1/batches/{batch.id}/compliance-certificates", headers=headers
+    ).get_json()
+    assert codes == [f"https://trace.test/compliance/{first['number']}"]
     # Issued for part of the lot: that quantity, its QR the certificate's own public address.
     record = issue_certificate(db_session, make_user("qc"), batch.id, quantity=Decimal("40"))
     db_session.flush()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from trace.db import Base, StrEnumType, UTCDateTime, utcnow
 from trace.models.batches import Batch, Unit
 from trace.models.events import _refuse_change
+from trace.models.users import User
 
 # The promise of the order's model form, in the order the A6 template ticks it.
 PROMISES = (
@@ -51,6 +52,7 @@ class ComplianceRecord(Base):
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     batch: Mapped[Batch] = relationship(lazy="joined")
+    issued_by: Mapped[User | None] = relationship()
 
 
 event.listen(ComplianceRecord, "before_update", _refuse_change)

@@ -147,6 +147,8 @@ class ReportRecallSchema(StrictSchema):
     level = Integer(required=True, strict=True, validate=validate.OneOf([1, 2, 3]))
     reason = trimmed(500, 1, required=True)
     instructions = trimmed(2000, 1, required=True)
+    # What the public notice says; never the report's reference (default: `reason`).
+    public_reason = trimmed(500, load_default="")
 
 
 class RecallOpenedSchema(Schema):

@@ -184,3 +184,30 @@ def get_certificate(session: Session, actor: Actor | None, certificate_id: int) 
 def find_by_number(session: Session, number: str) -> ComplianceRecord | None:
     """The certificate a printed QR code names (public: no actor)."""
     return session.scalar(select(ComplianceRecord).where(ComplianceRecord.number == number))
+
+
+def latest_or_issue(session: Session, actor: Actor | None, batch_id: int) -> ComplianceRecord:
+    """The batch's newest certificate, issuing the first one when there is none (the older
+    `GET .../compliance-certificate.pdf` printed one on the fly and recorded nothing).
+
+    Raises as issue_certificate; a batch that may no longer be certified is refused even when
+    an older certificate exists (a recalled lot's certificate is not printed again)."""
+    authorize(actor, "compliance.issue")
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFoundError(f"no batch {batch_id}")
+    assert_certifiable(session, batch)
+    latest = session.scalar(
+        select(ComplianceRecord)
+        .where(ComplianceRecord.batch_id == batch_id)
+        .order_by(ComplianceRecord.id.desc())
+        .limit(1)
+    )
+    return latest if latest is not None else issue_certificate(session, actor, batch_id)
+
+
+def printable(session: Session, actor: Actor | None, certificate_id: int) -> ComplianceRecord:
+    """A certificate to print again: refused (409) once its lot is held, recalled or closed."""
+    record = get_certificate(session, actor, certificate_id)
+    assert_certifiable(session, record.batch)
+    return record

@@ -28,7 +28,6 @@ from trace.printing.render import render_sheet_pdf
 from trace.printing.templates import LabelTemplate, load_template
 from trace.services.audit import record_change, snapshot
 from trace.services.brand import label_marks
-from trace.services.compliance import assert_certifiable, origin_of
 from trace.services.inspections import assert_batch_releasable
 from trace.services.label_capacity import check_capacity
 from trace.services.public_record import public_producer
@@ -327,6 +326,35 @@ def void_pack_codes(
     return codes
 
 
+def run_codes(session: Session, run_id: int, limit: int = 48) -> list[PackCode]:
+    """The first `limit` codes of a run in printed order (for its page)."""
+    query = (
+        select(PackCode)
+        .where(PackCode.label_run_id == run_id)
+        .order_by(PackCode.sequence)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def void_run_code(
+    session: Session, actor: Actor | None, run: LabelRun, code: str, reason: str
+) -> PackCode:
+    """Void one code of `run`, given as printed: its 防伪码 (groups and case as typed) or its
+    number (No.000123). Raises ValidationError (code: not in this run), as void_pack_codes."""
+    text = "".join(code.split()).upper()
+    number = text.removeprefix("NO.").removeprefix("NO")
+    query = select(PackCode).where(PackCode.label_run_id == run.id)
+    if number.isdigit():
+        query = query.where(PackCode.sequence == int(number))
+    else:
+        query = query.where(PackCode.serial == text)
+    found = session.scalar(query)
+    if found is None:
+        raise ValidationError.for_field("code", "no such code in this run")
+    return void_pack_codes(session, actor, [found.serial], reason)[0]
+
+
 def record_reprint(session: Session, actor: Actor | None, run_id: int, reason: str) -> LabelRun:
     """Note that a run's sheets are printed again (same codes): audited, never new serials."""
     authorize(actor, "label.issue")
@@ -435,32 +463,6 @@ def pack_labels(
         query = query.where(PackCode.serial == serial)
     for code_serial, sequence in session.execute(query):
         yield replace(common, uri=f"{base}/21/{code_serial}", serial=code_serial, sequence=sequence)
-
-
-def compliance_certificate(session: Session, batch: Batch, host: str) -> ComplianceCertificate:
-    """The batch's latest issued 合格证 as printed, or (none issued yet) an unnumbered draft.
-
-    Raises InvalidTransitionError (409) for a held, recalled, closed or failed batch."""
-    assert_certifiable(session, batch)
-    latest = session.scalar(
-        select(ComplianceRecord)
-        .where(ComplianceRecord.batch_id == batch.id)
-        .order_by(ComplianceRecord.id.desc())
-        .limit(1)
-    )
-    if latest is not None:
-        return certificate_print(latest, host)
-    return ComplianceCertificate(
-        uri=gs1.pack_uri(host, batch.product.gtin, batch.lot),
-        product_name=batch.product.name,
-        quantity=f"{batch.quantity.normalize():f} {UNIT_NAMES.get(batch.unit.value, '')}",
-        origin=origin_of(session, batch),
-        issued_on=local_today(),
-        promiser=batch.producer.name,
-        contact=batch.producer.phone,
-        lot=batch.lot,
-        promise="；".join(PROMISES) + "。",
-    )
 
 
 def certificate_print(record: ComplianceRecord, host: str) -> ComplianceCertificate:

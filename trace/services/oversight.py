@@ -276,3 +276,16 @@ def recalls_of(session: Session, batch_id: int) -> list[Recall]:
 
 def local_time(value: dt.datetime) -> dt.datetime:
     return value.astimezone(zone())
+
+
+def code_counts(session: Session, batch_id: int) -> dict[str, int]:
+    """The lot's pack codes by status: live codes apart from voided ones."""
+    rows = session.execute(
+        select(PackCode.status, func.count(PackCode.id))
+        .where(PackCode.batch_id == batch_id)
+        .group_by(PackCode.status)
+    )
+    counts = {"active": 0, "void": 0}
+    for status, count in rows:
+        counts[status.value] = count
+    return counts

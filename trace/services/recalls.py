@@ -23,7 +23,7 @@ from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, V
 from trace.models.batches import Batch, BatchStatus, Unit
 from trace.models.events import EventType
 from trace.models.feedback import FeedbackReport, FeedbackStep, ReportAction, ReportStatus
-from trace.models.labels import PackCode
+from trace.models.labels import CodeStatus, PackCode
 from trace.models.logistics import Shipment, ShipmentLine, ShipmentStatus
 from trace.models.recalls import (
     Recall,
@@ -94,7 +94,7 @@ def open_recall(
     (only regulators and admins open recalls).
     """
     authorize(actor, "recall.open")
-    report = _answering_report(session, report_id, public_reason or reason, instructions)
+    report = _answering_report(session, report_id, public_reason, instructions)
     if level not in DEADLINES:
         raise ValidationError.for_field("level", "must be 1, 2 or 3")
     if not reason.strip():
@@ -146,7 +146,8 @@ def open_recall(
     )
     session.add(recall)
     session.flush()
-    details = {"recall": recall.id, "level": level, "reason": recall.reason}
+    # Events are public (the timeline): they carry the public wording, never an internal note.
+    details = {"recall": recall.id, "level": level, "reason": recall.public_reason or recall.reason}
     for batch in sorted(lots, key=lambda b: (depths[b.id], b.lot)):
         session.add(
             RecallLot(
@@ -180,6 +181,13 @@ def open_recall(
     return recall
 
 
+def recalls_for_report(session: Session, actor: Actor | None, report_id: int) -> list[Recall]:
+    """The recalls opened from a consumer report (its page links to them)."""
+    authorize(actor, "record.read")
+    query = select(Recall).where(Recall.report_id == report_id).order_by(Recall.id)
+    return list(session.scalars(query))
+
+
 def _answering_report(
     session: Session, report_id: int | None, public_reason: str, instructions: str
 ) -> FeedbackReport | None:
@@ -188,6 +196,8 @@ def _answering_report(
     report = session.get(FeedbackReport, report_id)
     if report is None:
         raise ValidationError.for_field("report_id", f"no report {report_id}")
+    if not public_reason.strip():
+        raise ValidationError.for_field("public_reason", "say why, in words for the public")
     for name, text in (("public_reason", public_reason), ("instructions", instructions)):
         if report.reference and report.reference.lower() in text.lower():
             raise ValidationError.for_field(
@@ -400,8 +410,9 @@ def public_recall(session: Session, batch: Batch) -> dict[str, Any] | None:
 class LotProgress:
     batch: Batch
     depth: int
-    pack_codes: int
+    pack_codes: int  # live codes (voided ones are no packs on the market)
     recovered: Decimal  # in the lot's unit
+    void_codes: int = 0
 
     @property
     def recovered_pct(self) -> Decimal:
@@ -443,6 +454,10 @@ class RecallProgress:
     @property
     def pack_codes(self) -> int:
         return sum(lot.pack_codes for lot in self.lots)
+
+    @property
+    def void_codes(self) -> int:
+        return sum(lot.void_codes for lot in self.lots)
 
     @property
     def totals(self) -> dict[str, dict[str, Decimal]]:
@@ -487,11 +502,15 @@ def recall_progress(session: Session, actor: Actor | None, recall_id: int) -> Re
     )
     ids = [row.batch_id for row in rows]
     code_counts = session.execute(
-        select(PackCode.batch_id, func.count(PackCode.id))
+        select(PackCode.batch_id, PackCode.status, func.count(PackCode.id))
         .where(PackCode.batch_id.in_(ids))
-        .group_by(PackCode.batch_id)
+        .group_by(PackCode.batch_id, PackCode.status)
     )
-    codes: dict[int, int] = {batch_id: count for batch_id, count in code_counts}
+    codes: dict[int, int] = {}
+    voided: dict[int, int] = {}
+    for batch_id, status, count in code_counts:
+        into = voided if status is CodeStatus.VOID else codes
+        into[batch_id] = into.get(batch_id, 0) + count
     actions = list(
         session.scalars(
             select(RecallAction)
@@ -512,6 +531,7 @@ def recall_progress(session: Session, actor: Actor | None, recall_id: int) -> Re
             row.depth,
             codes.get(row.batch_id, 0),
             recovered.get(row.batch_id, Decimal(0)),
+            voided.get(row.batch_id, 0),
         )
         for row in rows
     ]

@@ -48,6 +48,18 @@ _EXACT: dict[str, Any] = {
     "not a mainland mobile or landline number": _l("不是有效的手机或座机号码"),
     "not a valid e-mail address": _l("电子邮箱格式不对"),
     "you cannot disable your own account": _l("不能停用自己的账号"),
+    "the certificate needs a contact (联系方式)": _l("请填写联系方式"),
+    "say why the labels are voided": _l("请填写作废原因"),
+    "no such code in this run": _l("本批标签中没有这个防伪码或序号"),
+    "say why the lot is recalled": _l("请填写召回原因"),
+    "say why, in words for the public": _l("请填写公告中的召回原因"),
+    "say what holders and consumers must do": _l("请填写处置要求"),
+    "say how the recall ended": _l("请说明召回如何结束"),
+    "must be 1, 2 or 3": _l("请选择召回级别"),
+    "a voided run cannot be reprinted": _l("已作废的标签批次不能重印"),
+    "the public notice may not quote the report's reference": _l(
+        "公告内容不能出现举报编号（编号只给举报人本人）"
+    ),
     "the batch has no passed inspection yet": _l("该批次还没有合格的检测报告，不能生成标签"),
     "the batch has been recalled": _l("该批次已召回"),
     "the batch is closed": _l("该批次已结束"),
@@ -55,6 +67,33 @@ _EXACT: dict[str, Any] = {
         "该批次检测不合格，暂扣中，须质检中心处理后才能继续"
     ),
 }
+# Refusals that carry a figure: the pattern's named groups fill the translated sentence.
+_FILLED: list[tuple[re.Pattern[str], Any]] = [
+    (
+        re.compile(r"^at most (?P<n>\d+) more codes fit this batch \((?P<left>.+) left\)$"),
+        _l("此批次最多还能生成 %(n)s 个码（批次剩余 %(left)s，作废的码不计）"),
+    ),
+    (
+        re.compile(r"^is before the harvest \((?P<date>[0-9-]+)\)$"),
+        _l("不能早于采收日期 %(date)s"),
+    ),
+    (
+        re.compile(r"^must be more than 0 and at most the batch's (?P<n>[0-9.]+)$"),
+        _l("须大于 0，且不超过批次数量 %(n)s"),
+    ),
+    (re.compile(r"^unknown serials: (?P<codes>.+)$"), _l("没有这些防伪码：%(codes)s")),
+    (
+        re.compile(r"^(?P<gtin>\d{14}) is a consumer GTIN"),
+        _l(
+            "%(gtin)s 是消费单元（单包）的 GTIN："
+            "请先登记外箱产品（自有 GTIN 和每箱件数），再打印外箱标签"
+        ),
+    ),
+    (
+        re.compile(r"^(?P<gtin>\d{14}) is a carton GTIN"),
+        _l("%(gtin)s 是外箱的 GTIN，请选择外箱标签版式"),
+    ),
+]
 _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^Must be one of"), _l("请从列表中选择")),
     (re.compile(r"^Longer than maximum length"), _l("太长了")),
@@ -69,6 +108,10 @@ def friendly(message: str) -> str:
     """The user-facing wording of a schema or service message."""
     if message in _EXACT:
         return str(_EXACT[message])
+    for pattern, sentence in _FILLED:
+        found = pattern.search(message)
+        if found:
+            return str(sentence % found.groupdict())
     least = re.match(r"^must be at least (\d+) characters", message)
     if least:
         return str(_l("至少 %(n)s 个字符", n=least.group(1)))

@@ -76,6 +76,8 @@ JOB_KINDS = {
 }
 JOB_STATUSES = {"running": _l("进行中"), "finished": _l("已完成"), "failed": _l("失败")}
 
+SHIPMENT_STATUSES = {"planned": _l("计划中"), "in_transit": _l("运输中"), "delivered": _l("已送达")}
+
 ALL = {
     "roles": ROLES,
     "producer_kinds": PRODUCER_KINDS,
@@ -86,6 +88,7 @@ ALL = {
     "code_statuses": CODE_STATUSES,
     "job_kinds": JOB_KINDS,
     "job_statuses": JOB_STATUSES,
+    "shipment_statuses": SHIPMENT_STATUSES,
 }
 
 

@@ -21,15 +21,19 @@ from trace.web.security import SignInThrottle
 bp = Blueprint("auth", __name__)
 
 
-def safe_next(target: str | None) -> str:
-    """Where to go after signing in: only a path inside /staff, never another site."""
+def safe_next(target: str | None, user: Any = None) -> str:
+    """Where to go after signing in: only a path inside /staff or /regulator, never another
+    site; by default the staff dashboard, or a regulator's home at /regulator/."""
     if (
         target
-        and target.startswith("/staff")
+        and target.startswith(("/staff", "/regulator"))
         and not target.startswith(("//", "/\\"))
         and "\\" not in target
     ):
         return target.rstrip("?")
+    role = getattr(getattr(user, "role", None), "value", None)
+    if role == "regulator":
+        return url_for("regulator.index")
     return url_for("staff.home.dashboard")
 
 
@@ -42,7 +46,7 @@ def _retry_minutes(error: TooManyRequests) -> int:
 def sign_in() -> Any:
     if request.method == "GET":
         if current_actor() is not None:
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), current_actor()))
         form = Form({"next": request.args.get("next", "")})
         expired = request.args.get("expired") == "1"
         return render_template("staff/sign_in.html", form=form, expired=expired)
@@ -69,7 +73,7 @@ def sign_in() -> Any:
     else:
         SignInThrottle.succeeded(email)
         web_auth.sign_in(user)
-        return redirect(safe_next(str(form.value("next"))), 303)
+        return redirect(safe_next(str(form.value("next")), user), 303)
     return render_template("staff/sign_in.html", form=form, expired=False), status
 
 

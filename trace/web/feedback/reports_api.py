@@ -129,8 +129,8 @@ def recall_from_report(data: dict[str, Any], report_id: int) -> Any:
     report = service.get_report(session, actor, report_id)
     if report.batch_id is None:
         raise ValidationError.for_field("report_id", "the report names no lot to recall")
-    recall = open_recall(session, actor, report.batch_id, **data)
-    service.note_recall(session, actor, report, recall.id)
+    # The recall service escalates the report and links the two (its history says so).
+    recall = open_recall(session, actor, report.batch_id, report_id=report.id, **data)
     session.commit()
     return {"recall_id": recall.id, "report_id": report.id, "batch_id": report.batch_id}
 

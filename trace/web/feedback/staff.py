@@ -16,7 +16,7 @@ from marshmallow import validate
 from trace.errors import TraceError
 from trace.models.feedback import ReportKind, ReportOutcome, ReportStatus
 from trace.models.users import User
-from trace.schemas.common import Integer
+from trace.schemas.common import Integer, trimmed
 from trace.schemas.feedback import (
     ReportAnswerSchema,
     ReportAssignSchema,
@@ -26,6 +26,7 @@ from trace.schemas.feedback import (
     ReportRecallSchema,
 )
 from trace.services import feedback as service
+from trace.services.recalls import recalls_for_report
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
 from trace.web.feedback.common import fail, photo_dir
@@ -44,6 +45,7 @@ class AssignFormSchema(ReportAssignSchema):
 
 class RecallFormSchema(ReportRecallSchema):
     level = Integer(required=True, validate=validate.OneOf([1, 2, 3]))
+    public_reason = trimmed(500, 1, required=True)
 
 
 def _actor() -> User:
@@ -129,6 +131,7 @@ def _detail(
             assignees=service.assignable_users(session, actor),
             outcomes=[(o.value, OUTCOMES[o.value]) for o in ReportOutcome],
             can_recall=recall_service() is not None and context.batch is not None,
+            recalls_opened=recalls_for_report(session, actor, report_id),
             contact=contact,
         ),
         status,
@@ -215,8 +218,8 @@ def recall(report_id: int) -> Any:
         form.add("_form", _("此反映没有对应的批次，或召回模块尚未启用。"))
     elif data is not None:
         try:
-            recall_record = open_recall(session, actor, report_record.batch_id, **data)
-            service.note_recall(session, actor, report_record, recall_record.id)
+            # The recall service escalates the report and links the two both ways.
+            open_recall(session, actor, report_record.batch_id, report_id=report_record.id, **data)
         except TraceError as exc:
             if exc.code in {"not_found", "forbidden", "unauthenticated"}:
                 raise

@@ -16,6 +16,11 @@ from trace.printing.render import (
     render_label_svg,
 )
 from trace.printing.templates import load_template
+from trace.schemas.compliance import (
+    CertificatePdfArgsSchema,
+    ComplianceCertificateSchema,
+    ComplianceIssueSchema,
+)
 from trace.schemas.labels import (
     LabelImageArgsSchema,
     LabelRunCreateSchema,
@@ -26,9 +31,8 @@ from trace.schemas.labels import (
     VoidCodesSchema,
 )
 from trace.schemas.scans import ScanRegionsSchema
-from trace.services import batches as batch_service
+from trace.services import compliance, scan_regions
 from trace.services import labels as service
-from trace.services import scan_regions
 from trace.web.auth import current_actor
 from trace.web.database import db, streamed_body
 from trace.web.streaming import stream_writer
@@ -146,22 +150,66 @@ def pack_label_svg(args: dict[str, Any], serial: str) -> Response:
     return Response(svg, mimetype="image/svg+xml")
 
 
-@blp.get("/batches/<int:batch_id>/compliance-certificate.pdf")
-@blp.response(200, content_type="application/pdf")
-def compliance_certificate_pdf(batch_id: int) -> Response:
-    """The batch's 承诺达标合格证 as a one-page PDF."""
-    session = db()
-    actor = current_actor()
-    authorize(actor, "label.issue")
-    batch = batch_service.get_batch(session, actor, batch_id)
-    cert = service.compliance_certificate(session, batch, current_app.config["PUBLIC_HOST"])
+def _certificate(record: Any) -> Any:
+    """Attach the record's links for the response (never persisted)."""
+    record.pdf_url = url_for("labels.compliance_certificate_record_pdf", certificate_id=record.id)
+    record.public_url = url_for("public.compliance_page", number=record.number, _external=True)
+    return record
+
+
+def _certificate_pdf(record: Any, template: str = "compliance-cert") -> Response:
+    cert = service.certificate_print(record, current_app.config["PUBLIC_HOST"])
     buffer = io.BytesIO()
-    render_compliance_certificate_pdf(cert, buffer)
+    render_compliance_certificate_pdf(cert, buffer, template=load_template(template))
     return Response(
         buffer.getvalue(),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="cert-{batch.lot}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="{record.number}.pdf"'},
     )
+
+
+@blp.post("/batches/<int:batch_id>/compliance-certificates")
+@blp.arguments(ComplianceIssueSchema)
+@blp.response(201, ComplianceCertificateSchema)
+def issue_compliance_certificate(data: dict[str, Any], batch_id: int) -> Any:
+    """Issue a 承诺达标合格证 for the batch (QC, admin, or the producer's township station).
+
+    409 with the reason for a held, recalled, closed or failed batch."""
+    session = db()
+    record = compliance.issue_certificate(session, current_actor(), batch_id, **data)
+    session.commit()
+    return _certificate(record)
+
+
+@blp.get("/batches/<int:batch_id>/compliance-certificates")
+@blp.response(200, ComplianceCertificateSchema(many=True))
+def list_compliance_certificates(batch_id: int) -> Any:
+    """Every certificate issued for the lot, newest first: who issued which, when."""
+    records = compliance.list_certificates(db(), current_actor(), batch_id)
+    return [_certificate(r) for r in records]
+
+
+@blp.get("/compliance-certificates/<int:certificate_id>.pdf")
+@blp.arguments(CertificatePdfArgsSchema, location="query")
+@blp.response(200, content_type="application/pdf")
+def compliance_certificate_record_pdf(args: dict[str, Any], certificate_id: int) -> Response:
+    """One issued certificate as a PDF: A6 (`compliance-cert`) or a 70 × 50 mm sticker."""
+    record = compliance.printable(db(), current_actor(), certificate_id)
+    return _certificate_pdf(record, args["template"])
+
+
+@blp.get("/batches/<int:batch_id>/compliance-certificate.pdf")
+@blp.response(200, content_type="application/pdf")
+def compliance_certificate_pdf(batch_id: int) -> Response:
+    """The batch's 承诺达标合格证 as a one-page PDF.
+
+    The newest issued certificate of the batch, as an A6 page; the first one is issued (and
+    recorded) when the batch has none. 409 with the reason for a held, recalled, closed or
+    failed batch."""
+    session = db()
+    record = compliance.latest_or_issue(session, current_actor(), batch_id)
+    session.commit()
+    return _certificate_pdf(record)
 
 
 @blp.get("/pack-codes/<serial>/scan-regions")

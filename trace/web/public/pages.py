@@ -24,8 +24,13 @@ from trace.models.producers import Producer
 from trace.models.products import Product
 from trace.models.regions import Township
 from trace.schema import schema_state
-from trace.services import scans
-from trace.services.public_record import best_before, public_batch_record, public_product
+from trace.services import compliance, scans
+from trace.services.public_record import (
+    best_before,
+    public_batch_record,
+    public_producer,
+    public_product,
+)
 from trace.web import scan_pool
 from trace.web.auth import current_actor
 from trace.web.cache import TTLCache
@@ -383,6 +388,40 @@ def batch_page(lot: str) -> Any:
         ),
         BATCH_CACHING,
     )
+
+
+@bp.get("/compliance/<number>")
+def compliance_page(number: str) -> Any:
+    """What a 承诺达标合格证's QR code opens: the certificate as issued and its lot's status now.
+
+    The promiser is shown as on every public page: a farmer's name and phone masked."""
+    record = compliance.find_by_number(db(), number[:24])
+    if record is None:
+        return _not_found()
+    batch = record.batch
+    producer = public_producer(batch.producer)
+    is_person = producer["credit_code"] is None and batch.producer.kind.value in (
+        "farmer",
+        "family_farm",
+    )
+    page = render_template(
+        "public/compliance.html",
+        cert=record,
+        lot=batch.lot,
+        status=batch.status.value,
+        promiser=producer["name"] if is_person else record.promiser,
+        contact=mask_phone(record.contact) if is_person else record.contact,
+        issued_at=record.issued_at,
+    )
+    response = current_app.make_response(page)
+    response.headers["Cache-Control"] = "no-cache"  # the lot's status must show at once
+    return response
+
+
+def mask_phone(phone: str) -> str:
+    """13987800009 -> 139****0009: a person's number is not published whole."""
+    digits = phone.strip()
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
 
 
 @bp.get("/products/<gtin>")

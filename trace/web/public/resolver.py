@@ -120,7 +120,11 @@ def _resolve() -> Target | tuple[Any, int] | BaseResponse:
     batch = None
     if link.lot is not None:
         batch = session.scalar(
-            select(Batch).where(Batch.lot == link.lot, Batch.product_id == product.id)
+            # A carton's GTIN is its own product, holding packs of the lot's product.
+            select(Batch).where(
+                Batch.lot == link.lot,
+                Batch.product_id.in_([product.id, product.pack_product_id or product.id]),
+            )
         )
         if batch is None:
             href = _absolute("public.product_page", gtin=product.gtin, lot=link.lot)

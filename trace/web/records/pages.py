@@ -26,13 +26,13 @@ from trace.schemas.records import (
     ProductQueryArgsSchema,
 )
 from trace.services import batches as batch_service
+from trace.services import compliance, regions
 from trace.services import events as event_service
 from trace.services import producers as producer_service
 from trace.services import products as product_service
-from trace.services import regions
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
-from trace.web.forms import FORM_ERRORS, Form
+from trace.web.forms import FORM_ERRORS, Form, friendly
 from trace.web.names import STAFF_EVENT_TYPES
 
 bp = Blueprint("records", __name__, template_folder="templates")
@@ -206,7 +206,15 @@ def batch(batch_id: int) -> Any:
         events=events,
         label_runs=_label_runs(batch_id),
         township=session.get(Township, record.township_code),
+        certificates=compliance.list_certificates(session, _actor(), batch_id),
+        certificate_problem=_certificate_problem(session, record),
     )
+
+
+def _certificate_problem(session: Any, record: Any) -> str | None:
+    """Why no 合格证 may be issued for the batch now, in the page's language."""
+    problem = compliance.certificate_problem(session, record)
+    return friendly(problem[1]) if problem else None
 
 
 def _batch_choices(actor: User) -> dict[str, Any]:

@@ -7,21 +7,33 @@ Same sign-in, layout and access rules as the staff pages; nothing here writes.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema
+from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 
 from trace.errors import NotFoundError, TraceError, ValidationError
-from trace.models.batches import Batch, BatchStatus
+from trace.models.batches import Batch, BatchStatus, Unit
 from trace.models.certifications import CertificationType
 from trace.models.recalls import RecallStatus
 from trace.models.users import User
+from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.schemas.regulator import AuditArgsSchema, ExportFormArgsSchema, LotSearchArgsSchema
 from trace.services import audit as audit_service
 from trace.services import certifications as certification_service
@@ -35,7 +47,9 @@ from trace.services import oversight, recalls, regions, scan_regions, trace_quer
 from trace.services import products as product_service
 from trace.web.auth import current_actor
 from trace.web.database import db
+from trace.web.forms import Form
 from trace.web.jobs import launch
+from trace.web.names import ALL, name_of
 from trace.web.regulator import exports as export_views
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator", template_folder="templates")
@@ -72,6 +86,84 @@ CERT_NAMES = {
     "legacy_pollution_free": _l("无公害农产品（已停止）"),
 }
 MAX_CHANGES = 8
+# Event detail keys and inspection items as the regulator reads them (never snake_case).
+DETAIL_NAMES = {
+    "method": _l("方式"),
+    "moisture_pct": _l("含水率（%）"),
+    "standard": _l("依据标准"),
+    "grade": _l("等级"),
+    "packaging": _l("包装"),
+    "temperature_c": _l("温度（°C）"),
+    "quantity": _l("数量"),
+    "unit": _l("单位"),
+    "from": _l("来自"),
+    "to": _l("去往"),
+    "carrier": _l("承运"),
+    "report_no": _l("报告编号"),
+    "reason": _l("原因"),
+    "passed": _l("检测结论"),
+    "failed": _l("不合格项目"),
+    "failed_items": _l("不合格项目"),
+    "gi_conformity": _l("符合地理标志质量要求"),
+    "recall": _l("召回编号"),
+    "level": _l("召回级别"),
+    "from_lot": _l("源批次"),
+    "operation": _l("批次操作编号"),
+    "kind": _l("类别"),
+    "kg_per_unit": _l("每件千克数"),
+    "lab": _l("检测机构"),
+    "disposition": _l("处置"),
+    "note": _l("备注"),
+    "reference": _l("单号"),
+    "inspection": _l("检测编号"),
+    "grading": _l("分级编号"),
+    "corrects": _l("更正"),
+    "status": _l("状态"),
+}
+ITEM_NAMES = {
+    "aflatoxin_b1": _l("黄曲霉毒素B₁"),
+    "moisture": _l("水分"),
+    "acid_value": _l("酸价"),
+    "peroxide_value": _l("过氧化值"),
+    "lead": _l("铅"),
+    "cadmium": _l("镉"),
+    "kernel_ratio": _l("出仁率"),
+    "crude_fat": _l("粗脂肪"),
+    "protein": _l("蛋白质"),
+    "nut_weight": _l("单果重"),
+}
+BOOLEAN_NAMES = {
+    "passed": (_l("合格"), _l("不合格")),
+    "gi_conformity": (_l("是"), _l("否")),
+}
+
+
+def detail_value(key: str, value: Any) -> str:
+    """An event detail as words: booleans named, lists joined, units and operations named."""
+    if isinstance(value, bool):
+        yes, no = BOOLEAN_NAMES.get(key, (_l("是"), _l("否")))
+        return str(yes if value else no)
+    if isinstance(value, list | tuple):
+        return "、".join(str(ITEM_NAMES.get(v, v)) if isinstance(v, str) else str(v) for v in value)
+    if key == "unit":
+        return name_of(ALL["units"], value)
+    if key == "kind":
+        return str(OPERATION_NAMES.get(str(value), value))
+    return str(value)
+
+
+def chart_days(per_day: list[tuple[Any, int]], days: int = 30) -> list[tuple[Any, int]]:
+    """Every day of the window ending at the last day with scans (zeros filled in), so the
+    chart's bars keep one width whether one day or thirty have scans."""
+    if not per_day:
+        return []
+    counts = dict(per_day)
+    last = max(counts)
+    first = last - dt.timedelta(days=days - 1)
+    return [
+        (first + dt.timedelta(days=i), counts.get(first + dt.timedelta(days=i), 0))
+        for i in range(days)
+    ]
 
 
 def amount(value: Decimal | None) -> str:
@@ -106,6 +198,10 @@ def _helpers() -> dict[str, Any]:
         "flag_name": named(FLAG_NAMES),
         "action_name": named(ACTION_NAMES),
         "cert_name": named(CERT_NAMES),
+        "detail_name": named(DETAIL_NAMES),
+        "item_name": named(ITEM_NAMES),
+        "detail_value": detail_value,
+        "chart_days": chart_days,
         "township_names": {
             t.code: t.name_zh if is_chinese else t.name_pinyin for t in regions.list_townships(db())
         },
@@ -139,7 +235,85 @@ def _user_names(ids: set[int | None]) -> dict[int, str]:
 
 @bp.get("/")
 def index() -> Any:
-    return redirect(url_for(".lots"))
+    """The regulator's home: open recalls with their deadlines, lot search, the other pages."""
+    session = db()
+    return render_template(
+        "regulator/home.html",
+        open_recalls=recalls.open_recalls(session, _actor(), limit=20),
+        recent=oversight.search_lots(session, _actor(), per_page=10),
+    )
+
+
+class RecallOpenFormSchema(StrictSchema):
+    level = Integer(required=True, validate=validate.OneOf([1, 2, 3]))
+    reason = trimmed(500, 1, required=True)
+    public_reason = trimmed(500, 1, required=True)
+    instructions = trimmed(2000, 1, required=True)
+
+
+class RecallActionFormSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(["notified", "recovered", "note"]))
+    holder = trimmed(100, load_default="")
+    batch_id = Integer(load_default=None)
+    quantity = fields.Decimal(
+        load_default=None, places=3, validate=validate.Range(min=0, min_inclusive=False)
+    )
+    unit = fields.String(load_default=None, validate=validate.OneOf([u.value for u in Unit]))
+    note = trimmed(500, load_default="")
+
+
+class RecallCloseFormSchema(StrictSchema):
+    note = trimmed(1000, 1, required=True)
+
+
+@bp.post("/lots/<int:batch_id>/recall")
+def open_recall(batch_id: int) -> Any:
+    """Open a recall from the lot's page; the consumer pages turn at once."""
+    session = db()
+    form = Form(request.form)
+    data = form.load(RecallOpenFormSchema())
+    opened = None
+    if data is not None:
+        opened = form.attempt(lambda: recalls.open_recall(session, _actor(), batch_id, **data))
+    if opened is not None:
+        forget_public_records()
+        flash(_("已发起召回，消费者扫码将看到召回公告。"), "ok")
+        return redirect(url_for(".recall", recall_id=opened.id), 303)
+    return lot(batch_id, {"recall": form}, 422)
+
+
+@bp.post("/recalls/<int:recall_id>/actions")
+def recall_action(recall_id: int) -> Any:
+    session = db()
+    form = Form(request.form)
+    data = form.load(RecallActionFormSchema())
+    if data is not None:
+        form.attempt(lambda: recalls.record_action(session, _actor(), recall_id, **data))
+        if form.is_valid:
+            flash(_("已记录处置情况。"), "ok")
+            return redirect(url_for(".recall", recall_id=recall_id) + "#actions", 303)
+    return recall(recall_id, {"action": form}, 422)
+
+
+@bp.post("/recalls/<int:recall_id>/close")
+def close_recall(recall_id: int) -> Any:
+    session = db()
+    form = Form(request.form)
+    data = form.load(RecallCloseFormSchema())
+    if data is not None:
+        form.attempt(lambda: recalls.close_recall(session, _actor(), recall_id, data["note"]))
+        if form.is_valid:
+            flash(_("召回已结束。"), "ok")
+            return redirect(url_for(".recall", recall_id=recall_id), 303)
+    return recall(recall_id, {"close": form}, 422)
+
+
+def forget_public_records() -> None:
+    """Drop this process's cached public records so the scan page shows the recall at once
+    (as the recalls API does)."""
+    cache = current_app.extensions.get("trace.public_records")
+    if cache is not None:
+        cache.clear()
 
 
 @bp.get("/lots")
@@ -161,7 +335,7 @@ def lots() -> Any:
 
 
 @bp.get("/lots/<int:batch_id>")
-def lot(batch_id: int) -> Any:
+def lot(batch_id: int, forms: dict[str, Form] | None = None, status: int = 200) -> Any:
     session = db()
     actor = _actor()
     batch = session.get(Batch, batch_id)
@@ -191,7 +365,10 @@ def lot(batch_id: int) -> Any:
         audit=audit,
         names=_user_names({e.actor_id for e in audit}),
         remaining=genealogy_service.remaining_quantity(session, batch),
-    )
+        code_counts=oversight.code_counts(session, batch_id),
+        forms=forms or {},
+        blank=Form(),
+    ), status
 
 
 @bp.get("/lots/<int:batch_id>/export.<fmt>")
@@ -273,13 +450,20 @@ def recalls_page() -> Any:
 
 
 @bp.get("/recalls/<int:recall_id>")
-def recall(recall_id: int) -> Any:
+def recall(recall_id: int, forms: dict[str, Form] | None = None, status: int = 200) -> Any:
     progress = recalls.recall_progress(db(), _actor(), recall_id)
     names = _user_names(
         {progress.recall.opened_by_id, progress.recall.closed_by_id}
         | {a.recorded_by_id for a in progress.actions}
     )
-    return render_template("regulator/recall.html", progress=progress, names=names)
+    return render_template(
+        "regulator/recall.html",
+        progress=progress,
+        names=names,
+        forms=forms or {},
+        blank=Form(),
+        units=[u.value for u in Unit],
+    ), status
 
 
 @bp.get("/audit")
