@@ -60,7 +60,10 @@ def test_unknown_page_is_html_for_browsers_json_for_clients(client):
 
 
 def test_health(client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    from trace.schema import head_revisions
+
+    head = ",".join(sorted(head_revisions()))
+    assert client.get("/healthz").get_json() == {"status": "ok", "revision": head}
 
 
 def test_nul_characters_are_refused_early(client, as_role):

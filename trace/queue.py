@@ -23,7 +23,7 @@ from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy.engine import make_url
 
-from trace.config import INSTANCE_DIR
+from trace import storage
 from trace.jobs import RetryLater, recover_jobs, run_job
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def queue_file(app: Flask) -> Path:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         database = Path(url.database)
         return database.with_name(f"{database.stem}-queue.db")
-    return INSTANCE_DIR / "queue.db"
+    return storage.instance_dir(app.config) / "queue.db"
 
 
 class JobQueue:
@@ -118,8 +118,7 @@ def init_app(app: Flask) -> None:
 
 def jobs_dir(app: Flask) -> Path:
     """JOBS_DIR, or instance/jobs: outside the web root, served only through the download view."""
-    configured = app.config.get("JOBS_DIR")
-    return Path(configured) if configured else INSTANCE_DIR / "jobs"
+    return storage.jobs_dir(app.config)
 
 
 def enqueue(app: Flask, job_id: int) -> None:

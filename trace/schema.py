@@ -3,6 +3,7 @@ and what a downgrade would destroy. No Flask: the CLI, wsgi.py and /healthz call
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@functools.cache
 def head_revisions() -> frozenset[str]:
     """The revisions of the migration files' head(s): what the code expects."""
     return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
@@ -76,6 +78,7 @@ def check_engine(engine: Engine) -> SchemaState:
         return schema_state(connection)
 
 
+@functools.cache
 def _known_revisions() -> frozenset[str]:
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return frozenset(revision.revision for revision in script.walk_revisions())

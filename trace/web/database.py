@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import Flask, current_app, g, stream_with_context
+from flask import Flask, current_app, g, has_request_context, request, stream_with_context
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from trace.db import make_engine, make_sessionmaker
+from trace.db import is_busy, make_engine, make_sessionmaker, reading_session
 
 EXTENSION_KEY = "trace.sessionmaker"
+
+
+# Requests that should only read. On SQLite their transactions begin DEFERRED and hold no lock
+# (a long download never blocks writers); the others begin IMMEDIATE (trace.db).
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
@@ -18,14 +24,41 @@ def init_app(app: Flask) -> None:
     app.extensions["trace.engine"] = engine
     app.extensions[EXTENSION_KEY] = make_sessionmaker(engine)
     app.teardown_appcontext(_close_session)
+    _retry_busy_reads_as_writes(app)
 
 
 def db() -> Session:
     """This request's session; views commit it once, at the end of a write."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions[EXTENSION_KEY]()
+        factory = current_app.extensions[EXTENSION_KEY]
+        reads = has_request_context() and request.method in READING_METHODS
+        if reads and not g.get("db_writes"):
+            g.db_session = reading_session(factory)
+        else:
+            g.db_session = factory()
     session: Session = g.db_session
     return session
+
+
+def _retry_busy_reads_as_writes(app: Flask) -> None:
+    """A GET that writes after reading (a first visit's record, a cache fill) may find SQLite's
+    write lock taken and fail at once with SQLITE_BUSY: its deferred transaction cannot wait.
+    It is then run once more as a writer, whose transaction waits for the lock up front."""
+    dispatch = app.dispatch_request
+
+    def dispatch_request() -> Any:
+        try:
+            return dispatch()
+        except OperationalError as exc:
+            if not is_busy(exc) or request.method not in READING_METHODS or g.get("db_writes"):
+                raise
+            session = g.pop("db_session", None)
+            if session is not None:
+                session.close()
+            g.db_writes = True
+            return dispatch()
+
+    app.dispatch_request = dispatch_request  # type: ignore[method-assign]
 
 
 def rollback() -> None:

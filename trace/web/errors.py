@@ -7,8 +7,10 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from trace.db import is_busy
 from trace.errors import (
     AuthenticationError,
     ConflictError,
@@ -103,6 +105,38 @@ def handle_http_exception(error: HTTPException) -> Any:
     return response, status
 
 
+def handle_database_unavailable(error: DBAPIError) -> Any:
+    """The database is away (restarting, network) or, on SQLite, held by a long write past the
+    bounded wait: 503 with Retry-After, in the error format, instead of a 500. Other database
+    errors (a broken constraint) are bugs and go on to handle_unexpected."""
+    if not is_unavailable(error):
+        return handle_unexpected(error)
+    try:
+        rollback()
+    except Exception:  # the connection is gone; the session is discarded at teardown
+        log.debug("rollback after a lost connection failed", exc_info=True)
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+    busy = is_busy(error)
+    message = "the database is busy; try again shortly" if busy else "the database is unavailable"
+    response, status = error_response(503, message)
+    retry = "2" if busy else "10"
+    if isinstance(response, str):
+        return response, status, {"Retry-After": retry}
+    response.headers["Retry-After"] = retry
+    return response, status
+
+
+def is_unavailable(error: DBAPIError) -> bool:
+    """A lost or refused connection, or SQLite's write lock not had in time."""
+    return bool(
+        error.connection_invalidated
+        or (
+            isinstance(error, (OperationalError, InterfaceError))
+            and not isinstance(error, IntegrityError)
+        )
+    )
+
+
 def handle_unexpected(error: Exception) -> Any:
     """Log the stack trace on the server; the client sees only that something failed."""
     rollback()
@@ -117,4 +151,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(TraceError, handle_trace_error)
     app.register_error_handler(PrintingError, handle_printing_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DBAPIError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

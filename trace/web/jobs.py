@@ -1,14 +1,13 @@
 """Background jobs on the staff pages: start one, watch its progress page, download its file.
 
-A job runs in a thread of the server process that started it (gunicorn's sync workers serve
-requests from their main thread, so the thread works between requests), with its own database
-sessions. Its progress lives in the jobs table, so the status page may be served by any
-process; if the process ends mid-job, the heartbeat stops and the page says so.
+A job is saved and committed here, then queued for the job worker (trace.queue, a process of
+its own beside gunicorn: a web restart does not touch it). Its progress lives in the jobs table,
+so the status page may be served by any process; a job whose worker died is resumed or failed
+by the next worker (trace.jobs.recover_jobs), and the page says so meanwhile.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import Gone
 from werkzeug.wrappers import Response
 
-from trace import storage
+from trace import queue, storage
 from trace.jobs import run_job
 from trace.models.jobs import Job, JobKind, JobStatus
 from trace.services import jobs as service
@@ -41,9 +40,7 @@ def launch(job: Job) -> Response:
         _run(app, job.id)
         db().expire_all()  # the job's row was written by the run's own sessions
     else:
-        worker = threading.Thread(target=_run, args=(app, job.id), name=f"job-{job.id}")
-        worker.daemon = True  # a stopping server does not wait: the job shows as cut off
-        worker.start()
+        queue.enqueue(app, job.id)
     return redirect(url_for("staff.jobs.status", job_id=job.id), 303)
 
 
@@ -65,8 +62,8 @@ def status(job_id: int) -> Any:
     failed = None
     if job.status is JobStatus.FAILED:
         failed = job.error or _("内部错误，请重试或联系管理员。")
-    elif service.is_cut_off(job):
-        failed = _("服务进程中断，任务没有完成，请重新开始。")
+    # A job whose worker died stays "in progress" here until the next worker resumes it or
+    # marks it failed (trace.jobs.recover_jobs); the page keeps refreshing meanwhile.
     finished = job.status is JobStatus.FINISHED
     result_url, result_label = None, None
     if finished and job.kind is JobKind.LABEL_ISSUE and job.result_id is not None:

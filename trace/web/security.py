@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
@@ -24,6 +25,7 @@ from werkzeug.routing import IntegerConverter
 
 from trace.errors import ConfigError
 from trace.schemas.common import MAX_INTEGER
+from trace.web.rate_store import SQLiteRateStorage, rate_file
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("trace.requests")
@@ -89,17 +91,23 @@ T = TypeVar("T")
 
 
 class RateLimits:
-    """Moving-window counters in Redis when TRACE_REDIS_URL is set, else in this process.
+    """Moving-window counters every worker shares: in Redis when TRACE_REDIS_URL is set, else
+    in a SQLite file beside the database (trace.web.rate_store), so a limit holds for the whole
+    service, not per worker, and survives a worker's restart.
 
-    If Redis is unreachable the counters fall back to memory (logged), so an outage of Redis
+    If the shared storage fails the counters fall back to memory (logged), so an outage of Redis
     never takes the service down with it.
     """
 
-    def __init__(self, redis_url: str | None) -> None:
+    def __init__(self, redis_url: str | None, shared_file: Path | None = None) -> None:
         self._memory = MovingWindowRateLimiter(MemoryStorage())
-        self._shared = (
-            MovingWindowRateLimiter(storage_from_string(redis_url)) if redis_url else None
-        )
+        self._shared: MovingWindowRateLimiter | None = None
+        if redis_url:
+            self._shared = MovingWindowRateLimiter(storage_from_string(redis_url))
+        elif shared_file is not None:  # every worker of the machine counts in one file
+            self._shared = MovingWindowRateLimiter(
+                SQLiteRateStorage(f"trace-sqlite://{shared_file}")
+            )
 
     def _run(self, action: Callable[[MovingWindowRateLimiter], T]) -> T:
         if self._shared is not None:
@@ -451,7 +459,7 @@ def init_app(app: Flask) -> None:
         )
     # Before any blueprint is registered: routes compile their converters when added.
     app.url_map.converters["int"] = BoundedIntegerConverter
-    app.extensions[EXTENSION_KEY] = RateLimits(app.config.get("REDIS_URL"))
+    app.extensions[EXTENSION_KEY] = RateLimits(app.config.get("REDIS_URL"), rate_file(app.config))
     _configure_request_log()
     app.before_request(_start_request)
     app.before_request(_refuse_large_bodies)

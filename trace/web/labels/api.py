@@ -8,6 +8,8 @@ from typing import Any
 from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
+from trace.errors import ConflictError
+from trace.policy import authorize
 from trace.printing.render import (
     render_compliance_certificate_pdf,
     render_label_png,
@@ -70,11 +72,27 @@ def get_label_run(run_id: int) -> Any:
     return _dump(service.get_label_run(db(), current_actor(), run_id))
 
 
+def check_direct_pdf(run: Any) -> None:
+    """A run above LABEL_PDF_DIRECT_MAX is printed by a background job, never inside a request
+    (a worker could be cut off mid-body): 409 before the first byte, saying how to get it."""
+    limit = int(current_app.config["LABEL_PDF_DIRECT_MAX"])
+    if run.count > limit:
+        message = (
+            f"label run {run.id} has {run.count} labels, more than {limit} sent at once: print it "
+            f"as a background job (POST /staff/label-runs/{run.id}/print, the label run's page), "
+            "then download the file from the job's page"
+        )
+        raise ConflictError(message, {"run_id": [message]})
+
+
 @blp.get("/label-runs/<int:run_id>/pdf")
 @blp.response(200, content_type="application/pdf")
 def label_run_pdf(run_id: int) -> Response:
     """The run's label sheets, streamed page by page (memory stays flat for 100,000 labels)."""
-    pdf = service.render_run_pdf(db(), current_actor(), run_id, current_app.config["PUBLIC_HOST"])
+    session, actor = db(), current_actor()
+    authorize(actor, "label.issue")
+    check_direct_pdf(service.get_label_run(session, actor, run_id))
+    pdf = service.render_run_pdf(session, actor, run_id, current_app.config["PUBLIC_HOST"])
     return Response(
         # The first label laid out before the answer starts: an error is a 422, not a cut 200.
         streamed_body(primed(stream_writer(pdf.write))),

@@ -23,6 +23,7 @@ from trace.models.batches import Batch
 from trace.models.producers import Producer
 from trace.models.products import Product
 from trace.models.regions import Township
+from trace.schema import schema_state
 from trace.services import compliance, scans
 from trace.services.public_record import (
     best_before,
@@ -280,9 +281,14 @@ def home() -> str:
 
 
 @bp.get("/healthz")
-def health() -> dict[str, str]:
-    db().execute(select(1))
-    return {"status": "ok"}
+def health() -> Any:
+    """200 with the schema revision when the database answers and is at this code's head; 503
+    when it is behind or ahead (a deploy half done) or unreachable (the error handler)."""
+    state = schema_state(db().connection())
+    if not state.at_head:
+        body = {"status": "schema_mismatch", "revision": state.revision, "problem": state.problem()}
+        return body, 503, {"Retry-After": "30"}
+    return {"status": "ok", "revision": state.revision}
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:

@@ -11,7 +11,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from trace.errors import NotFoundError
+from trace.errors import ConflictError, NotFoundError
 from trace.models.batches import Batch
 from trace.schemas.recalls import ExportQueryArgsSchema
 from trace.services import exports as service
@@ -50,11 +50,26 @@ def _download(chunks: Iterator[bytes], mimetype: str, filename: str) -> Response
 
 
 def csv_response(args: dict[str, Any]) -> Response:
-    return download(*scope_from(args), "csv")
+    return download(*_direct_scope(args), "csv")
 
 
 def xlsx_response(args: dict[str, Any]) -> Response:
-    return download(*scope_from(args), "xlsx")
+    return download(*_direct_scope(args), "xlsx")
+
+
+def _direct_scope(args: dict[str, Any]) -> tuple[service.ExportScope, str | None]:
+    """The scope, if small enough to send within one request (EXPORT_DIRECT_MAX_ROWS); a larger
+    one is refused before the first byte (409 saying how to get it), never cut off mid-body."""
+    scope, lot = scope_from(args)
+    rows = service.count_rows(db(), scope)
+    limit = int(current_app.config["EXPORT_DIRECT_MAX_ROWS"])
+    if rows > limit:
+        message = (
+            f"{rows} rows are more than {limit} sent at once: narrow occurred_from/occurred_to "
+            "or the lot, or start an export job on the regulator's export page (/regulator/exports)"
+        )
+        raise ConflictError(message, {"occurred_from": [message]})
+    return scope, lot
 
 
 def download(scope: service.ExportScope, lot: str | None, file_format: str) -> Response:
