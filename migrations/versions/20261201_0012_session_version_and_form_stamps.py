@@ -31,7 +31,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("session_version", sa.Integer(), server_default="0", nullable=False)
+            sa.Column("session_version", sa.Integer(), nullable=True)
         )
 
 

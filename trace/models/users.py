@@ -31,7 +31,8 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Part of every staff session cookie's fingerprint: signing out raises it, so a copy of the
     # cookie taken before sign-out no longer opens anything (the cookie itself is client-side).
-    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # NULL until the first sign-out (read as 0): an unused column downgrades without --force.
+    session_version: Mapped[int | None] = mapped_column(Integer)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
