@@ -24,10 +24,9 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from bench import pgdb
 from tests import factories
 from tests.conftest import ROOT, TEST_PASSWORD_HASH
 from trace.db import make_engine
@@ -49,19 +48,10 @@ def own_database(database_url: str, folder: Path, revision: str = "heads") -> It
         _migrate(url, revision)
         yield url
         return
-    schema = f"served_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
-    try:
-        _migrate(rendered, revision)
-        yield rendered
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    # A new trace_test_* schema, dropped afterwards (bench/pgdb.py: never anything else).
+    with pgdb.scratch_schema(database_url, "served") as url:
+        _migrate(url, revision)
+        yield url
 
 
 def _migrate(url: str, revision: str) -> None:

@@ -31,7 +31,9 @@ def rate_file(config: Mapping[str, Any]) -> Path:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         database = Path(url.database)
         return database.with_name(f"{database.stem}-ratelimits.db")
-    return storage.instance_dir(config) / "ratelimits.db"
+    folder = storage.instance_dir(config)  # the app's own folder: made if missing
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "ratelimits.db"
 
 
 class SQLiteRateStorage(Storage, MovingWindowSupport):
@@ -41,18 +43,10 @@ class SQLiteRateStorage(Storage, MovingWindowSupport):
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **_: Any) -> None:
         path = (uri or "trace-sqlite:///instance/ratelimits.db").split("://", 1)[1]
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(path)  # opened on first use: building the app creates no file
         self._local = threading.local()
         self._pruned_at = 0.0
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
-        with self._transaction() as connection:
-            connection.execute("CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at REAL)")
-            connection.execute("CREATE INDEX IF NOT EXISTS hits_key_at ON hits (key, at)")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS counters "
-                "(key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL)"
-            )
 
     # -- connections: one per thread, transactions that take the write lock at once ------------
 
@@ -64,6 +58,12 @@ class SQLiteRateStorage(Storage, MovingWindowSupport):
             )
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")  # counters, not records
+            connection.execute("CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at REAL)")
+            connection.execute("CREATE INDEX IF NOT EXISTS hits_key_at ON hits (key, at)")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS counters "
+                "(key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL)"
+            )
             self._local.connection = connection
         return connection
 
