@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 
 from tests import needs
 from tests.conftest import ROOT, require_tool
-from trace import create_app
+from trace import create_app, queue
 
 SECRET = "browser-test-secret-key-0123456789"
 
@@ -71,7 +71,8 @@ def serving(app: Flask) -> Iterator[str]:
 def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
     """One app over one demo database, served on a free port for every browser test: production
     settings (secure cookies), the public host 127.0.0.1 so printed codes point back here, and
-    background jobs in this server's threads for runs of more than 100 codes (40 printed)."""
+    background jobs on the queue, run by a consumer in this process, for runs of more than 100
+    codes (40 printed)."""
     url = demo_database(tmp_path_factory.mktemp("browser"), SECRET)
     app = create_app(
         {
@@ -84,8 +85,15 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, 
             "JOBS_DIR": str(tmp_path_factory.mktemp("browser-jobs")),
         }
     )
-    with serving(app) as base:
-        yield app, base
+    # The queue's consumer in this process's threads, as `make run`'s worker process runs it.
+    huey, _task = app.extensions[queue.EXTENSION_KEY].get()
+    consumer = huey.create_consumer(workers=1, worker_type="thread", periodic=False)
+    consumer.start()
+    try:
+        with serving(app) as base:
+            yield app, base
+    finally:
+        consumer.stop(graceful=True)
 
 
 @pytest.fixture(scope="session")
