@@ -250,7 +250,7 @@ ACCESS: dict[str, Rule] = {
     "staff.users.new_user": "user.manage",
     "staff.users.set_active": "user.manage",
     "staff.users.reset_password": "user.manage",
-    # -- staff forms of the quality records (trace.web.quality.pages, one module per resource) ----------------------------
+    # -- staff forms of the quality records (trace.web.quality.pages) ----------------------------
     "staff_quality.batch_quality": "record.read",
     "staff_quality.new_inspection": "inspection.write",
     "staff_quality.upload_report": "inspection.write",
