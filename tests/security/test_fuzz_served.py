@@ -22,39 +22,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench import pgdb
 from tests.conftest import ROOT
-from trace.db import make_engine
 
 EXAMPLES = os.environ.get("TRACE_FUZZ_EXAMPLES", "5")
 PASSWORD = "fuzz-served-password-1"
 ADMIN = "fuzz-admin@test.example.cn"
-SCHEMA = "fuzz_served"
 BIN = Path(sys.executable).parent
 ARTIFACTS = ROOT / "test-artifacts"  # kept after the run (pytest's tmp dirs rotate away)
 
 
 def _database(database_url: str, folder: Path) -> str:
-    """A database of the fuzz run's own: nothing it commits reaches the other tests."""
+    """A database of the fuzz run's own: nothing it commits reaches the other tests (on PostgreSQL
+    a new trace_test_* schema from bench/pgdb.py, which alone may drop it)."""
     if not database_url.startswith("postgresql"):
         return f"sqlite:///{folder / 'fuzz.db'}"
-    engine = make_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-    return url.render_as_string(hide_password=False)
+    return pgdb.create_schema(database_url, "fuzz")
 
 
-def _drop(database_url: str) -> None:
-    if database_url.startswith("postgresql"):
-        engine = make_engine(database_url)
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
+def _drop(url: str) -> None:
+    if url.startswith("postgresql"):
+        pgdb.drop_schema(url)
 
 
 def _request(url: str, body: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -123,7 +113,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         log.close()
-        _drop(database_url)
+        _drop(url)
 
 
 def test_served_api_survives_two_parallel_fuzzers(served: tuple[str, Path], tmp_path: Path) -> None:
