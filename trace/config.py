@@ -122,7 +122,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     ),
     "IMPORT_MAX_ROWS": (20_000, "largest spreadsheet import (data rows); larger files are refused"),
     "IMPORT_DIRECT_MAX_ROWS": (
-        2000,
+        500,
         "spreadsheet imports up to this many rows run within the upload's request; larger ones "
         "by a background job with a progress page (the request answers 202)",
     ),

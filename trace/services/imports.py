@@ -449,10 +449,10 @@ def _date(text: str) -> dt.date | None:
     return None
 
 
-def _township_names(session: Session) -> dict[str, str]:
+def _township_names(townships: Iterable[Township]) -> dict[str, str]:
     """Every spelling of a township accepted in a cell -> its code (三台乡, 三台, Santai...)."""
     found: dict[str, str] = {}
-    for town in session.scalars(select(Township)):
+    for town in townships:
         found[_fold(town.code)] = town.code
         found[_fold(town.name_zh)] = town.code
         found[_fold(town.name_pinyin)] = town.code
@@ -524,7 +524,10 @@ def run_import(
     if not sheet.rows:
         report.errors.append(Issue(None, None, problem("import.file_empty")))
         return report
-    towns = _township_names(session)
+    # Held for the whole import: the session's identity map keeps records only while something
+    # refers to them, and the services look the township up by key for every row.
+    townships = list(session.scalars(select(Township)))
+    towns = _township_names(townships)
     rows = [
         _parse(number, cells, columns, positions, vocabulary, towns, actor, training)
         for number, cells in sheet.rows
@@ -766,15 +769,10 @@ def _import_batches(
     columns = COLUMNS[ImportKind.BATCHES]
     product_col = _column(ImportKind.BATCHES, "product")
     producer_col = _column(ImportKind.BATCHES, "producer")
-    products = list(session.execute(select(Product.id, Product.name, Product.gtin)))
+    # Records, not rows: held here, create_batch finds them in the identity map by key.
+    products = list(session.scalars(select(Product)))
     towns = {r.data.get("township_code") for r in rows if r.data.get("township_code")}
-    producers = list(
-        session.execute(
-            select(
-                Producer.id, Producer.name, Producer.township_code, Producer.village, Producer.phone
-            ).where(Producer.township_code.in_(towns))
-        )
-    )
+    producers = list(session.scalars(select(Producer).where(Producer.township_code.in_(towns))))
     by_name: dict[tuple[str, str], list[Any]] = {}
     for p in producers:
         by_name.setdefault((p.name, p.township_code), []).append(p)
