@@ -107,3 +107,22 @@ def test_a_large_file_by_api_answers_202_with_the_job(client, db_session, as_rol
     assert status["status"] == "finished" and status["report"]["status"] == "invalid"
     assert [(e["row"], e["column"]) for e in status["report"]["errors"]] == [(8, "类型")]
     assert named(db_session, "接口") == 0  # the job wrote nothing
+
+
+def test_the_pages_are_linked_and_worded_in_both_languages(client, make_user):
+    sign_in(client, make_user("station"))  # stations keep training records
+    assert "/staff/imports/attendance" in text(client.get("/staff/program/training"))
+    sign_out(client)
+    sign_in(client, make_user("qc"))
+    assert "/staff/imports/batches" in text(client.get("/staff/batches"))
+    chinese = text(client.get("/staff/imports/batches"))
+    assert "导入采收批次" in chinese and "下载模板（Excel）" in chinese
+    english = text(client.get("/staff/imports/batches?lang=en"))
+    assert "Import harvest batches" in english and "Download template (Excel)" in english
+    sign_out(client)
+    sign_in(client, make_user("regulator"))
+    assert client.get("/staff/imports/batches").status_code == 403
+
+
+def sign_out(client):
+    client.post("/staff/sign-out", data={"csrf_token": csrf_from(client.get("/staff/"))})
