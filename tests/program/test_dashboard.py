@@ -28,7 +28,6 @@ SEEDED = {
     "incubation",
     "cold_store",
     "public_warehouse",
-    "county_centre",
     "sorting_centre",
     "product_brands",
     "certified_products",
@@ -190,7 +189,9 @@ def test_target_validation_and_roles(client, as_role, db_session):
             "/api/v1/targets", json={**body, field: value}, headers=as_role("admin")
         )
         assert answer.status_code == 422 and field in answer.get_json()["errors"]
-    dup = client.post("/api/v1/targets", json={**body, "code": "product_brands"}, headers=as_role("admin"))
+    dup = client.post(
+        "/api/v1/targets", json={**body, "code": "product_brands"}, headers=as_role("admin")
+    )
     assert dup.status_code == 409 and "code" in dup.get_json()["errors"]
     for role in ("qc", "station", "regulator"):
         assert client.post("/api/v1/targets", json=body, headers=as_role(role)).status_code == 403
@@ -240,9 +241,7 @@ def test_csv_export_matches_the_dashboard(client, as_role, classroom, db_session
     json_rows = progress(client, as_role("regulator"))
     person_times = by_code["training_total"]
     assert person_times["label_zh"] == "电商培训人次" and person_times["target_value"] == "3000"
-    assert Decimal(person_times["current_value"]) == Decimal(
-        json_rows["training_total"]["current"]
-    )
+    assert Decimal(person_times["current_value"]) == Decimal(json_rows["training_total"]["current"])
     assert person_times["is_met"] in {"yes", "no"}
     expected_pct = min(Decimal(100), Decimal(person_times["current_value"]) * 100 / 3000)
     assert Decimal(person_times["progress_pct"]) == expected_pct.quantize(Decimal("0.1"))

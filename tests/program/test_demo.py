@@ -65,7 +65,16 @@ def check_trainees_carry_flags_not_names(demo):
 def check_dashboard_page(client):
     html = client.get("/program/dashboard").get_data(as_text=True)
     assert "大姚县农产品冷库（示例）" in html and "7.5" in html
-    assert 'class="met"' in html and 'class="short"' in html
+    assert 'class="met"' in html and 'data-status="behind"' in html
+    # The turnover growth published on /disclosure is the dashboard's figure for its target.
+    turnover = html.split('data-code="ecommerce_turnover_growth"')[1].split("</tr>")[0]
+    assert 'data-current="21.4"' in turnover and 'data-source="reported"' in turnover
+    retail = html.split('data-code="online_farm_retail_growth"')[1].split("</tr>")[0]
+    assert 'data-current="27.1"' in retail and 'data-source="office"' in retail  # corrected
+    for code in ("model_enterprises", "households_lifted", "poor_employment_share",
+                 "poor_village_coverage", "small_cold_stores", "poverty_products"):  # fmt: skip
+        row = html.split(f'data-code="{code}"')[1].split("</tr>")[0]
+        assert 'data-source="records"' in row, code
 
 
 def test_demo_tells_the_2025_story(client, db_session):

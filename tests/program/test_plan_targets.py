@@ -7,9 +7,9 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from decimal import Decimal
 
-import zipfile
 import pytest
 from sqlalchemy import select
 
@@ -66,7 +66,9 @@ def test_every_target_of_the_plan_file_has_its_row_with_the_same_figures(client)
     csv_rows = {
         r["code"]: r
         for r in csv.DictReader(
-            io.StringIO(client.get("/program/dashboard.csv").get_data(as_text=True).lstrip("\ufeff"))
+            io.StringIO(
+                client.get("/program/dashboard.csv").get_data(as_text=True).lstrip("\ufeff")
+            )
         )
     }
     for target in plan:
@@ -239,9 +241,7 @@ def test_packaging_designs_count_active_designs(db_session, admin):
 
 
 def test_poor_village_coverage_follows_villages_marked_poor(db_session, admin):
-    poor = [
-        Village(township_code=SANTAI, name_zh=f"贫困测试{n}村", is_poor=True) for n in range(4)
-    ]
+    poor = [Village(township_code=SANTAI, name_zh=f"贫困测试{n}村", is_poor=True) for n in range(4)]
     no_conditions = Village(
         township_code=SANTAI, name_zh="贫困测试远村", is_poor=True, has_station_conditions=False
     )
@@ -287,9 +287,7 @@ def test_small_cold_stores_and_the_county_centre_area(db_session, admin):
     assert after[MetricKey.SMALL_COLD_STORES] == before[MetricKey.SMALL_COLD_STORES] + 1
     # The big cold store's volume is not the small ones'.
     assert after[MetricKey.COLD_STORE_VOLUME_M3] == before[MetricKey.COLD_STORE_VOLUME_M3]
-    assert (
-        after[MetricKey.COUNTY_CENTRE_AREA_M2] == before[MetricKey.COUNTY_CENTRE_AREA_M2] + 500
-    )
+    assert after[MetricKey.COUNTY_CENTRE_AREA_M2] == before[MetricKey.COUNTY_CENTRE_AREA_M2] + 500
 
 
 def test_poor_employment_share_takes_each_places_latest_count(db_session, admin, places):
@@ -382,7 +380,9 @@ def test_office_figures_are_entered_on_a_phone_form_audited_and_corrected_by_a_n
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'type="month"' in html and 'inputmode="decimal"' in html
     assert '<meta name="viewport"' in html
-    missing = client.post(url, data={"month": "2025-06", "value": "18.5", "csrf_token": csrf_from(page)})
+    missing = client.post(
+        url, data={"month": "2025-06", "value": "18.5", "csrf_token": csrf_from(page)}
+    )
     assert missing.status_code == 422
     assert db_session.scalar(select(TargetFigureEntry.id)) is None
     sent = client.post(
@@ -398,10 +398,10 @@ def test_office_figures_are_entered_on_a_phone_form_audited_and_corrected_by_a_n
     assert sent.status_code == 303
     db_session.expire_all()
     entry = db_session.scalar(select(TargetFigureEntry))
-    assert entry is not None and entry.value == Decimal("18.5") and entry.month == dt.date(2025, 6, 1)
-    audit = db_session.scalar(
-        select(AuditEntry).where(AuditEntry.action == "target_figure.create")
+    assert (
+        entry is not None and entry.value == Decimal("18.5") and entry.month == dt.date(2025, 6, 1)
     )
+    audit = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "target_figure.create"))
     assert audit is not None and audit.actor_id == admin.id
     row = dashboard_rows(client)["online_farm_retail_growth"]
     assert attribute(row, "data-current") == "18.5" and attribute(row, "data-source") == "office"
@@ -562,3 +562,77 @@ def test_the_chinese_dashboard_has_no_english_and_the_english_one_no_chinese(cli
     shown = _visible_text(_section(english, "targets"))
     assert re.findall(r"[\u4e00-\u9fff]+", shown) == []
     assert "Behind its milestone" in shown or "On track" in shown
+
+
+def test_the_office_designates_an_enterprise_links_a_household_and_counts_staff_by_forms(
+    client, db_session, admin, places
+):
+    firm = factories.producer(db_session, admin, name="表单示范企业（测试）", kind="enterprise")
+    farmer = factories.producer(
+        db_session, admin, name="表单农户（测试）", kind="farmer", is_poverty_registered=True
+    )
+    db_session.flush()
+    before = metrics.compute(db_session)
+    sign_in(client, admin)
+    page = client.get("/staff/program/poverty-relief/enterprises/new")
+    assert "表单示范企业（测试）" in page.get_data(as_text=True)
+    made = client.post(
+        "/staff/program/poverty-relief/enterprises/new",
+        data={
+            "producer_id": str(firm.id),
+            "designated_on": "2025-03-01",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert made.status_code == 303
+    db_session.expire_all()
+    enterprise = next(
+        e for e in poverty_relief.list_enterprises(db_session, admin) if e.producer_id == firm.id
+    )
+    url = f"/staff/program/poverty-relief/enterprises/{enterprise.id}/households"
+    page = client.get(url)
+    linked = client.post(
+        url,
+        data={
+            "producer_id": str(farmer.id),
+            "linked_on": "2025-04-01",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert linked.status_code == 303
+    page = client.get("/staff/program/poverty-relief/staff-counts/new")
+    wrong = client.post(
+        "/staff/program/poverty-relief/staff-counts/new",
+        data={
+            "place": f"facility:{places['centre'].id}",
+            "counted_on": "2025-05-01",
+            "employees": "4",
+            "poor_employees": "5",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert wrong.status_code == 422 and "贫困人口人数不能多于从业人员总数" in wrong.get_data(
+        as_text=True
+    )
+    counted = client.post(
+        "/staff/program/poverty-relief/staff-counts/new",
+        data={
+            "place": f"facility:{places['centre'].id}",
+            "counted_on": "2025-05-01",
+            "employees": "8",
+            "poor_employees": "2",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert counted.status_code == 303
+    db_session.expire_all()
+    after = metrics.compute(db_session)
+    assert after[MetricKey.MODEL_ENTERPRISES] == before[MetricKey.MODEL_ENTERPRISES] + 1
+    assert after[MetricKey.HOUSEHOLDS_LIFTED] == before[MetricKey.HOUSEHOLDS_LIFTED] + 1
+    assert after[MetricKey.POOR_EMPLOYMENT_SHARE_PCT] is not None
+    listing = client.get("/staff/program/poverty-relief").get_data(as_text=True)
+    assert "表单示范企业（测试）" in listing and "测试物流配送中心" in listing
+    rows = dashboard_rows(client)
+    assert attribute(rows["model_enterprises"], "data-current") == str(
+        after[MetricKey.MODEL_ENTERPRISES]
+    )

@@ -53,6 +53,7 @@ from trace.models.logistics import (
     TemperatureReading,
 )
 from trace.models.packaging import PackageType, PackagingSpec
+from trace.models.poverty_relief import LiftedHousehold, ModelEnterprise, StaffCount
 from trace.models.producers import Producer, ProducerKind
 from trace.models.products import Product, ProductCategory
 from trace.models.recalls import Recall, RecallAction, RecallActionKind, RecallLot, RecallStatus
@@ -60,7 +61,6 @@ from trace.models.regions import Township, Village
 from trace.models.retention import RetentionArchive, RetentionRule
 from trace.models.scans import Scan, ScanAddress, ScanClient
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
-from trace.models.poverty_relief import LiftedHousehold, ModelEnterprise, StaffCount
 from trace.models.targets import (
     Comparison,
     FigureSource,

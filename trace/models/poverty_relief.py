@@ -9,7 +9,9 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trace.db import Base, UTCDateTime, utcnow
+from trace.models.logistics import Facility
 from trace.models.producers import Producer
+from trace.models.stations import Station
 
 
 class ModelEnterprise(Base):
@@ -33,7 +35,9 @@ class LiftedHousehold(Base):
 
     __tablename__ = "lifted_households"
     __table_args__ = (
-        CheckConstraint("(producer_id IS NULL) <> (trainee_id IS NULL)", name="producer_or_trainee"),
+        CheckConstraint(
+            "(producer_id IS NULL) <> (trainee_id IS NULL)", name="producer_or_trainee"
+        ),
         UniqueConstraint("enterprise_id", "producer_id"),
         UniqueConstraint("enterprise_id", "trainee_id"),
     )
@@ -67,3 +71,6 @@ class StaffCount(Base):
     poor_employees: Mapped[int] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    station: Mapped[Station | None] = relationship(lazy="joined")
+    facility: Mapped[Facility | None] = relationship(lazy="joined")

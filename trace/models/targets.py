@@ -77,7 +77,9 @@ class Target(Base):
     metric: Mapped[MetricKey | None] = mapped_column(StrEnumType(MetricKey, 40))
     sort_order: Mapped[int] = mapped_column(default=0)
     note: Mapped[str] = mapped_column(String(300), default="")  # source or caveat, in Chinese
-    area_zh: Mapped[str] = mapped_column(String(40), default="")  # the plan's chapter (公共服务体系)
+    area_zh: Mapped[str] = mapped_column(
+        String(40), default=""
+    )  # the plan's chapter (公共服务体系)
     plan_text_zh: Mapped[str] = mapped_column(String(300), default="")  # the plan's own words
     comparison: Mapped[Comparison] = mapped_column(
         StrEnumType(Comparison, 2), default=Comparison.AT_LEAST
@@ -99,9 +101,7 @@ class TargetMilestone(Base):
 
     __tablename__ = "target_milestones"
     __table_args__ = (
-        CheckConstraint(
-            "(share_pct IS NULL) <> (value IS NULL)", name="share_or_value"
-        ),
+        CheckConstraint("(share_pct IS NULL) <> (value IS NULL)", name="share_or_value"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

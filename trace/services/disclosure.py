@@ -277,9 +277,7 @@ def progress_rows(session: Session) -> list[ProgressRow]:
         if progress.entry is not None:
             note = progress.entry.source
         elif progress.source == "reported":
-            note = next(
-                (f.source for f in figures if f.target_code == target.code), note
-            )
+            note = next((f.source for f in figures if f.target_code == target.code), note)
         rows.append(
             ProgressRow(
                 code=target.code,

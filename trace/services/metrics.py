@@ -232,9 +232,7 @@ def poverty_products(session: Session) -> Decimal:
     query = (
         select(func.count(distinct(Batch.product_id)))
         .join(Producer, Producer.id == Batch.producer_id)
-        .where(
-            or_(Producer.is_poverty_registered.is_(True), Producer.id.in_(_model_producers()))
-        )
+        .where(or_(Producer.is_poverty_registered.is_(True), Producer.id.in_(_model_producers())))
     )
     return _count(session, query)
 
@@ -256,8 +254,8 @@ def model_enterprises(session: Session) -> Decimal:
 
 def _lifted_producers(session: Session) -> set[int]:
     rows = session.scalars(
-        select(LiftedHousehold.producer_id)
-        .join(Producer, Producer.id == LiftedHousehold.producer_id)
+        select(Producer.id)
+        .join(LiftedHousehold, LiftedHousehold.producer_id == Producer.id)
         .where(Producer.is_poverty_registered.is_(True))
     )
     return set(rows)
@@ -265,8 +263,8 @@ def _lifted_producers(session: Session) -> set[int]:
 
 def _lifted_trainees(session: Session) -> set[int]:
     rows = session.scalars(
-        select(LiftedHousehold.trainee_id)
-        .join(Trainee, Trainee.id == LiftedHousehold.trainee_id)
+        select(Trainee.id)
+        .join(LiftedHousehold, LiftedHousehold.trainee_id == Trainee.id)
         .where(Trainee.is_poverty_registered.is_(True))
     )
     return set(rows)

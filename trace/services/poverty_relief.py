@@ -74,7 +74,7 @@ def link_household(
         trainee = session.get(Trainee, trainee_id)
         if trainee is None or not trainee.is_poverty_registered:
             raise ValidationError.for_field("trainee_id", "lifted_household.not_registered")
-        column, value = LiftedHousehold.trainee_id, trainee_id
+        column, value = LiftedHousehold.trainee_id, trainee.id
     check_not_future(linked_on, "linked_on")
     clash = select(LiftedHousehold.id).where(
         LiftedHousehold.enterprise_id == enterprise_id, column == value
@@ -135,3 +135,44 @@ def count_staff(
     session.add(count)
     record_change(session, actor, "staff_count.create", count)
     return count
+
+
+def enterprise_candidates(session: Session, actor: Actor | None) -> list[Producer]:
+    """Enterprises and cooperatives not yet designated, for the designation form."""
+    authorize(actor, "record.read")
+    return list(
+        session.scalars(
+            select(Producer)
+            .where(
+                Producer.kind.in_(ENTERPRISE_KINDS),
+                Producer.id.not_in(select(ModelEnterprise.producer_id)),
+            )
+            .order_by(Producer.name)
+        )
+    )
+
+
+def registered_households(session: Session, actor: Actor | None) -> list[Producer]:
+    """Producers from registered poor households, for the household form."""
+    authorize(actor, "record.read")
+    query = select(Producer).where(Producer.is_poverty_registered.is_(True))
+    return list(session.scalars(query.order_by(Producer.township_code, Producer.name)))
+
+
+def households_of(session: Session, enterprise_id: int) -> list[LiftedHousehold]:
+    return list(
+        session.scalars(
+            select(LiftedHousehold)
+            .where(LiftedHousehold.enterprise_id == enterprise_id)
+            .order_by(LiftedHousehold.id)
+        )
+    )
+
+
+def latest_staff_counts(session: Session, actor: Actor | None) -> list[StaffCount]:
+    """The newest count of each station and facility, newest first."""
+    authorize(actor, "record.read")
+    latest: dict[tuple[int | None, int | None], StaffCount] = {}
+    for row in session.scalars(select(StaffCount).order_by(StaffCount.counted_on, StaffCount.id)):
+        latest[(row.station_id, row.facility_id)] = row
+    return sorted(latest.values(), key=lambda c: (c.counted_on, c.id), reverse=True)

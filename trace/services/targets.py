@@ -41,9 +41,7 @@ def threshold(target: Target, milestone: TargetMilestone) -> Decimal:
     """The figure a milestone asks for: its value, or its share of the target."""
     if milestone.value is not None:
         return Decimal(milestone.value)
-    return (target.target_value * Decimal(milestone.share_pct or 0) / 100).quantize(
-        Decimal("0.01")
-    )
+    return (target.target_value * Decimal(milestone.share_pct or 0) / 100).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)

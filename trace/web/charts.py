@@ -45,7 +45,9 @@ def progress_bar(
         f'<rect x="0" y="0" width="{_num(filled)}" height="8" rx="2" fill="{colour}"/>'
     )
     if marker is not None and 0 < marker < 100:
-        body += f'<rect x="{_num(float(marker) - 0.4)}" y="0" width="0.8" height="8" fill="{MARKER}"/>'
+        body += (
+            f'<rect x="{_num(float(marker) - 0.4)}" y="0" width="0.8" height="8" fill="{MARKER}"/>'
+        )
 
     desc = f"{_num(filled)}%" if pct is not None else "—"
     uid = f"bar{next(_ids)}"

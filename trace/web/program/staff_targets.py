@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import fields, validate
 
-from trace.schemas.common import StrictSchema, trimmed
+from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.services import targets as service
 from trace.web.database import db
 from trace.web.forms import Form
@@ -58,7 +58,7 @@ class TargetFigureFormSchema(StrictSchema):
     source = trimmed(200, 1, required=True)
     evidence = trimmed(200, 1, required=True)
     note = trimmed(300, load_default="")
-    corrects_id = fields.Integer(load_default=None, allow_none=True)
+    corrects_id = Integer(load_default=None, allow_none=True)
 
 
 @bp.get("/targets/<int:target_id>/figures")
@@ -103,6 +103,4 @@ def new_target_figure(target_id: int) -> Any:
             if form.is_valid:
                 flash(_("已填报：%(label)s", label=target.label_zh), "ok")
                 return redirect(url_for(".target_figures", target_id=target.id), 303)
-    return _form_page(
-        "staff_program/target_figure_form.html", form, target=target, earlier=earlier
-    )
+    return _form_page("staff_program/target_figure_form.html", form, target=target, earlier=earlier)
