@@ -636,3 +636,18 @@ def test_the_office_designates_an_enterprise_links_a_household_and_counts_staff_
     assert attribute(rows["model_enterprises"], "data-current") == str(
         after[MetricKey.MODEL_ENTERPRISES]
     )
+
+
+def test_the_json_dashboard_carries_status_source_and_milestones(client, as_role):
+    rows = {
+        r["code"]: r
+        for r in client.get("/api/v1/dashboard", headers=as_role("regulator")).get_json()
+    }
+    training_row = rows["training_total"]
+    assert training_row["status"] in {"behind", "on_track", "met"}
+    assert training_row["source"] == "records" and training_row["figure_source"] == "records"
+    assert [m["due_on"] for m in training_row["milestones"]] == ["2019-08-31", "2019-10-31"]
+    assert rows["ecommerce_turnover_growth"]["baseline_year"] == 2018
+    assert (
+        rows["central_funds"]["status"] == "unmeasured" and rows["central_funds"]["metric"] is None
+    )
