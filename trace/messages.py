@@ -39,6 +39,9 @@ MESSAGES: dict[str, str] = {
     "target_figure.already_corrected": N_("这条填报已被更正，请更正最新的一条"),
     "target_figure.computed": N_("该目标由系统记录计算，不需人工填报"),
     "target_figure.unknown_entry": N_("要更正的填报不存在"),
+    "target_milestone.invalid": N_(
+        "时间节点“%(item)s”格式不对，应写作 2019-08-31:50%% 或 2019-10-31:3000"
+    ),
 }
 
 

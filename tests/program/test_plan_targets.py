@@ -651,3 +651,43 @@ def test_the_json_dashboard_carries_status_source_and_milestones(client, as_role
     assert (
         rows["central_funds"]["status"] == "unmeasured" and rows["central_funds"]["metric"] is None
     )
+
+
+def test_the_office_moves_a_milestone_and_the_status_follows(client, db_session, admin):
+    target = _office_target(db_session, "training_total")
+    sign_in(client, admin)
+    url = f"/staff/program/targets/{target.id}/edit"
+    page = client.get(url)
+    assert "2019-08-31:1500;2019-10-31:3000" in page.get_data(as_text=True)
+    bad = client.post(
+        url,
+        data={
+            "target_value": "3000",
+            "unit": "人次",
+            "milestones": "明年:1500",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert bad.status_code == 422 and "格式不对" in bad.get_data(as_text=True)
+    later = (clock.local_today() + dt.timedelta(days=90)).isoformat()
+    moved = client.post(
+        url,
+        data={
+            "target_value": "3000",
+            "unit": "人次",
+            "milestones": f"{later}:100%",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert moved.status_code == 303
+    row = dashboard_rows(client)["training_total"]
+    assert attribute(row, "data-milestones") == f"{later}:100%"
+    assert attribute(row, "data-status") == "on_track"  # the new date has not passed
+    audit = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "target.milestones"))
+    assert audit is not None and "2019-08-31:1500" in audit.note
+
+
+def test_the_packaging_page_counts_against_the_target_of_the_plan(db_session, admin):
+    target = _office_target(db_session, "grading_packaging_designs")
+    service.update_target(db_session, admin, target.id, target_value=Decimal("25"))
+    assert packaging.packaging_report(db_session, admin)["target"] == 25

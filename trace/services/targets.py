@@ -44,6 +44,79 @@ def threshold(target: Target, milestone: TargetMilestone) -> Decimal:
     return (target.target_value * Decimal(milestone.share_pct or 0) / 100).quantize(Decimal("0.01"))
 
 
+def milestone_notation(milestone: TargetMilestone) -> str:
+    """A milestone in the plan file's notation: `2019-08-31:50%`, `2019-08-31:1500`, or a
+    label alone (`2019-08-31:投入运营`, meaning the whole target by then)."""
+    if milestone.label_zh:
+        what = milestone.label_zh
+    elif milestone.share_pct is not None:
+        what = f"{Decimal(milestone.share_pct).normalize():f}%"
+    else:
+        what = f"{Decimal(milestone.value or 0).normalize():f}"
+    return f"{milestone.due_on.isoformat()}:{what}"
+
+
+def parse_milestones(text: str) -> list[dict[str, Any]]:
+    """`2019-08-31:50%;2019-10-31:100%` as milestone fields, in date order.
+    Raises ValidationError (milestones: target_milestone.invalid)."""
+    found: list[dict[str, Any]] = []
+    for item in (part.strip() for part in text.replace("；", ";").split(";")):
+        if not item:
+            continue
+        day, _sep, what = item.partition(":")
+        try:
+            due_on = dt.date.fromisoformat(day.strip())
+        except ValueError:
+            raise ValidationError.for_field(
+                "milestones", "target_milestone.invalid", item=item
+            ) from None
+        what = what.strip()
+        row: dict[str, Any] = {"due_on": due_on, "share_pct": None, "value": None, "label_zh": ""}
+        try:
+            if what.endswith("%"):
+                row["share_pct"] = Decimal(what[:-1])
+            else:
+                row["value"] = Decimal(what)
+        except ArithmeticError:
+            if not what or len(what) > 50:
+                raise ValidationError.for_field(
+                    "milestones", "target_milestone.invalid", item=item
+                ) from None
+            row["share_pct"], row["label_zh"] = Decimal(100), what
+        share, value = row["share_pct"], row["value"]
+        if (share is not None and not 0 < share <= 1000) or (value is not None and value < 0):
+            raise ValidationError.for_field("milestones", "target_milestone.invalid", item=item)
+        found.append(row)
+    return sorted(found, key=lambda r: r["due_on"])
+
+
+def set_milestones(session: Session, actor: Actor | None, target_id: int, text: str) -> Target:
+    """Replace a target's milestones (the office may move the plan's dates). Audited with the
+    milestones before and after. Raises NotFoundError, ValidationError, PermissionDeniedError."""
+    authorize(actor, "target.manage")
+    target = get_target(session, actor, target_id)
+    before = ";".join(milestone_notation(m) for m in target.milestones)
+    rows = parse_milestones(text)
+    kept = {
+        milestone_notation(m): m.label_en for m in target.milestones if m.label_en
+    }  # an English label stays with its milestone
+    target.milestones = [TargetMilestone(**row) for row in rows]
+    for milestone in target.milestones:
+        milestone.label_en = kept.get(milestone_notation(milestone), "")
+    session.flush()
+    after = ";".join(milestone_notation(m) for m in target.milestones)
+    if after != before:
+        record_change(
+            session,
+            actor,
+            "target.milestones",
+            target,
+            snapshot(target),
+            note=f"{before} -> {after}",
+        )
+    return target
+
+
 @dataclass(frozen=True)
 class Progress:
     """A target beside its current figure; `current` is None while nothing measures it.

@@ -71,15 +71,7 @@ def milestone_text(progress: Progress, milestone: TargetMilestone) -> str:
     return f"{milestone.due_on.isoformat()} {what}"
 
 
-def milestone_data(milestone: TargetMilestone) -> str:
-    """A milestone in the plan file's own notation (`date:50%`, `date:1500`, `date:投入运营`)."""
-    if milestone.label_zh:
-        what = milestone.label_zh
-    elif milestone.share_pct is not None:
-        what = f"{Decimal(milestone.share_pct).normalize():f}%"
-    else:
-        what = f"{Decimal(milestone.value or 0).normalize():f}"
-    return f"{milestone.due_on.isoformat()}:{what}"
+milestone_data = service.milestone_notation
 
 
 def _plain(value: Decimal | None) -> str:

@@ -23,6 +23,7 @@ class TargetFormSchema(StrictSchema):
     )
     unit = trimmed(20, load_default="")
     note = trimmed(300, load_default="")
+    milestones = trimmed(500, load_default="")  # 2019-08-31:50%;2019-10-31:100%
 
 
 @bp.get("/targets")
@@ -36,12 +37,23 @@ def targets() -> Any:
 def edit_target(target_id: int) -> Any:
     session, actor = db(), _actor()
     record = service.get_target(session, actor, target_id)
-    current = {"target_value": record.target_value, "unit": record.unit, "note": record.note}
+    current = {
+        "target_value": record.target_value,
+        "unit": record.unit,
+        "note": record.note,
+        "milestones": ";".join(service.milestone_notation(m) for m in record.milestones),
+    }
     form = Form(_posted() if request.method == "POST" else current)
     if request.method == "POST":
         data = form.load(TargetFormSchema())
         if data is not None:
-            form.attempt(lambda: service.update_target(session, actor, record.id, **data))
+            milestones = data.pop("milestones")
+
+            def save() -> None:
+                service.update_target(session, actor, record.id, **data)
+                service.set_milestones(session, actor, record.id, milestones)
+
+            form.attempt(save)
             if form.is_valid:
                 flash(_("已修改目标：%(label)s", label=record.label_zh), "ok")
                 return redirect(url_for(".targets"), 303)
