@@ -91,3 +91,22 @@ def test_the_dashboard_on_a_phone(demo_app, browser):
         assert phone.errors == [] and phone.hosts == {"127.0.0.1"}
     finally:
         phone.close()
+
+
+def test_the_english_dashboard_is_english(demo_app, browser):
+    _app, base = demo_app
+    phone = Watched(browser, {"width": 390, "height": 844})
+    try:
+        phone.page.goto(f"{base}/program/dashboard?lang=en")
+        shown = phone.page.locator('[data-section="targets"]').inner_text()
+        assert re.findall(r"[\u4e00-\u9fff]+", shown) == []
+        assert "Behind its milestone" in shown and "2019-08-31 ≥ 1,500 person-times" in shown
+        assert _shot(phone.page, "dashboard-phone-390-english.png", full_page=False).exists()
+        wide = phone.page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+            " > 391).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' +"
+            " (e.textContent || '').slice(0, 40))"
+        )
+        assert phone.fits(), wide
+    finally:
+        phone.close()

@@ -81,6 +81,7 @@ def test_every_target_of_the_plan_file_has_its_row_with_the_same_figures(client)
         assert exported["baseline_year"] == target["baseline"]
         assert exported["figure_source"] == target["figure_from"]
         assert exported["plan_text_zh"] == target["target_zh"]
+        assert exported["area"] == target["area"]
         assert exported["unit"] == target["unit"].replace("m2", "m²").replace("m3", "m³")
         assert Decimal(exported["target_value"]) == Decimal(target["value"])
 
