@@ -21,6 +21,7 @@ from trace.models.audit import AuditEntry
 from trace.models.brand import ApplicationStatus, BrandApplication
 from trace.models.events import AppendOnlyError
 from trace.models.regions import Village
+from trace.models.stations import Station
 from trace.models.targets import MetricKey, Target, TargetFigureEntry
 from trace.services import disclosure, metrics, packaging, poverty_relief, stations, training
 from trace.services import logistics as logistics_service
@@ -248,9 +249,16 @@ def test_poor_village_coverage_follows_villages_marked_poor(db_session, admin):
     )
     db_session.add_all([*poor, no_conditions])
     db_session.flush()
-    existing = db_session.scalars(select(Village).where(Village.is_poor.is_(True))).all()
-    total = len(existing) - 1  # the village without the conditions is left out
+    eligible = db_session.scalars(
+        select(Village).where(Village.is_poor.is_(True), Village.has_station_conditions.is_(True))
+    ).all()
+    covered = {
+        s.village_id
+        for s in db_session.scalars(select(Station).where(Station.tier == "village"))
+        if s.village_id in {v.id for v in eligible}
+    }
     before = metrics.poor_village_coverage_pct(db_session)
+    assert before == (Decimal(len(covered) * 100) / len(eligible)).quantize(Decimal("0.1"))
     stations.create_station(
         db_session,
         admin,
@@ -260,10 +268,9 @@ def test_poor_village_coverage_follows_villages_marked_poor(db_session, admin):
         village="贫困测试0村",
     )
     after = metrics.poor_village_coverage_pct(db_session)
-    assert before is not None and after is not None
-    assert after - before == (Decimal(100) / total).quantize(Decimal("0.1")) or (
-        abs(after - before - Decimal(100) / total) < Decimal("0.2")
-    )
+    assert after == (Decimal((len(covered) + 1) * 100) / len(eligible)).quantize(Decimal("0.1"))
+    # The village without the conditions for a station is not in the count.
+    assert no_conditions.id not in {v.id for v in eligible}
 
 
 def test_small_cold_stores_and_the_county_centre_area(db_session, admin):
@@ -692,3 +699,20 @@ def test_the_packaging_page_counts_against_the_target_of_the_plan(db_session, ad
     target = _office_target(db_session, "grading_packaging_designs")
     service.update_target(db_session, admin, target.id, target_value=Decimal("25"))
     assert packaging.packaging_report(db_session, admin)["target"] == 25
+
+
+def test_the_seed_adds_a_missing_target_with_its_milestones_and_keeps_the_others(db_session):
+    assert service.seed_plan(db_session) == []  # the migration seeded every one
+    gone = service.target_by_code(db_session, "small_cold_stores")
+    assert gone is not None
+    db_session.delete(gone)
+    kept = service.target_by_code(db_session, "training_total")
+    assert kept is not None
+    kept.target_value = Decimal("3300")  # as the office may have changed it
+    db_session.flush()
+    assert service.seed_plan(db_session) == ["small_cold_stores"]
+    back = service.target_by_code(db_session, "small_cold_stores")
+    assert back is not None and [service.milestone_notation(m) for m in back.milestones] == [
+        "2019-10-31:100%"
+    ]
+    assert kept.target_value == Decimal("3300")

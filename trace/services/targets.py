@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +28,10 @@ from trace.models.targets import (
 from trace.policy import Actor, authorize
 from trace.services import metrics
 from trace.services.audit import record_change, snapshot
+
+# The plan's numeric targets and milestones (the same facts as shared/data/dayao_plan_targets.csv),
+# seeded by migration 0017 and by `flask --app trace targets seed`.
+PLAN_FILE = Path(__file__).resolve().parents[1] / "plan_targets.json"
 
 
 class Status(enum.StrEnum):
@@ -356,3 +362,47 @@ def list_entries(session: Session, actor: Actor | None, target_id: int) -> list[
             .order_by(TargetFigureEntry.month.desc(), TargetFigureEntry.id.desc())
         )
     )
+
+
+# -- seeding the plan ----------------------------------------------------------------------------
+
+
+def seed_plan(session: Session, plan_file: Path = PLAN_FILE) -> list[str]:
+    """Add each target of the plan file that is missing, with its milestones; targets already
+    there are left as the office keeps them. Returns the codes added (audited as the system)."""
+    plan = json.loads(plan_file.read_text(encoding="utf-8"))["targets"]
+    known = set(session.scalars(select(Target.code)))
+    added = []
+    for index, row in enumerate(plan):
+        if row["code"] in known:
+            continue
+        target = Target(
+            code=row["code"],
+            label_zh=row["label_zh"],
+            label_en=row["label_en"],
+            target_value=Decimal(str(row["target_value"])),
+            unit=row["unit"],
+            metric=MetricKey(row["metric"]) if row["metric"] else None,
+            sort_order=(index + 1) * 10,
+            note=row["note"],
+            area_zh=row["area_zh"],
+            plan_text_zh=row["plan_text_zh"],
+            comparison=Comparison(row["comparison"]),
+            baseline_year=row["baseline_year"],
+            figure_source=FigureSource(row["figure_source"]),
+            is_in_plan=row["in_plan"],
+            milestones=[
+                TargetMilestone(
+                    due_on=dt.date.fromisoformat(m["due_on"]),
+                    share_pct=Decimal(str(m["share_pct"])) if "share_pct" in m else None,
+                    value=Decimal(str(m["value"])) if "value" in m else None,
+                    label_zh=m.get("label_zh", ""),
+                    label_en=m.get("label_en", ""),
+                )
+                for m in row["milestones"]
+            ],
+        )
+        session.add(target)
+        record_change(session, None, "target.seed", target)
+        added.append(row["code"])
+    return added
