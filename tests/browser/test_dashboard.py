@@ -110,3 +110,35 @@ def test_the_english_dashboard_is_english(demo_app, browser):
         assert phone.fits(), wide
     finally:
         phone.close()
+
+
+def test_the_office_enters_a_months_figure_on_a_phone(demo_app, browser):
+    from trace.demo import DEMO_DOMAIN, DEMO_PASSWORD
+
+    _app, base = demo_app
+    phone = Watched(browser, {"width": 390, "height": 844})
+    page = phone.page
+    try:
+        page.goto(f"{base}/staff/")
+        page.fill("#f-email", f"admin@{DEMO_DOMAIN}")
+        page.fill("#f-password", DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.click("button[type=submit].primary")
+        page.goto(f"{base}/staff/program/targets")
+        page.click('tr[data-code="ecommerce_outlets_growth"] >> text=项目办填报')
+        page.click("text=填报本月数值")
+        assert phone.fits()
+        page.fill("#f-month", "2025-09")
+        page.fill("#f-value", "9.6")
+        page.fill("#f-source", "县市场监管局市场主体统计（示例）")
+        page.fill("#f-evidence", "市场主体发展情况通报2025年9月（示例）")
+        assert _shot(page, "office-figure-form-phone-390.png", full_page=False).exists()
+        with page.expect_navigation():
+            page.click("button[type=submit].primary")
+        assert "/figures" in page.url and "9.6" in page.locator("table.list").inner_text()
+        page.goto(f"{base}/program/dashboard")
+        row = page.locator('tr[data-code="ecommerce_outlets_growth"]')
+        assert row.get_attribute("data-current") == "9.6"
+        assert phone.errors == [] and phone.hosts == {"127.0.0.1"}
+    finally:
+        phone.close()
