@@ -54,6 +54,7 @@ from trace.models.logistics import (
     TemperatureReading,
 )
 from trace.models.packaging import PackageType, PackagingSpec
+from trace.models.poverty_relief import LiftedHousehold, ModelEnterprise, StaffCount
 from trace.models.producers import Producer, ProducerKind
 from trace.models.products import Product, ProductCategory
 from trace.models.recalls import Recall, RecallAction, RecallActionKind, RecallLot, RecallStatus
@@ -61,7 +62,14 @@ from trace.models.regions import Township, Village
 from trace.models.retention import RetentionArchive, RetentionRule
 from trace.models.scans import Scan, ScanAddress, ScanClient
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
-from trace.models.targets import MetricKey, Target
+from trace.models.targets import (
+    Comparison,
+    FigureSource,
+    MetricKey,
+    Target,
+    TargetFigureEntry,
+    TargetMilestone,
+)
 from trace.models.training import (
     Attendance,
     Course,
@@ -93,6 +101,7 @@ __all__ = [
     "CertificationType",
     "Checkpoint",
     "CodeStatus",
+    "Comparison",
     "ComplianceRecord",
     "ConsistencyCheck",
     "ContactKind",
@@ -106,6 +115,7 @@ __all__ = [
     "FeedbackContact",
     "FeedbackReport",
     "FeedbackStep",
+    "FigureSource",
     "GradeSpec",
     "GradeThreshold",
     "Grading",
@@ -120,11 +130,13 @@ __all__ = [
     "JobKind",
     "JobStatus",
     "LabelRun",
+    "LiftedHousehold",
     "LineRole",
     "LotLink",
     "LotOperation",
     "LotOperationLine",
     "MetricKey",
+    "ModelEnterprise",
     "Notice",
     "NoticeAttachment",
     "NoticeCategory",
@@ -156,12 +168,15 @@ __all__ = [
     "ShipmentStatus",
     "SpentFormStamp",
     "SpreadsheetImport",
+    "StaffCount",
     "StandardKind",
     "Station",
     "StationService",
     "StationServiceOffer",
     "StationTier",
     "Target",
+    "TargetFigureEntry",
+    "TargetMilestone",
     "TemperatureAlert",
     "TemperatureLimit",
     "TemperatureReading",
