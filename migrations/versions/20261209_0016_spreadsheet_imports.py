@@ -1,7 +1,7 @@
 """spreadsheet_imports: the files whose rows were imported, so a file sent twice is imported once
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0017 (re-chained after origin/main brought 0017 onto 0012)
 Create Date: 2026-12-08 00:40:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
