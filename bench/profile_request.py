@@ -37,7 +37,9 @@ from bench.pgdb import create_database, drop_database  # noqa: E402
 SECRET = "bench-profile-secret-key-not-for-production"
 
 
-def _prepare(url: str, packs: int, rate_limits: bool) -> tuple[Any, list[str]]:
+def _prepare(
+    url: str, packs: int, rate_limits: bool, cache_seconds: float
+) -> tuple[Any, list[str]]:
     env = {**os.environ, "TRACE_DATABASE_URL": url, "TRACE_SECRET_KEY": SECRET}
     for args in (("db", "upgrade"), ("demo", "load")):
         subprocess.run(
@@ -59,6 +61,7 @@ def _prepare(url: str, packs: int, rate_limits: bool) -> tuple[Any, list[str]]:
             "SECRET_KEY": SECRET,
             "RATE_LIMITS_ENABLED": rate_limits,
             "RATE_LIMIT_PUBLIC": "1000000 per minute",
+            "PUBLIC_CACHE_SECONDS": cache_seconds,
         }
     )
     app.add_url_rule("/bench/constant", "bench_constant", lambda: Response(b"ok"))
@@ -121,6 +124,12 @@ def main() -> int:
     parser.add_argument("--database-url", default="", help="a PostgreSQL server; else SQLite")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--rate-limits", action="store_true", help="count requests (high limit)")
+    parser.add_argument(
+        "--cache-seconds",
+        type=float,
+        default=30,
+        help="TRACE_PUBLIC_CACHE_SECONDS; 0: every scan misses",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         os.environ["TRACE_INSTANCE_DIR"] = tmp
@@ -128,7 +137,7 @@ def main() -> int:
         url = create_database(server, "profile") if server else f"sqlite:///{tmp}/trace.db"
         try:
             count = 2 * args.requests + 20
-            app, serials = _prepare(url, count, args.rate_limits)
+            app, serials = _prepare(url, count, args.rate_limits, args.cache_seconds)
             _profile(
                 "constant route",
                 [_caller(app, "/bench/constant", n) for n in range(count)],
