@@ -34,7 +34,7 @@ from trace.services.public_record import (
 from trace.web import scan_pool
 from trace.web.auth import current_actor
 from trace.web.cache import TTLCache
-from trace.web.database import db
+from trace.web.database import db, replica_safe
 from trace.web.errors import error_response, wants_json
 from trace.web.i18n import select_locale
 from trace.web.public import scan_clients
@@ -270,6 +270,7 @@ def origin_locator(latitude: str | None, longitude: str | None) -> dict[str, flo
 
 
 @bp.get("/")
+@replica_safe
 def home() -> str:
     session = db()
     counts = {
@@ -373,6 +374,7 @@ def unknown_code_response(serial: str) -> Response:
 
 
 @bp.get("/lots/<lot>")
+@replica_safe
 def batch_page(lot: str) -> Any:
     found = db().execute(select(Batch.id, Batch.status).where(Batch.lot == lot)).first()
     if found is None:
@@ -391,6 +393,7 @@ def batch_page(lot: str) -> Any:
 
 
 @bp.get("/compliance/<number>")
+@replica_safe
 def compliance_page(number: str) -> Any:
     """What a 承诺达标合格证's QR code opens: the certificate as issued and its lot's status now.
 
@@ -425,6 +428,7 @@ def mask_phone(phone: str) -> str:
 
 
 @bp.get("/products/<gtin>")
+@replica_safe
 def product_page(gtin: str) -> Any:
     session = db()
     product = session.scalar(select(Product).where(Product.gtin == gtin))
