@@ -25,7 +25,9 @@ The measurements alternate for --rounds rounds, each driven by Debian's wrk (32 
             exported to a temporary folder and run against the same database, so that the
             change is measured under the same load as the code it replaces (--before '' skips).
 
-With --sqlite the database is a SQLite file in a temporary folder instead (the embedded
+With TRACE_BENCH_REDIS_URL set, every server measured gets it as TRACE_REDIS_URL (the job queue,
+and for this code the public-record cache its workers share). With --sqlite the database is a
+SQLite file in a temporary folder instead (the embedded
 default: the scan log's commit then waits for SQLite's fsync).
 
 Each round's ratios (scan / constant and scan / bare) are taken from measurements of that round,
@@ -124,8 +126,11 @@ def database_url() -> str:
 
 
 def _env(url: str) -> dict[str, str]:
+    redis = os.environ.get("TRACE_BENCH_REDIS_URL", "")
     return {
         **os.environ,
+        # Production's shape: the public-record cache shared through Redis (unset: none).
+        "TRACE_REDIS_URL": redis,
         "TRACE_DATABASE_URL": url,
         "TRACE_SECRET_KEY": SECRET,
         "TRACE_RATE_LIMITS_ENABLED": "0",
@@ -537,6 +542,7 @@ def main() -> int:
     database = "SQLite" if args.sqlite else "PostgreSQL"
     result = {
         "benchmark": f"scan page under load (gunicorn + wrk, {database})",
+        "redis": os.environ.get("TRACE_BENCH_REDIS_URL") or None,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "pinning": pinned,
@@ -588,7 +594,8 @@ def main() -> int:
     print(
         f"gunicorn {args.workers} x {args.worker_class} (threads {args.threads}), wrk "
         f"{args.connections} connections x {args.seconds:g} s; pinning: {pinned}; "
-        f"{args.lots} lots x {args.packs} packs; {database}; {os.cpu_count()} CPUs, load "
+        f"{args.lots} lots x {args.packs} packs; {database}, Redis "
+        f"{os.environ.get('TRACE_BENCH_REDIS_URL') or 'none'}; {os.cpu_count()} CPUs, load "
         f"{load_before[0]:.1f} before, {result['load_average_after'][0]:.1f} after"
     )
     header = ("round", "load", "bare/s", "const/s", "scan/s", "scan/const", "scan/bare",
