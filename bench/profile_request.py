@@ -9,6 +9,14 @@ directly (no server, no sockets) for N constant requests and N first scans of di
 and prints the functions with the most cumulative and own time for each. The figures are per
 request, in microseconds; they are for finding the costs, the served benchmark
 (bench/bench_scan.py) is the measurement.
+
+``--compare REV`` (e.g. bench_scan.BASELINE_REVISION) measures instead, without the profiler,
+the CPU time per request of this process (time.process_time: what the request path itself costs,
+nearly blind to other work on a shared machine, unlike a served rate) for a bare Flask constant,
+the in-app constant and a first scan, here and in the code of REV (git archive, run in a child
+process of this script), alternating --rounds times, and prints the medians and the ratios
+bare / constant and bare / scan for both. The scan's database work on the server side is not in
+this process's CPU time; the wall time is printed beside it.
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ def _prepare(
     for args in (("db", "upgrade"), ("demo", "load")):
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "trace", *args],
-            cwd=ROOT, env=env, check=True, capture_output=True, timeout=600,
+            cwd=os.getcwd(), env=env, check=True, capture_output=True, timeout=600,
         )  # fmt: skip
     from flask import Response
 
@@ -62,6 +70,7 @@ def _prepare(
             "RATE_LIMITS_ENABLED": rate_limits,
             "RATE_LIMIT_PUBLIC": "1000000 per minute",
             "PUBLIC_CACHE_SECONDS": cache_seconds,
+            "LOG_REQUESTS": os.environ.get("TRACE_LOG_REQUESTS", "1") != "0",
         }
     )
     app.add_url_rule("/bench/constant", "bench_constant", lambda: Response(b"ok"))
@@ -93,6 +102,110 @@ def _caller(app: Any, path: str, address: int) -> Callable[[], int]:
         return len(body)
 
     return call
+
+
+def _cpu(calls: list[Callable[[], int]]) -> tuple[float, float]:
+    """(CPU, wall) microseconds per call of this process."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    for call in calls:
+        call()
+    return (
+        (time.process_time() - cpu) / len(calls) * 1e6,
+        (time.perf_counter() - wall) / len(calls) * 1e6,
+    )
+
+
+def _bare_caller() -> Callable[[], int]:
+    from flask import Flask, Response
+
+    bare = Flask("bare")
+    bare.add_url_rule("/bench/constant", "constant", lambda: Response(b"ok", mimetype="text/plain"))
+    return _caller(bare, "/bench/constant", 0)
+
+
+def _measure(url: str, requests: int, rounds: int) -> dict[str, list[float]]:
+    """CPU and wall microseconds per request of the three, `rounds` times each."""
+    count = 20 + rounds * requests
+    app, serials = _prepare(url, count, False, 30)
+    bare = _bare_caller()
+    constant = _caller(app, "/bench/constant", 0)
+    scans = [_caller(app, f"/scan/{s}", n) for n, s in enumerate(serials)]
+    for call in (bare, constant, *scans[:20]):  # warm
+        call()
+    figures: dict[str, list[float]] = {}
+    for number in range(rounds):
+        first = 20 + number * requests
+        for name, calls in (
+            ("bare", [bare] * requests),
+            ("constant", [constant] * requests),
+            ("scan", scans[first : first + requests]),
+        ):
+            cpu, wall = _cpu(calls)
+            figures.setdefault(f"{name}_cpu_us", []).append(cpu)
+            figures.setdefault(f"{name}_wall_us", []).append(wall)
+    app.extensions["trace.engine"].dispose()
+    return figures
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """This code and `args.compare`'s, each in its own database, CPU time per request."""
+    import json
+    import statistics
+
+    from bench.bench_scan import export_tree
+
+    results: dict[str, dict[str, list[float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-compare-") as tmp:
+        tree = export_tree(args.compare, Path(tmp))
+        if tree is None:
+            return 1
+        for label, root in (("after", ROOT), ("before", tree)):
+            command = [
+                sys.executable, str(ROOT / "bench" / "profile_request.py"),
+                "--requests", str(args.requests), "--rounds", str(args.rounds),
+                "--measure-json", "--root", str(root),
+            ]  # fmt: skip
+            if args.database_url:
+                command += ["--database-url", args.database_url]
+            env = dict(os.environ)
+            if root != ROOT:
+                from trace.config import IP_REGION_DB
+
+                env.setdefault("TRACE_IP_REGION_DB", str(IP_REGION_DB))
+            done = subprocess.run(
+                command, cwd=root, env=env, capture_output=True, text=True, timeout=1800
+            )
+            if done.returncode != 0:
+                print(f"bench: {label} failed: {done.stderr[-2000:]}", file=sys.stderr)
+                return 1
+            results[label] = json.loads(done.stdout.strip().splitlines()[-1])
+    load = os.getloadavg()[0]
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    print(
+        f"CPU time per request in one process ({database}; {args.requests} requests x "
+        f"{args.rounds} rounds; load {load:.1f}); medians:"
+    )
+    print(f"{'':8}{'bare us':>9}{'const us':>10}{'scan us':>9}{'scan wall':>11}"
+          f"{'bare/const':>12}{'bare/scan':>11}")  # fmt: skip
+    summary = {}
+    for label in ("before", "after"):
+        figures = {k: statistics.median(v) for k, v in results[label].items()}
+        row = {
+            **figures,
+            "bare_to_constant": figures["bare_cpu_us"] / figures["constant_cpu_us"],
+            "bare_to_scan": figures["bare_cpu_us"] / figures["scan_cpu_us"],
+        }
+        summary[label] = row
+        print(
+            f"{label:8}{row['bare_cpu_us']:9.0f}{row['constant_cpu_us']:10.0f}"
+            f"{row['scan_cpu_us']:9.0f}{row['scan_wall_us']:11.0f}"
+            f"{row['bare_to_constant']:12.2f}{row['bare_to_scan']:11.2f}"
+        )
+    out = ROOT / "bench" / "results" / f"request-cpu-{database.lower()}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"load": load, "before_revision": args.compare, **summary}, indent=2))
+    print(f"wrote {out.relative_to(ROOT)}")
+    return 0
 
 
 def _profile(name: str, calls: list[Callable[[], int]], top: int) -> None:
@@ -130,12 +243,28 @@ def main() -> int:
         default=30,
         help="TRACE_PUBLIC_CACHE_SECONDS; 0: every scan misses",
     )
+    parser.add_argument("--compare", default="", help="a git revision: CPU time, both codes")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
+    parser.add_argument("--measure-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.compare:
+        return _compare(args)
+    root = Path(args.root)
+    if root != ROOT:  # the code measured is another tree's (--compare's child)
+        sys.path.insert(0, str(root))
+        for name in [m for m in sys.modules if m == "trace" or m.startswith("trace.")]:
+            del sys.modules[name]
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         os.environ["TRACE_INSTANCE_DIR"] = tmp
         server = args.database_url
         url = create_database(server, "profile") if server else f"sqlite:///{tmp}/trace.db"
         try:
+            if args.measure_json:
+                import json
+
+                print(json.dumps(_measure(url, args.requests, args.rounds)))
+                return 0
             count = 2 * args.requests + 20
             app, serials = _prepare(url, count, args.rate_limits, args.cache_seconds)
             _profile(
