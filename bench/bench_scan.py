@@ -504,7 +504,12 @@ def main() -> int:
     finally:
         for process in processes:
             process.terminate()
-            process.wait(timeout=30)
+        for process in processes:
+            try:
+                process.wait(timeout=40)  # gunicorn's graceful stop: requests under way finish
+            except subprocess.TimeoutExpired:  # sync workers still waiting for SQLite's lock
+                process.kill()
+                process.wait()
         if args.sqlite:
             pass
         elif args.keep:

@@ -13,8 +13,9 @@ request, in microseconds; they are for finding the costs, the served benchmark
 ``--compare REV`` (e.g. bench_scan.BASELINE_REVISION) measures instead, without the profiler,
 the CPU time per request of this process (time.process_time: what the request path itself costs,
 nearly blind to other work on a shared machine, unlike a served rate) for a bare Flask constant,
-the in-app constant and a first scan, here and in the code of REV (git archive, run in a child
-process of this script), alternating --rounds times, and prints the medians and the ratios
+the in-app constant and a first scan, here and in the code of REV (git archive), each in a child
+process of this script, the two at the same time (so that both meet the same load), --rounds
+times each, and prints the medians and the ratios
 bare / constant and bare / scan for both. The scan's database work on the server side is not in
 this process's CPU time; the wall time is printed beside it.
 """
@@ -159,6 +160,8 @@ def _compare(args: argparse.Namespace) -> int:
         tree = export_tree(args.compare, Path(tmp))
         if tree is None:
             return 1
+        # Both at once: whatever else the machine does then, both pay for it alike.
+        children: dict[str, subprocess.Popen[str]] = {}
         for label, root in (("after", ROOT), ("before", tree)):
             command = [
                 sys.executable, str(ROOT / "bench" / "profile_request.py"),
@@ -172,13 +175,16 @@ def _compare(args: argparse.Namespace) -> int:
                 from trace.config import IP_REGION_DB
 
                 env.setdefault("TRACE_IP_REGION_DB", str(IP_REGION_DB))
-            done = subprocess.run(
-                command, cwd=root, env=env, capture_output=True, text=True, timeout=1800
-            )
-            if done.returncode != 0:
-                print(f"bench: {label} failed: {done.stderr[-2000:]}", file=sys.stderr)
+            children[label] = subprocess.Popen(
+                command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+        for label, child in children.items():
+            out, err = child.communicate(timeout=1800)
+            if child.returncode != 0:
+                print(f"bench: {label} failed: {err[-2000:]}", file=sys.stderr)
                 return 1
-            results[label] = json.loads(done.stdout.strip().splitlines()[-1])
+            results[label] = json.loads(out.strip().splitlines()[-1])
     load = os.getloadavg()[0]
     database = "PostgreSQL" if args.database_url else "SQLite"
     print(
