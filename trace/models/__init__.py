@@ -23,6 +23,15 @@ from trace.models.feedback import (
     ReportStatus,
     SpentFormStamp,
 )
+from trace.models.funding import (
+    BudgetLine,
+    FundingRule,
+    FundingRuleKind,
+    FundingTask,
+    FundSource,
+    SpendingEntry,
+    UseCategory,
+)
 from trace.models.genealogy import LineRole, LotLink, LotOperation, LotOperationLine, OperationKind
 from trace.models.grading import (
     Bound,
@@ -59,6 +68,12 @@ from trace.models.recalls import Recall, RecallAction, RecallActionKind, RecallL
 from trace.models.regions import Township, Village
 from trace.models.retention import RetentionArchive, RetentionRule
 from trace.models.scans import Scan, ScanAddress, ScanClient
+from trace.models.station_activity import (
+    ParcelCount,
+    ParcelDirection,
+    ServiceKind,
+    ServiceRecord,
+)
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
 from trace.models.targets import MetricKey, Target
 from trace.models.training import (
@@ -85,6 +100,7 @@ __all__ = [
     "BrandApplication",
     "BrandCheck",
     "BrandRule",
+    "BudgetLine",
     "CertificateSource",
     "Certification",
     "CertificationScope",
@@ -105,6 +121,10 @@ __all__ = [
     "FeedbackContact",
     "FeedbackReport",
     "FeedbackStep",
+    "FundSource",
+    "FundingRule",
+    "FundingRuleKind",
+    "FundingTask",
     "GradeSpec",
     "GradeThreshold",
     "Grading",
@@ -131,6 +151,8 @@ __all__ = [
     "PackCode",
     "PackageType",
     "PackagingSpec",
+    "ParcelCount",
+    "ParcelDirection",
     "Producer",
     "ProducerKind",
     "Product",
@@ -150,9 +172,12 @@ __all__ = [
     "Scan",
     "ScanAddress",
     "ScanClient",
+    "ServiceKind",
+    "ServiceRecord",
     "Shipment",
     "ShipmentLine",
     "ShipmentStatus",
+    "SpendingEntry",
     "SpentFormStamp",
     "StandardKind",
     "Station",
@@ -169,6 +194,7 @@ __all__ = [
     "TrainingKind",
     "TrainingSession",
     "Unit",
+    "UseCategory",
     "User",
     "Village",
 ]
