@@ -27,7 +27,9 @@ from trace.web.auth import current_actor
 from trace.web.charts import Series, progress_bar, stacked_columns
 from trace.web.database import db
 from trace.web.formats import fmt, is_english, pick, unit
+from trace.web.program.funding import funding_context
 from trace.web.program.logistics import CATEGORY_NAMES
+from trace.web.program.station_services import services_context
 from trace.web.program.stations import coverage_chart
 from trace.web.program.training import KIND_NAMES
 
@@ -137,6 +139,9 @@ def dashboard_page() -> str:
         category_names=CATEGORY_NAMES,
         as_of=utcnow(),
         fmt=fmt,
+        # Issue 19's sections (program/_funding.html, program/_station_services.html).
+        **funding_context(session),
+        **services_context(session),
     )
 
 
