@@ -348,8 +348,9 @@ def spending_by_task(session: Session) -> list[TaskFigures]:
         budget[line.task_code][FundSource(line.source)] += line.amount_fen
     effective = effective_query().subquery()
     rows = session.execute(
-        select(effective.c.task_code, effective.c.source, func.sum(effective.c.amount_fen))
-        .group_by(effective.c.task_code, effective.c.source)
+        select(
+            effective.c.task_code, effective.c.source, func.sum(effective.c.amount_fen)
+        ).group_by(effective.c.task_code, effective.c.source)
     )
     for task_code, source, total in rows:
         spent[task_code][FundSource(source)] += int(total or 0)

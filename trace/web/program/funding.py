@@ -361,7 +361,7 @@ def acceptance_xlsx() -> Response:
     a string: nothing typed by staff runs as a formula)."""
     authorize(current_actor(), "record.read")
     out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(out, {"in_memory": True, **XLSX_OPTIONS})
+    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, **XLSX_OPTIONS})
     bold = workbook.add_format({"bold": True})
     red = workbook.add_format({"font_color": "#B00020", "bold": True})
     titles = _sheet_titles()
