@@ -43,7 +43,7 @@ def services() -> Any:
                     _("已登记：%(kind)s", kind=name_of(SERVICE_KINDS, record.kind)),
                     "ok",
                 )
-                return redirect(url_for(".services"), 303)
+                return redirect(url_for(".services", kind=record.kind.value), 303)
     else:
         form = Form(
             {

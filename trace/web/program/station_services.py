@@ -169,5 +169,15 @@ def services_context(session: Session) -> dict[str, Any]:
                 "shipments_out": v.shipments_out,
             }
             for v in volumes
+            if v.parcels_in or v.parcels_out or v.shipments_in or v.shipments_out
+        ],
+        "parcel_kind_totals": [
+            {
+                "kind": str(KIND_NAMES[kind]),
+                "facilities": sum(1 for v in volumes if v.facility.kind is kind),
+                "parcels_in": sum(v.parcels_in for v in volumes if v.facility.kind is kind),
+                "parcels_out": sum(v.parcels_out for v in volumes if v.facility.kind is kind),
+            }
+            for kind in parcels.NETWORK
         ],
     }
