@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask_smorest.fields import Upload
@@ -176,7 +177,7 @@ class MonthArgsSchema(Schema):
     class Meta:
         unknown = "exclude"
 
-    month = fields.String(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
+    month = fields.String(validate=validate.Regexp(r"^20\d{2}-(0[1-9]|1[0-2])$"))
 
 
 class MonthFiguresSchema(Schema):
@@ -212,10 +213,14 @@ class ParcelCountCreateSchema(StrictSchema):
     parcels = Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
 
 
+# The programme's years; a day past 9999-12-30 could not even be followed by the next one.
+EXPORT_DAYS = validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2099, 12, 31))
+
+
 class LogisticsExportArgsSchema(Schema):
     class Meta:
         unknown = "exclude"
 
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
+    from_ = fields.Date(required=True, data_key="from", validate=EXPORT_DAYS)
+    to = fields.Date(required=True, validate=EXPORT_DAYS)
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
