@@ -2,7 +2,7 @@
 funding rules as data), station service records and parcel tallies (issue 19)
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0017 (written on 0012; re-chained after 0017 when merging main)
 Create Date: 2026-12-08 00:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = "0018"
-down_revision = "0012"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -62,6 +62,7 @@ from trace.models.logistics import (
     TemperatureReading,
 )
 from trace.models.packaging import PackageType, PackagingSpec
+from trace.models.poverty_relief import LiftedHousehold, ModelEnterprise, StaffCount
 from trace.models.producers import Producer, ProducerKind
 from trace.models.products import Product, ProductCategory
 from trace.models.recalls import Recall, RecallAction, RecallActionKind, RecallLot, RecallStatus
@@ -75,7 +76,14 @@ from trace.models.station_activity import (
     ServiceRecord,
 )
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
-from trace.models.targets import MetricKey, Target
+from trace.models.targets import (
+    Comparison,
+    FigureSource,
+    MetricKey,
+    Target,
+    TargetFigureEntry,
+    TargetMilestone,
+)
 from trace.models.training import (
     Attendance,
     Course,
@@ -108,6 +116,7 @@ __all__ = [
     "CertificationType",
     "Checkpoint",
     "CodeStatus",
+    "Comparison",
     "ComplianceRecord",
     "ConsistencyCheck",
     "ContactKind",
@@ -121,6 +130,7 @@ __all__ = [
     "FeedbackContact",
     "FeedbackReport",
     "FeedbackStep",
+    "FigureSource",
     "FundSource",
     "FundingRule",
     "FundingRuleKind",
@@ -139,11 +149,13 @@ __all__ = [
     "JobKind",
     "JobStatus",
     "LabelRun",
+    "LiftedHousehold",
     "LineRole",
     "LotLink",
     "LotOperation",
     "LotOperationLine",
     "MetricKey",
+    "ModelEnterprise",
     "Notice",
     "NoticeAttachment",
     "NoticeCategory",
@@ -179,12 +191,15 @@ __all__ = [
     "ShipmentStatus",
     "SpendingEntry",
     "SpentFormStamp",
+    "StaffCount",
     "StandardKind",
     "Station",
     "StationService",
     "StationServiceOffer",
     "StationTier",
     "Target",
+    "TargetFigureEntry",
+    "TargetMilestone",
     "TemperatureAlert",
     "TemperatureLimit",
     "TemperatureReading",

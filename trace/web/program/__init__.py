@@ -17,6 +17,7 @@ from trace.web.program import (
     staff_cold_chain,
     staff_forms,
     staff_funding,
+    staff_poverty,
     staff_services,
     staff_targets,
     staff_training,
@@ -31,6 +32,7 @@ API_ONLY = (station_services,)  # issue 19: its figures show on the dashboard's 
 STAFF_FORMS = (
     staff,
     staff_cold_chain,
+    staff_poverty,
     staff_targets,
     staff_training,
     staff_funding,

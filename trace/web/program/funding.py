@@ -342,6 +342,12 @@ def _sheets(session: Session) -> dict[str, tuple[list[str], list[list[Any]]]]:
     }
 
 
+def acceptance_sheets(session: Session) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """(title, header, rows) of each acceptance table, for the dashboard's XLSX too."""
+    titles = _sheet_titles()
+    return [(titles[part], header, rows) for part, (header, rows) in _sheets(session).items()]
+
+
 def _sheet_titles() -> dict[str, str]:
     return {"budget": _("预算与支出"), "spending": _("支出明细"), "checks": _("规定检查")}
 
