@@ -199,11 +199,7 @@ def fixed_list_names() -> set[str]:
     """The Chinese display names of fixed-list values, as they appear on a Chinese page."""
     shown: set[str] = set()
     with _zh():
-        # Grades are shown from the grading standards' data on many pages, not yet through
-        # display('grades', ...): not checked until they are (issue 18 names, not done).
-        for key, table in names.ALL.items():
-            if key == "grades":
-                continue
+        for table in names.ALL.values():
             shown |= {str(name) for name in table.values()}
     return {name for name in shown if re.search(f"[{_HAN}]", name)}
 

@@ -18,6 +18,7 @@ from flask_babel import get_locale
 from trace.services import regions
 from trace.web.database import db
 from trace.web.names import ALL, display, item_label, name_of
+from trace.web.verifiers import verifier
 
 PREFIX = "/staff"
 
@@ -69,5 +70,6 @@ def init_app(app: Flask) -> None:
         choices=choices,
         place_choices=place_choices,
         township_name=township_name,
+        verifier=verifier,
         qty=qty,
     )
