@@ -33,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter
 
 import trace.models
+from tests.conftest import ROOT
 from tests.staff.helpers import csrf_from
 from trace.demo import DEMO_DOMAIN, DEMO_PASSWORD, load_demo
 from trace.models.batches import Batch
@@ -183,9 +184,18 @@ _RAW = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, RAW_VALUES)) + r")(?
 _REGION_CODE = re.compile(r"(?<![0-9A-Za-z])532326\d{3,6}(?![0-9A-Za-z])")
 
 
+# Label templates by file name (a4-3x8): people read the template's title.
+_TEMPLATE_NAME = re.compile(
+    r"(?<![\w-])("
+    + "|".join(re.escape(p.stem) for p in (ROOT / "labels").glob("*.toml"))
+    + r")(?![\w-])"
+)
+
+
 def chinese_findings(text: str) -> list[str]:
     text = _ADDRESSES.sub(" ", text)
     found = [f"region code {m}" for m in _REGION_CODE.findall(text)]
+    found += [f"label template {m}" for m in _TEMPLATE_NAME.findall(text)]
     found += [f"identifier {m}" for m in _SNAKE_OR_DOTTED.findall(text)]
     found += [f"raw value {m}" for m in _RAW.findall(text)]
     # Capitals alone are codes and marks (lots, serials, GF, FSMA), not words of a sentence.

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Flask, g
 from flask_babel import get_locale
 
+from trace.printing.templates import list_templates
 from trace.services import regions
 from trace.web.database import db
 from trace.web.names import ALL, display, item_label, name_of
@@ -56,6 +57,13 @@ def township_name(code: str | None) -> str:
     )
 
 
+def label_template_title(name: str) -> str:
+    """A label template as people know it (A4 3×8 包装标签 (70 × 37 mm)), not its file name."""
+    if "label_titles" not in g:
+        g.label_titles = {t.name: t.title for t in list_templates()}
+    return str(g.label_titles.get(name, name))
+
+
 def qty(value: Decimal | None) -> str:
     """A quantity without trailing zeros or exponent: 100.000 -> "100", 12.50 -> "12.5"."""
     if value is None:
@@ -70,6 +78,7 @@ def init_app(app: Flask) -> None:
         choices=choices,
         place_choices=place_choices,
         township_name=township_name,
+        label_template_title=label_template_title,
         verifier=verifier,
         qty=qty,
     )
