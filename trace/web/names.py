@@ -525,6 +525,18 @@ def display(table: str, value: Any) -> str:
     return name_of(ALL[table], value)
 
 
+def bilingual(table: dict[str, Any]) -> dict[str, str]:
+    """Each value's name in Chinese and English ("采收 Harvest"), as the exports' column titles
+    are written: the sheet goes to Chinese regulators and foreign buyers alike."""
+    from flask_babel import force_locale
+
+    with force_locale("zh"):
+        chinese = {key: str(name) for key, name in table.items()}
+    with force_locale("en"):
+        english = {key: str(name) for key, name in table.items()}
+    return {key: f"{chinese[key]} {english[key]}" for key in table}
+
+
 def item_label(item: str, unit: str = "", name_zh: str = "") -> str:
     """An inspection item as people read it: its name and unit (黄曲霉毒素B₁ μg/kg). A code the
     table lacks shows the name the limit's data gives it (in Chinese), else the code."""

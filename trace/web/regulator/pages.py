@@ -54,10 +54,12 @@ from trace.web.names import (
     ALL,
     AUDIT_FIELDS,
     CERT_TYPES,
+    EVENT_TYPES,
     INSPECTION_ITEMS,
     OPERATION_KINDS,
     RECALL_ACTIONS,
     STATUS_TABLES,
+    bilingual,
     name_of,
 )
 from trace.web.regulator import exports as export_views
@@ -448,7 +450,9 @@ def export_job() -> Any:
     fmt = args.pop("format", "csv")
     scope, _lot = export_views.scope_from(args)
     session = db()
-    job = job_service.start_events_export(session, current_actor(), scope, fmt)
+    job = job_service.start_events_export(
+        session, current_actor(), scope, fmt, bilingual(EVENT_TYPES)
+    )
     session.commit()
     return launch(job)
 
