@@ -6,7 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from trace.web import names
+from trace.errors import Message, Problem
+from trace.web import messages, names
 
 # The enums' names live in trace.web.names (one table per enum); the names this package uses.
 KINDS = names.REPORT_KINDS
@@ -47,8 +48,10 @@ def name(table: dict[str, Any], value: Any) -> str:
     return str(table.get(str(key), key if key is not None else ""))
 
 
-def message(text: str) -> str:
+def message(text: Message) -> str:
     """A service message in the page's language (the photo size message carries a number)."""
+    if isinstance(text, Problem):
+        return messages.text(text)
     if text.startswith("the photo is larger than"):
         return str(_l("照片不能超过 %(mb)s MB", mb=text.split()[-2]))
     if text.startswith("no target has the code"):
