@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import enum
 import importlib
+import json
+import os
 import pkgutil
 import re
 from collections import defaultdict
@@ -374,13 +376,12 @@ def _pending_cut(address: str, text: str) -> str:
 CALLERS = (*ROLES, ANONYMOUS)
 
 
-def _dump(role: str, lang: str, findings: dict[str, list[str]]) -> None:
-    import json
-    import os
-
-    if os.environ.get("CRAWL_DUMP"):
-        with open(f"{os.environ['CRAWL_DUMP']}-{role}-{lang}.json", "w") as f:
-            json.dump(findings, f, ensure_ascii=False, indent=1)
+def _dump(role: str, lang: str, findings: dict[str, list[str]], pages: list[str]) -> None:
+    """With CRAWL_DUMP=/tmp/prefix, each walk's pages and findings go to a JSON file: a list to
+    fix many findings from at once."""
+    if prefix := os.environ.get("CRAWL_DUMP"):
+        with open(f"{prefix}-{role}-{lang}.json", "w", encoding="utf-8") as out:
+            json.dump({"pages": pages, "findings": findings}, out, ensure_ascii=False, indent=1)
 
 
 @pytest.mark.parametrize("role", CALLERS)
@@ -389,7 +390,7 @@ def test_chinese_pages_show_no_internal_tokens_or_english(app, demo_world, role)
     assert len(walked.pages) > (1 if role == ANONYMOUS else 10)
     findings = {a: chinese_findings(_pending_cut(a, t)) for a, t in walked.pages.items()}
     findings = {a: sorted(set(f)) for a, f in findings.items() if f}
-    _dump(role, "zh", findings)
+    _dump(role, "zh", findings, list(walked.pages))
     assert findings == {}
 
 
@@ -407,7 +408,7 @@ def test_english_pages_translate_fixed_list_values(app, demo_world, role):
         text = _pending_cut(address, text)
         if found := english_findings(text, chinese_names):
             findings[address] = found
-    _dump(role, "en", findings)
+    _dump(role, "en", findings, list(walked.pages))
     assert findings == {}
 
 
