@@ -275,6 +275,7 @@ FACILITY_KINDS = {
     "village_point": _l("村级物流服务点"),
     "public_warehouse": _l("公共仓储中心"),
     "cold_store": _l("冷库"),
+    "small_cold_store": _l("乡村小型冷库"),
 }
 
 # The audit log: what an action did, and to which kind of record -----------------------------
@@ -465,6 +466,19 @@ STATUS_TABLES = {
     "recalls": "recall_statuses",
     "jobs": "job_statuses",
 }
+# The plan's targets against their milestones (trace.services.targets.Status), and where a
+# target's figure comes from.
+TARGET_STATUSES = {
+    "met": _l("已达成"),
+    "on_track": _l("按进度推进"),
+    "behind": _l("滞后于时间节点"),
+    "unmeasured": _l("尚未计量"),
+}
+FIGURE_SOURCES = {
+    "records": _l("系统记录"),
+    "office": _l("项目办填报"),
+    "reported": _l("政务公开数据"),
+}
 
 ALL = {
     "roles": ROLES,
@@ -509,6 +523,8 @@ ALL = {
     "facility_kinds": FACILITY_KINDS,
     "audit_actions": AUDIT_ACTIONS,
     "record_types": RECORD_TYPES,
+    "target_statuses": TARGET_STATUSES,
+    "figure_sources": FIGURE_SOURCES,
 }
 # Hints, not names: shown beside a choice, looked up like names.
 HINTS = {"report_kinds": REPORT_KIND_HINTS}
