@@ -95,6 +95,11 @@ def test_csv_by_lot_has_one_row_per_event_of_the_whole_genealogy(
     assert processed["unrelated"].lot not in lots
     # harvest, transform (out of the lot), 2 x transform into A/B, B's transform out, kernels',
     # and A's shipping: 7 events in time order.
+    # The event type's display name, added as the last column (issue 18).
+    assert header[-1] == "事件名称 Event name"
+    assert {r["事件名称 Event name"] for r in rows if r["事件类型 Event type"] == "shipping"} == {
+        "发货 Shipping"
+    }
     kinds = [r["关键追踪事件 CTE"] for r in rows]
     assert kinds.count("harvesting") == 1 and kinds.count("shipping") == 1
     assert kinds.count("transformation") == 5
@@ -190,7 +195,7 @@ def test_xlsx_has_the_same_rows_and_a_numeric_quantity(client, as_role, processe
     assert [r[0] for r in rows[1:]] == [r["事件编号 Event ID"] for r in csv_rows]
     assert rows[1][5] == walnuts.lot and rows[1][8] == "1000"
     xml = zipfile.ZipFile(io.BytesIO(answer.get_data())).read("xl/worksheets/sheet1.xml").decode()
-    assert f'<autoFilter ref="A1:T{len(rows)}"/>' in xml and "<pane " in xml
+    assert f'<autoFilter ref="A1:U{len(rows)}"/>' in xml and "<pane " in xml
     assert '<c r="I2"><v>1000</v></c>' in xml  # the quantity is a number: it sorts and sums
 
 

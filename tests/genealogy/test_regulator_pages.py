@@ -103,7 +103,7 @@ def test_lot_page_shows_timeline_trees_chain_and_audit(
     for lot in lots:
         assert lot in root_page  # the downstream tree lists both grade lots
     assert "分割" in root_page
-    assert "batch.create" in root_page or "event.append" in root_page  # the audit trail
+    assert "登记批次" in root_page or "记录追溯事件" in root_page  # the audit trail, in words
     # Tampering shows at once on the lot page.
     factories.as_insider(db_session)
     db_session.execute(
@@ -213,5 +213,5 @@ def test_audit_page_shows_who_changed_what(regulator_client, walnuts, db_session
     page = text(
         regulator_client.get(f"/regulator/audit?entity_type=batches&entity_id={walnuts.id}")
     )
-    assert "batch.recall" in page and "示例管理员" in page
-    assert "active → recalled" in page
+    assert "召回批次" in page and "batch.recall" not in page and "示例管理员" in page
+    assert "正常 → 已召回" in page  # the status change in words

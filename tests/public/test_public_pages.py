@@ -82,8 +82,8 @@ def test_scan_page_shows_every_section_of_the_pack(
         "food.cnca.cn",
     ):
         assert shown in text, shown
-    pack_date = clock.local_today().isoformat()  # the run was issued today, in Dayao
-    assert f"包装日期 {pack_date}" in text
+    today = clock.local_today()  # the run was issued today, in Dayao; shown in Chinese style
+    assert f"包装日期 {today.year}年{today.month}月{today.day}日" in text
     assert 'href="/report?code=' + labelled.serials[0] + '"' in html
 
 

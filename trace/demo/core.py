@@ -157,8 +157,8 @@ COOP_PLOT_POSITION = {
 }
 # What happens to each walnut lot after harvest: (event, days after harvest, where, details).
 WALNUT_STEPS = (
-    (EventType.HULLING, 1, "脱青皮", {"method": "机械脱皮"}),
-    (EventType.DRYING, 4, "晾晒/烘干", {"moisture_pct": "7.6"}),
+    (EventType.HULLING, 1, "产地脱皮点", {"method": "机械脱皮"}),
+    (EventType.DRYING, 4, "产地晾晒场", {"moisture_pct": "7.6"}),
     (EventType.GRADING, 7, "县质检中心", {"standard": "GB/T 20398-2006"}),
     (EventType.PACKING, 9, "县质检中心包装车间", {"packaging": "500 g 礼盒"}),
     (EventType.STORING, 10, "县公共仓储中心", {"temperature_c": "4"}),

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -75,6 +75,8 @@ COLUMNS = (
     Column("linked_lots", "关联批次 Linked lots", 28),
     Column("sequence", "链序号 Chain sequence", 8),
     Column("event_hash", "事件哈希 Event hash (SHA-256)", 66),
+    # The event type as people read it (added last: the columns before keep their places).
+    Column("event_name", "事件名称 Event name", 16),
 )
 XLSX_MAX_ROWS = 1_048_576  # per sheet, the header included; further rows go on a new sheet
 CHUNK = 64 * 1024
@@ -181,8 +183,11 @@ _HARVEST, _TRANSFORM = EventType.COMMISSIONING.value, EventType.TRANSFORMING.val
 QUANTITY_INDEX = next(i for i, c in enumerate(COLUMNS) if c.key == "quantity")
 
 
-def event_rows(session: Session, scope: ExportScope) -> Iterator[list[str]]:
+def event_rows(
+    session: Session, scope: ExportScope, event_names: Mapping[str, str] | None = None
+) -> Iterator[list[str]]:
     """One row per event, its cells in COLUMNS order as text; read from the database in chunks.
+    `event_names` gives each event type's display name (the web layer's names table).
 
     This loop runs a million times for a large export: plain strings and dict look-ups only.
     """
@@ -190,6 +195,7 @@ def event_rows(session: Session, scope: ExportScope) -> Iterator[list[str]]:
     # A few thousand rows at a time (a server-side cursor on PostgreSQL); set on the statement,
     # since Connection.execution_options() would change the session's connection for good.
     query = _query(scope).execution_options(yield_per=2000)
+    named = dict(event_names or {})
     for row in session.connection().execute(query):
         details: dict[str, Any] = row.details or {}
         event_type = row.event_type
@@ -225,6 +231,7 @@ def event_rows(session: Session, scope: ExportScope) -> Iterator[list[str]]:
             _text(moved_from or moved_to) if is_transform else "",
             str(row.sequence),
             row.hash,
+            named.get(event_type, event_type),
         ]
 
 

@@ -105,9 +105,14 @@ def start_label_pdf(session: Session, actor: Actor | None, run_id: int) -> Job:
 
 
 def start_events_export(
-    session: Session, actor: Actor | None, scope: exports.ExportScope, file_format: str
+    session: Session,
+    actor: Actor | None,
+    scope: exports.ExportScope,
+    file_format: str,
+    event_names: dict[str, str] | None = None,
 ) -> Job:
-    """A job exporting the scope's events as CSV or XLSX. Raises ValidationError,
+    """A job exporting the scope's events as CSV or XLSX (`event_names`: each event type's
+    display name, for the export's event-name column). Raises ValidationError,
     NotFoundError, PermissionDeniedError (as trace.services.exports.check_scope)."""
     batch = exports.check_scope(session, actor, scope)
     if file_format not in ("csv", "xlsx"):
@@ -120,6 +125,7 @@ def start_events_export(
             "occurred_from": _iso(scope.occurred_from),
             "occurred_to": _iso(scope.occurred_to),
             "format": file_format,
+            "event_names": dict(event_names or {}),
         },
         title=scope.filename(batch.lot if batch else None),
         total=exports.count_rows(session, scope),
@@ -316,7 +322,7 @@ def _export_events(
     )
     assert out is not None  # a job with a file name gets its file
     exports.check_scope(session, owner, scope)
-    rows = progress.counted(exports.event_rows(session, scope))
+    rows = progress.counted(exports.event_rows(session, scope, parameters.get("event_names") or {}))
     if parameters["format"] == "xlsx":
         exports.write_xlsx(rows, out)
     else:

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import Babel
 
 from trace import clock
@@ -78,10 +78,28 @@ def init_app(app: Flask) -> None:
         moment = _as_datetime(value)
         return moment.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
+    app.add_template_filter(people_date, "day")
+
     @app.template_filter("localdate")
     def _local_date(value: str | dt.datetime | None) -> str:
         moment = _as_datetime(value)
         return moment.astimezone(clock.zone()).strftime("%Y-%m-%d") if moment else ""
+
+
+def people_date(value: str | dt.date | dt.datetime | None) -> str:
+    """A date as people read it in the page's language: 2025年9月12日, or 12 Sep 2025 in English.
+    A datetime is taken in the county's time zone. Machine formats (exports, the API, form
+    fields) keep ISO dates; this is for text shown to people."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10]) if len(value) <= 10 else _as_datetime(value)
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(clock.zone()).date()
+    assert isinstance(value, dt.date)
+    if has_request_context() and select_locale() == "en":
+        return f"{value.day} {value:%b} {value.year}"
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _as_datetime(value: str | dt.datetime | None) -> dt.datetime | None:

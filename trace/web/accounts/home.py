@@ -17,8 +17,10 @@ from trace.models.audit import AuditEntry
 from trace.models.users import Role
 from trace.services import accounts
 from trace.services import batches as batch_service
+from trace.web import names
 from trace.web.auth import current_actor
 from trace.web.database import db
+from trace.web.i18n import people_date
 
 bp = Blueprint("home", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -75,34 +77,21 @@ def describe(item: Any) -> str:
     parts = []
     for attribute in ("cert_type", "number", "holder", "name", "title", "lot", "level", "reason"):
         value = getattr(item, attribute, None)
-        if value not in (None, ""):
+        if attribute == "cert_type" and value is not None:
+            parts.append(names.name_of(names.CERT_TYPES, value))
+        elif attribute == "level" and value not in (None, ""):
+            parts.append(str(_l("%(level)s级召回", level=value)))
+        elif value not in (None, ""):
             parts.append(str(getattr(value, "value", value)))
     for attribute in ("valid_to", "expires_on", "started_at", "opened_at"):
         value = getattr(item, attribute, None)
         if value is not None:
-            parts.append(str(value)[:10])
+            parts.append(people_date(value))
             break
     return " · ".join(parts) or f"#{getattr(item, 'id', '?')}"
 
 
-# What an audit action means to the person who did it, and where its record is shown.
-WORK_NAMES: dict[str, Any] = {
-    "producer.create": _l("登记生产主体"),
-    "producer.update": _l("修改生产主体"),
-    "product.create": _l("登记产品"),
-    "product.update": _l("修改产品"),
-    "batch.create": _l("登记批次"),
-    "event.append": _l("记录追溯事件"),
-    "label_run.issue": _l("生成追溯码"),
-    "label_run.void": _l("作废标签批次"),
-    "label_run.reprint": _l("重印标签"),
-    "user.create": _l("创建账号"),
-    "user.set_password": _l("修改密码"),
-    "user.disable": _l("停用账号"),
-    "user.enable": _l("启用账号"),
-    "token.issue": _l("生成 API 令牌"),
-    "token.revoke": _l("作废 API 令牌"),
-}
+# Where the record of one of the user's audit entries is shown.
 WORK_LINKS = {
     "producers": ("staff.records.producer", "producer_id"),
     "batches": ("staff.records.batch", "batch_id"),
@@ -112,12 +101,8 @@ WORK_LINKS = {
 
 def work_item(entry: AuditEntry) -> tuple[str, str | None]:
     """How one of the user's audit entries reads on the dashboard, and its link if any."""
-    name = WORK_NAMES.get(entry.action)
-    label = (
-        f"{name} #{entry.entity_id}"
-        if name
-        else f"{entry.action} · {entry.entity_type} #{entry.entity_id}"
-    )
+    name = names.AUDIT_ACTIONS.get(entry.action) or names.RECORD_TYPES.get(entry.entity_type)
+    label = f"{name or names.RECORD_TYPES['audit_entries']} #{entry.entity_id}"
     link = WORK_LINKS.get(entry.entity_type)
     if entry.entity_type == "trace_events" and entry.after and entry.after.get("batch_id"):
         return label, url_for("staff.records.batch", batch_id=entry.after["batch_id"])

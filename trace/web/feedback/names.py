@@ -7,68 +7,17 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from trace.errors import Message, Problem
-from trace.web import messages
+from trace.web import messages, names
 
-KINDS: dict[str, Any] = {
-    "counterfeit": _l("疑似假冒"),
-    "quality": _l("质量问题"),
-    "labelling": _l("标签标识问题"),
-    "other": _l("其他问题"),
-}
-KIND_HINTS: dict[str, Any] = {
-    "counterfeit": _l("防伪码查询异常、包装与本页不符、价格异常低等"),
-    "quality": _l("霉变、异味、虫蛀、空壳、变质等"),
-    "labelling": _l("标签缺失、信息错误、日期或净含量不符等"),
-    "other": _l("服务、物流或其他情况"),
-}
-# What the reporter sees: where the report stands, without the county's internal steps.
-PUBLIC_STATUSES: dict[str, Any] = {
-    "new": _l("已受理，等待处理"),
-    "in_progress": _l("正在核查处理"),
-    "escalated": _l("已移交市场监管部门处理"),
-    "answered": _l("已答复"),
-    "closed": _l("已办结"),
-}
-STATUSES: dict[str, Any] = {
-    "new": _l("新收到"),
-    "in_progress": _l("处理中"),
-    "escalated": _l("已上报监管"),
-    "answered": _l("已答复"),
-    "closed": _l("已办结"),
-}
-OUTCOMES: dict[str, Any] = {
-    "substantiated": _l("情况属实，已处理"),
-    "unfounded": _l("经核查不属实"),
-    "insufficient": _l("信息不足，无法核实"),
-    "duplicate": _l("重复反映"),
-    "referred": _l("已移交其他部门"),
-    "open": _l("处理中"),
-}
-ACTIONS: dict[str, Any] = {
-    "filed": _l("提交反映"),
-    "assigned": _l("分派"),
-    "answered": _l("答复"),
-    "escalated": _l("上报监管部门"),
-    "closed": _l("办结"),
-    "contact_revealed": _l("查看联系方式"),
-    "recall_opened": _l("发起召回"),
-}
-VERDICTS: dict[str, Any] = {
-    "genuine": _l("首次查询"),
-    "repeat": _l("重复查询"),
-    "exceeded": _l("查询超限"),
-    "unknown": _l("未登记"),
-    "void": _l("已作废"),
-    "recalled": _l("已召回"),
-}
-CATEGORIES: dict[str, Any] = {
-    "plan": _l("实施方案"),
-    "selection": _l("承办主体遴选"),
-    "progress": _l("项目进展"),
-    "funds": _l("资金使用"),
-    "acceptance": _l("验收结果"),
-    "other": _l("其他公告"),
-}
+# The enums' names live in trace.web.names (one table per enum); the names this package uses.
+KINDS = names.REPORT_KINDS
+KIND_HINTS = names.REPORT_KIND_HINTS
+PUBLIC_STATUSES = names.REPORT_PUBLIC_STATUSES
+STATUSES = names.REPORT_STATUSES
+OUTCOMES = names.REPORT_OUTCOMES
+ACTIONS = names.REPORT_ACTIONS
+VERDICTS = names.SCAN_VERDICTS
+CATEGORIES = names.NOTICE_CATEGORIES
 # Service and schema messages shown beside a field, in the page's language.
 MESSAGES: dict[str, Any] = {
     "say what is wrong": _l("请说明遇到的问题"),

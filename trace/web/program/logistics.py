@@ -6,11 +6,9 @@ from typing import Any
 
 from flask import Blueprint as PageBlueprint
 from flask import render_template
-from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
-from trace.models.logistics import FacilityKind, ShipmentStatus
-from trace.models.products import ProductCategory
+from trace.models.logistics import FacilityKind
 from trace.schemas.program import (
     AcknowledgeSchema,
     ArrivalSchema,
@@ -37,6 +35,7 @@ from trace.schemas.program import (
     TemperatureRecordedSchema,
 )
 from trace.services import logistics as service
+from trace.web import names
 from trace.web.auth import current_actor
 from trace.web.database import db
 from trace.web.formats import fmt
@@ -45,26 +44,9 @@ PREFIX = ""  # several resources: /facilities, /shipments, /temperature-...
 blp = Blueprint("logistics", __name__, description="Logistics facilities, shipments, cold chain")
 pages = PageBlueprint("program_logistics", __name__)
 
-KIND_NAMES = {
-    FacilityKind.DISTRIBUTION_CENTRE: _l("县级物流配送中心"),
-    FacilityKind.DELIVERY_CENTRE: _l("乡镇物流配送站"),
-    FacilityKind.VILLAGE_POINT: _l("村级物流服务点"),
-    FacilityKind.PUBLIC_WAREHOUSE: _l("公共仓储中心"),
-    FacilityKind.COLD_STORE: _l("冷库"),
-    FacilityKind.SMALL_COLD_STORE: _l("乡村小型冷库"),
-}
-STATUS_NAMES = {
-    ShipmentStatus.PLANNED: _l("待发运"),
-    ShipmentStatus.IN_TRANSIT: _l("运输中"),
-    ShipmentStatus.DELIVERED: _l("已送达"),
-}
-CATEGORY_NAMES = {
-    ProductCategory.WALNUT_IN_SHELL: _l("带壳核桃"),
-    ProductCategory.WALNUT_KERNEL: _l("核桃仁"),
-    ProductCategory.HONEY: _l("蜂蜜"),
-    ProductCategory.VERMICELLI: _l("小把粉丝"),
-    ProductCategory.OTHER: _l("其他"),
-}
+KIND_NAMES = names.FACILITY_KINDS
+STATUS_NAMES = names.SHIPMENT_STATUSES
+CATEGORY_NAMES = names.CATEGORIES
 
 
 # Facilities ---------------------------------------------------------------------------------

@@ -7,10 +7,9 @@ from typing import Any
 from flask import Blueprint as PageBlueprint
 from flask import render_template
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
-from trace.models.stations import StationService, StationTier
+from trace.models.stations import StationTier
 from trace.models.targets import MetricKey
 from trace.policy import authorize
 from trace.schemas.program import (
@@ -23,6 +22,7 @@ from trace.schemas.program import (
 )
 from trace.services import stations as service
 from trace.services import targets
+from trace.web import names
 from trace.web.auth import current_actor
 from trace.web.charts import Bar, percent_bars
 from trace.web.database import db
@@ -32,22 +32,8 @@ PREFIX = "/stations"
 blp = Blueprint("stations", __name__, description="E-commerce service stations (三级服务站点)")
 pages = PageBlueprint("program_stations", __name__)
 
-TIER_NAMES = {
-    StationTier.COUNTY: _l("县级服务中心"),
-    StationTier.TOWNSHIP: _l("乡镇服务站"),
-    StationTier.VILLAGE: _l("村级服务点"),
-}
-SERVICE_NAMES = {
-    StationService.PRODUCE_MARKETING: _l("农产品营销"),
-    StationService.ONLINE_PURCHASING: _l("网上代购"),
-    StationService.CONSIGNMENT_SALES: _l("农产品代销"),
-    StationService.PARCELS: _l("快递代收代发"),
-    StationService.BILL_PAYMENT: _l("费用代缴"),
-    StationService.PHONE_TOP_UP: _l("话费充值"),
-    StationService.OUTREACH: _l("电商知识和政策宣传"),
-    StationService.TICKETING: _l("票务代订"),
-    StationService.JOB_INFORMATION: _l("就业创业信息发布"),
-}
+TIER_NAMES = names.STATION_TIERS
+SERVICE_NAMES = names.STATION_SERVICES
 
 
 @blp.get("")

@@ -6,10 +6,8 @@ from typing import Any
 
 from flask import Blueprint as PageBlueprint
 from flask import render_template
-from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
-from trace.models.training import IncubationOutcome, TrainingKind
 from trace.schemas.program import (
     AttendanceCreateSchema,
     AttendanceSchema,
@@ -32,6 +30,7 @@ from trace.schemas.program import (
     TrainingSessionSchema,
 )
 from trace.services import training as service
+from trace.web import names
 from trace.web.auth import current_actor
 from trace.web.database import db
 from trace.web.formats import fmt
@@ -40,18 +39,8 @@ PREFIX = "/training"
 blp = Blueprint("training", __name__, description="E-commerce training and incubation")
 pages = PageBlueprint("program_training", __name__)
 
-KIND_NAMES = {
-    TrainingKind.GENERAL: _l("普及培训"),
-    TrainingKind.SKILLS: _l("技能培训"),
-    TrainingKind.ENTREPRENEURSHIP: _l("创业培训"),
-}
-OUTCOME_NAMES = {
-    IncubationOutcome.IN_PROGRESS: _l("孵化中"),
-    IncubationOutcome.ONLINE_SHOP: _l("已开网店"),
-    IncubationOutcome.BUSINESS_REGISTERED: _l("已注册经营主体"),
-    IncubationOutcome.EMPLOYED: _l("已从事电商工作"),
-    IncubationOutcome.DISCONTINUED: _l("已终止"),
-}
+KIND_NAMES = names.TRAINING_KINDS
+OUTCOME_NAMES = names.INCUBATION_OUTCOMES
 
 
 @blp.get("/courses")

@@ -17,6 +17,7 @@ from trace.schemas.recalls import ExportQueryArgsSchema
 from trace.services import exports as service
 from trace.web.auth import current_actor
 from trace.web.database import db, streamed_body
+from trace.web.names import EVENT_TYPES, bilingual
 
 PREFIX = ""
 blp = Blueprint("exports", __name__, description="Sortable spreadsheets and EPCIS documents")
@@ -74,7 +75,7 @@ def _direct_scope(args: dict[str, Any]) -> tuple[service.ExportScope, str | None
 
 def download(scope: service.ExportScope, lot: str | None, file_format: str) -> Response:
     """The scope's events as a streamed CSV or XLSX file (the scope checked by scope_from)."""
-    rows = service.event_rows(db(), scope)
+    rows = service.event_rows(db(), scope, bilingual(EVENT_TYPES))
     name = f"{scope.filename(lot)}.{file_format}"
     if file_format == "xlsx":
         return _download(service.xlsx_chunks(rows), XLSX_TYPE, name)

@@ -28,6 +28,7 @@ from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 
+from trace import clock
 from trace.errors import NotFoundError, TraceError, ValidationError
 from trace.models.batches import Batch, BatchStatus, Unit
 from trace.models.certifications import CertificationType
@@ -50,7 +51,18 @@ from trace.web.database import db, replica_safe
 from trace.web.forms import Form
 from trace.web.jobs import launch
 from trace.web.messages import texts as worded_errors
-from trace.web.names import ALL, name_of
+from trace.web.names import (
+    ALL,
+    AUDIT_FIELDS,
+    CERT_TYPES,
+    EVENT_TYPES,
+    INSPECTION_ITEMS,
+    OPERATION_KINDS,
+    RECALL_ACTIONS,
+    STATUS_TABLES,
+    bilingual,
+    name_of,
+)
 from trace.web.regulator import exports as export_views
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator", template_folder="templates")
@@ -58,7 +70,7 @@ bp = Blueprint("regulator", __name__, url_prefix="/regulator", template_folder="
 PER_PAGE = 20
 AUDIT_PER_PAGE = 50
 
-OPERATION_NAMES = {"split": _l("分割"), "merge": _l("合并"), "transform": _l("加工")}
+OPERATION_NAMES = OPERATION_KINDS
 PROBLEM_NAMES = {
     "hash_mismatch": _l("内容与哈希值不符（记录被改动）"),
     "prev_hash_mismatch": _l("与上一条事件的哈希不衔接（链条被改动）"),
@@ -77,15 +89,8 @@ FLAG_NAMES = {
     "spread_out": _l("扫码时间相隔很久"),
     "exceeded": _l("超过查询次数"),
 }
-ACTION_NAMES = {"notified": _l("已通知持有方"), "recovered": _l("追回"), "note": _l("备注")}
-CERT_NAMES = {
-    "gi_product": _l("地理标志保护产品"),
-    "gi_trademark": _l("地理标志证明商标"),
-    "green_food": _l("绿色食品"),
-    "organic": _l("有机产品"),
-    "compliance_certificate": _l("承诺达标合格证"),
-    "legacy_pollution_free": _l("无公害农产品（已停止）"),
-}
+ACTION_NAMES = RECALL_ACTIONS
+CERT_NAMES = CERT_TYPES
 MAX_CHANGES = 8
 # Event detail keys and inspection items as the regulator reads them (never snake_case).
 DETAIL_NAMES = {
@@ -116,23 +121,13 @@ DETAIL_NAMES = {
     "disposition": _l("处置"),
     "note": _l("备注"),
     "reference": _l("单号"),
+    "shipment": _l("发运单号"),
     "inspection": _l("检测编号"),
     "grading": _l("分级编号"),
     "corrects": _l("更正"),
     "status": _l("状态"),
 }
-ITEM_NAMES = {
-    "aflatoxin_b1": _l("黄曲霉毒素B₁"),
-    "moisture": _l("水分"),
-    "acid_value": _l("酸价"),
-    "peroxide_value": _l("过氧化值"),
-    "lead": _l("铅"),
-    "cadmium": _l("镉"),
-    "kernel_ratio": _l("出仁率"),
-    "crude_fat": _l("粗脂肪"),
-    "protein": _l("蛋白质"),
-    "nut_weight": _l("单果重"),
-}
+ITEM_NAMES = INSPECTION_ITEMS
 BOOLEAN_NAMES = {
     "passed": (_l("合格"), _l("不合格")),
     "gi_conformity": (_l("是"), _l("否")),
@@ -174,13 +169,41 @@ def amount(value: Decimal | None) -> str:
     return f"{value.normalize():f}"
 
 
-def changes(entry: Any) -> list[tuple[str, Any, Any]]:
-    """The fields an audit entry changed, (name, before, after); none for a creation."""
+def changes(entry: Any) -> list[tuple[str, str, str]]:
+    """The fields an audit entry changed, in words: (field, before, after); none for a creation."""
     before, after = entry.before or {}, entry.after or {}
     if not before:
         return []
     keys = [k for k in after if before.get(k) != after.get(k)]
-    return [(k, before.get(k), after.get(k)) for k in keys[:MAX_CHANGES]]
+    return [
+        (
+            name_of(AUDIT_FIELDS, k),
+            _change_value(entry.entity_type, k, before.get(k)),
+            _change_value(entry.entity_type, k, after.get(k)),
+        )
+        for k in keys[:MAX_CHANGES]
+    ]
+
+
+def _change_value(entity_type: str, key: str, value: Any) -> str:
+    """A stored value as the regulator reads it: names for statuses and grades, local times."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("是") if value else _l("否"))
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if key == "status" and entity_type in STATUS_TABLES:
+        return name_of(ALL[STATUS_TABLES[entity_type]], value)
+    if key == "grade":
+        return name_of(ALL["grades"], value)
+    if key.endswith("_at") and isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return moment.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M")
+    return str(value)
 
 
 @bp.context_processor
@@ -429,7 +452,9 @@ def export_job() -> Any:
     fmt = args.pop("format", "csv")
     scope, _lot = export_views.scope_from(args)
     session = db()
-    job = job_service.start_events_export(session, current_actor(), scope, fmt)
+    job = job_service.start_events_export(
+        session, current_actor(), scope, fmt, bilingual(EVENT_TYPES)
+    )
     session.commit()
     return launch(job)
 

@@ -18,9 +18,9 @@ from trace.schemas.quality import (
 from trace.services import batches as batch_service
 from trace.services import grading as grading_service
 from trace.services import inspections as inspection_service
+from trace.web import names
 from trace.web.database import db
 from trace.web.forms import Form
-from trace.web.quality import names
 from trace.web.quality.pages.common import (
     RESULT_ROWS,
     _actor,

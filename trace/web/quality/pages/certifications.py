@@ -14,9 +14,9 @@ from trace.schemas.quality import (
     CertificationCreateSchema,
 )
 from trace.services import certifications as cert_service
+from trace.web import names
 from trace.web.database import db
 from trace.web.forms import Form
-from trace.web.quality import names
 from trace.web.quality.pages.common import (
     PER_PAGE,
     _actor,

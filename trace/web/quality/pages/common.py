@@ -12,9 +12,9 @@ from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import FileStorage
 
 from trace.models.users import User
+from trace.web import names
 from trace.web.auth import current_actor
 from trace.web.forms import Form
-from trace.web.quality import names
 from trace.web.uploads import upload_arguments
 
 bp = Blueprint("staff_quality", __name__, url_prefix="/staff", template_folder="../templates")

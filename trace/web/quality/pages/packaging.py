@@ -8,15 +8,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import fields, validate
 
+from trace.printing.templates import list_templates
 from trace.schemas.common import Integer
 from trace.schemas.quality import (
     PackagingSpecCreateSchema,
 )
 from trace.services import packaging as packaging_service
 from trace.services import products as product_service
+from trace.web import names
 from trace.web.database import db
 from trace.web.forms import Form
-from trace.web.quality import names
 from trace.web.quality.pages.common import (
     _actor,
     _filled,
@@ -84,4 +85,5 @@ def new_packaging() -> Any:
         types=list(names.PACKAGE_TYPES.items()),
         products=product_service.list_products(session, actor, per_page=200).items,
         chosen=set(chosen),
+        label_templates=[(t.name, t.title) for t in list_templates()],
     )
