@@ -73,7 +73,8 @@ class Phone(Watched):
                .filter(l => l.offsetParent !== null)
                .every(l => {
                  const input = l.parentElement.querySelector('input, select, textarea');
-                 return !input || l.getBoundingClientRect().bottom <= input.getBoundingClientRect().top + 1;
+                 const below = input && input.getBoundingClientRect().top + 1;
+                 return !input || l.getBoundingClientRect().bottom <= below;
                })"""
         )
         return ok

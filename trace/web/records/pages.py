@@ -95,7 +95,7 @@ def producer(producer_id: int) -> Any:
     session = db()
     record = producer_service.get_producer(session, _actor(), producer_id)
     batches = batch_service.list_batches(
-        session, _actor(), producer_id=producer_id, per_page=PER_PAGE
+        session, _actor(), producer_id=producer_id, per_page=PER_PAGE, newest_first=True
     )
     return render_template("staff/producer.html", producer=record, batches=batches)
 
