@@ -118,3 +118,12 @@ def test_moisture_above_the_drying_target_is_flagged_not_refused():
     assert [m.key for m in above_target("drying", {"moisture_pct": "9.5"})] == ["moisture_pct"]
     assert above_target("drying", {"moisture_pct": "8"}) == []
     assert parse_number("7.5%", "moisture_pct", ("%",)) == Decimal("7.5")
+
+
+def test_lot_operations_and_recall_totals_convert_jin_through_the_same_table():
+    from trace.services.genealogy import convert, measure
+
+    assert convert(Decimal("320"), "jin", "kg") == Decimal("160.0")
+    assert convert(Decimal("160"), "kg", "jin") == Decimal("320")
+    assert measure(Decimal("3"), "jin").value == Decimal("1.5")
+    assert measure(Decimal("3"), "jin").dimension == "kg"
