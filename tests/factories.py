@@ -43,7 +43,10 @@ def producer(session: Session, actor: User, **overrides: Any) -> Producer:
         "phone": "13987800009",
     }
     data.update(overrides)
-    return create_producer(session, actor, **data)
+    # Many tests register several producers with the default phone: no duplicate warning here
+    # unless a test asks for the check (confirm_duplicate=False).
+    confirm = data.pop("confirm_duplicate", True)
+    return create_producer(session, actor, confirm_duplicate=confirm, **data)
 
 
 def product(session: Session, actor: User, **overrides: Any) -> Product:

@@ -72,6 +72,24 @@ MESSAGES: dict[str, str] = {
     "credit_code.alphabet": N_("统一社会信用代码只能由数字和大写字母组成（不用 I、O、S、V、Z）"),
     "credit_code.check_char": N_("统一社会信用代码校验位不对，请核对（GB 32100-2015）"),
     "credit_code.length": N_("统一社会信用代码应为 18 位"),
+    # Station work on a phone: quantities as farmers type them, duplicate producers, measured
+    # values on trace events.
+    "diameter_mm.not_a_number": N_("果径请填写数字（毫米），如 32"),
+    "diameter_mm.range": N_("果径须在 %(min)s 到 %(max)s 毫米之间"),
+    "humidity_pct.not_a_number": N_("相对湿度请填写数字，如 60"),
+    "humidity_pct.range": N_("相对湿度须在 %(min)s 到 %(max)s %% 之间"),
+    "mean_nut_weight_g.not_a_number": N_("平均单果重请填写数字（克），如 12.5"),
+    "mean_nut_weight_g.range": N_("平均单果重须在 %(min)s 到 %(max)s 克之间"),
+    "moisture_pct.not_a_number": N_("含水率请填写数字，如 7.5"),
+    "moisture_pct.range": N_("含水率须在 %(min)s 到 %(max)s %% 之间"),
+    "producer.possible_duplicate": N_(
+        "可能已登记过：同名同村或同一电话的生产主体已有 %(count)s 个，请核对；确是另一户再确认登记"
+    ),
+    "quantity.not_a_number": N_("数量请填写阿拉伯数字，可带单位，如 320斤、1.5公斤"),
+    "quantity.unit_conflict": N_("数量里写的单位和所选单位不一致，请只保留一个"),
+    "quantity.unknown_unit": N_("数量的单位“%(unit)s”认不出，请写 斤、公斤、克 或 吨，如 320斤"),
+    "temperature_c.not_a_number": N_("温度请填写数字（℃），如 12"),
+    "temperature_c.range": N_("温度须在 %(min)s 到 %(max)s ℃ 之间"),
     # Plan targets: office figures, model enterprises and the households they lift, staff counts.
     "lifted_household.already_linked": N_("该户已登记在这家示范企业名下"),
     "lifted_household.not_registered": N_("只有建档立卡户可以登记为带动户"),

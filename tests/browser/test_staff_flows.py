@@ -163,10 +163,10 @@ def test_station_registers_a_producer_and_a_batch_on_a_phone(browser, base_url):
         phone.shot("staff-5-batch.png")
 
         phone.go(f"/staff/batches?lot={lot}")
-        assert page.locator("table.list tbody tr").count() == 1
-        assert lot in page.locator("table.list").inner_text()
+        assert page.locator("ul.cards li.item").count() == 1
+        assert lot in page.locator("ul.cards").inner_text()
         phone.go("/staff/producers?q=浏览器测试")
-        assert PRODUCER in page.locator("table.list").inner_text()
+        assert PRODUCER in page.locator("ul.cards").inner_text()
         assert phone.fits()
         phone.shot("staff-6-lists.png")
 
@@ -187,7 +187,7 @@ def test_qc_issues_a_label_run_and_downloads_the_pdf(browser, base_url):
     try:
         phone.sign_in("qc")
         phone.go("/staff/batches?status=active")
-        page.locator("table.list tbody tr", has_text=RELEASABLE).locator("a").first.click()
+        page.locator("ul.cards li.item", has_text=RELEASABLE).locator("a").first.click()
         page.wait_for_load_state("load")
         page.click("text=生成追溯码标签")
         page.wait_for_load_state("load")
@@ -213,7 +213,7 @@ def test_qc_issues_a_label_run_and_downloads_the_pdf(browser, base_url):
         # A larger run prints in the background: a progress page that refreshes itself (no
         # script) until the file is ready, then the download.
         phone.go("/staff/batches?status=active")
-        page.locator("table.list tbody tr", has_text=RELEASABLE).locator("a").first.click()
+        page.locator("ul.cards li.item", has_text=RELEASABLE).locator("a").first.click()
         page.wait_for_load_state("load")
         page.click("text=生成追溯码标签")
         page.wait_for_load_state("load")
@@ -255,7 +255,7 @@ def test_staff_pages_work_without_javascript(browser, base_url):
         with page.expect_navigation():
             page.click("button[type=submit].primary")
         page.goto(base_url + "/staff/batches", wait_until="load")
-        assert page.locator("table.list tbody tr").count() >= 1
+        assert page.locator("ul.cards li.item").count() >= 1
         assert page.locator("text=登记采收批次").count() == 0  # the regulator writes nothing
     finally:
         context.close()

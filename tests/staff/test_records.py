@@ -139,7 +139,7 @@ def test_batch_form_errors_beside_fields(dayao_clock, client, db_session, make_u
     html = text(response)
     assert response.status_code == 422
     assert field_error(html, "producer_id") == "必填"
-    assert field_error(html, "quantity") == "请输入数字"
+    assert field_error(html, "quantity") == "数量请填写阿拉伯数字，可带单位，如 320斤、1.5公斤"
     assert field_value(html, "quantity") == "lots"
     assert _count(db_session, Batch.id) == before
     admin = make_user("admin")
@@ -239,7 +239,8 @@ def test_lists_paginate_and_keep_the_search(client, db_session, make_user):
     next_link = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
     assert "q=" in next_link
     second = text(client.get(next_link))
-    assert "分页农户20（示例）" in second and "分页农户00（示例）" not in second
+    # The newest first: the first page ends at 03, the second holds 02, 01, 00.
+    assert "分页农户00（示例）" in second and "分页农户22（示例）" not in second
     assert "登记生产主体" not in second  # the regulator reads, never writes
 
 

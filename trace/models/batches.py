@@ -25,7 +25,8 @@ class BatchStatus(enum.StrEnum):
 
 
 class Unit(enum.StrEnum):
-    KG = "kg"
+    KG = "kg"  # 公斤, 千克
+    JIN = "jin"  # 斤 (市斤), the unit farmers weigh in: 0.5 kg exactly (trace.quantities)
     G = "g"
     T = "t"
     PIECE = "piece"

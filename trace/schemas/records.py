@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
 
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
+
+from trace.errors import TraceError, problem
 from trace.models.batches import BatchStatus, Unit
 from trace.models.events import EventType
 from trace.models.producers import ProducerKind
 from trace.models.products import ProductCategory
+from trace.quantities import parse_quantity
 from trace.schemas.common import (
     FreeFormJSON,
     Integer,
@@ -59,10 +63,21 @@ class ProducerCreateSchema(StrictSchema):
     phone = trimmed(20, load_default="")
     is_poverty_registered = fields.Boolean(load_default=False)
     is_gi_authorised = fields.Boolean(load_default=False)
+    # One with the same name in the same village, or the same phone, as a registered producer
+    # (people and family farms without a credit code) is answered 409, `message_code`
+    # producer.possible_duplicate with the records' ids in `error_codes.name[0].params.ids`;
+    # sent again with confirm_duplicate true, it is registered anyway.
+    confirm_duplicate = fields.Boolean(
+        load_default=False,
+        metadata={"description": "register even if it may be a duplicate (after a 409)"},
+    )
 
 
 class ProducerUpdateSchema(ProducerCreateSchema):
     """Every field optional: use as `ProducerUpdateSchema(partial=True)`."""
+
+    class Meta(StrictSchema.Meta):
+        exclude = ("confirm_duplicate",)
 
 
 class ProducerQueryArgsSchema(QueryArgsSchema):
@@ -134,12 +149,29 @@ class BatchSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
+class TypedQuantity(fields.Decimal):
+    """A number, or text as farmers type it ("320斤", "1.5 公斤"): the number; the unit goes to
+    `unit` (BatchCreateSchema.typed_unit). Unreadable text is refused with a coded hint."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                number, _unit = parse_quantity(value, attr or "quantity")
+            except TraceError as exc:
+                raise ValidationError([m for ms in exc.errors.values() for m in ms]) from None
+            value = str(number)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class BatchCreateSchema(StrictSchema):
     product_id = Integer(required=True, strict=True)
     producer_id = Integer(required=True, strict=True)
     harvested_on = fields.Date(required=True)
-    quantity = fields.Decimal(
-        required=True, places=3, validate=validate.Range(min=0, min_inclusive=False, max=10**10)
+    quantity = TypedQuantity(
+        required=True,
+        places=3,
+        validate=validate.Range(min=0, min_inclusive=False, max=10**10),
+        metadata={"description": 'a number, or text with its unit as typed: "320斤"'},
     )
     unit = fields.String(required=True, validate=one_of(Unit))
     township_code = TOWNSHIP_CODE
@@ -156,6 +188,30 @@ class BatchCreateSchema(StrictSchema):
     )
     # The province the lot is sold in (云南, 广东...), for the 窜货 flag on scans; '' = anywhere.
     sales_region = trimmed(20, load_default="")
+
+    @pre_load
+    def typed_unit(self, data: Any, **_kwargs: Any) -> Any:
+        """A quantity typed as farmers say it, "320斤" or "1.5 公斤": the number and the unit
+        (which fills `unit` when it is missing; a different `unit` is an error)."""
+        return quantity_with_unit(data)
+
+
+def quantity_with_unit(data: Any, field: str = "quantity") -> Any:
+    """`data` with a text `field` such as "320斤" split into the number and `unit`."""
+    if not isinstance(data, dict) or not isinstance(data.get(field), str):
+        return data
+    try:
+        number, unit = parse_quantity(data[field], field)
+    except TraceError:
+        return data  # TypedQuantity refuses it beside the field, with the other fields' errors
+    data = {**data, field: str(number)}
+    if unit is not None:
+        chosen = data.get("unit")
+        if chosen in (None, ""):
+            data["unit"] = unit.value
+        elif chosen != unit.value:
+            raise ValidationError({field: [problem("quantity.unit_conflict")]})
+    return data
 
 
 class BatchQueryArgsSchema(QueryArgsSchema):

@@ -148,9 +148,11 @@ def list_batches(
     lot: str | None = None,
     harvested_from: dt.date | None = None,
     harvested_to: dt.date | None = None,
+    newest_first: bool = False,
 ) -> Page[Batch]:
+    """Batches in the order registered, or the newest first (the staff pages' cards)."""
     authorize(actor, "record.read")
-    query = select(Batch).order_by(Batch.id)
+    query = select(Batch).order_by(Batch.id.desc() if newest_first else Batch.id)
     filters = {
         Batch.product_id: product_id,
         Batch.producer_id: producer_id,

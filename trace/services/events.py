@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from trace.clock import check_not_future
 from trace.db import utcnow
 from trace.errors import NotFoundError, ValidationError
+from trace.measurements import check_measurements
 from trace.models.batches import GENESIS_HASH, Batch
 from trace.models.events import EventType, TraceEvent
 from trace.policy import Actor, authorize
@@ -122,8 +123,10 @@ def append_event(
     `by_owner`: the caller is the service owning the record an OWNED_EVENT_TYPES event stands
     for; anything else may only append the other types. `system`: the permission was checked by
     the caller (it implies `by_owner`).
-    Raises ValidationError (an owned type typed in, future time, bad correction target),
-    PermissionDeniedError.
+    Measured values in `details` (trace.measurements: drying's moisture_pct...) are checked and
+    written as exact decimal text.
+    Raises ValidationError (an owned type typed in, future time, bad correction target, a
+    measured value out of range), PermissionDeniedError.
     """
     if not system:
         authorize(actor, "event.write", batch.township_code)
@@ -131,6 +134,8 @@ def append_event(
     if owner is not None and not (system or by_owner):
         raise ValidationError.for_field("event_type", f"is recorded by {owner}, not typed in")
     check_not_future(occurred_at, "occurred_at")
+    # Measured values (drying's moisture...) are checked and written before they are hashed.
+    details = check_measurements(event_type, details or {})
     if corrects_event_id is not None:
         target = session.get(TraceEvent, corrects_event_id)
         if target is None or target.batch_id != batch.id:

@@ -35,6 +35,7 @@ from trace.models.producers import Producer
 from trace.models.products import Product
 from trace.models.regions import Township
 from trace.policy import Actor, authorize
+from trace.quantities import to_kg
 from trace.services.trace_query import history_filter, lineage_lots, related_ids_query
 
 # FSMA 204 critical tracking events; our other events keep their own type and leave this empty.
@@ -313,7 +314,7 @@ def xlsx_chunks(rows: Iterable[list[str]]) -> Iterator[bytes]:
 # EPCIS 2.0 --------------------------------------------------------------------------------------
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
-# UN/ECE Recommendation 20/21 codes, as EPCIS wants for `uom`.
+# UN/ECE Recommendation 20/21 codes, as EPCIS wants for `uom`; 斤 is exported in kilograms.
 UOM = {
     Unit.KG: "KGM",
     Unit.G: "GRM",
@@ -368,6 +369,8 @@ def _quantity(epc_class: str, quantity: Any, unit: Any) -> dict[str, Any]:
     element: dict[str, Any] = {"epcClass": epc_class}
     number = _number(quantity)
     if number is not None:
+        if unit and Unit(unit) not in UOM:  # 斤 has no UN/ECE code: in kilograms
+            number, unit = to_kg(number, unit) or number, Unit.KG
         element["quantity"] = float(number)
         if unit:
             element["uom"] = UOM[Unit(unit)]

@@ -23,6 +23,7 @@ from trace.models.genealogy import LineRole, LotLink, LotOperation, LotOperation
 from trace.models.producers import Producer
 from trace.models.products import Product
 from trace.policy import Actor, authorize
+from trace.quantities import KG_PER
 from trace.services.audit import record_change
 from trace.services.batches import add_batch_with_lot
 from trace.services.compliance import reissue_for_operation
@@ -32,8 +33,6 @@ from trace.services.printable import BATCH_FIELDS, check_printable, printed_fiel
 from trace.services.regions import require_township
 from trace.services.trace_query import history_filter, lineage_lots
 
-# Mass units and their size in kilograms; every other unit is a count (piece, box, bottle).
-KG_PER = {Unit.KG: Decimal(1), Unit.G: Decimal("0.001"), Unit.T: Decimal(1000)}
 # How far the outputs may differ from the inputs, relative to the inputs. A split or merge only
 # moves goods, so only scale rounding and samples taken explain a difference; a transform may
 # lose mass (shells, moisture, spillage) but never gain it.

@@ -669,7 +669,10 @@ def _import_producers(
             continue
         try:
             with session.begin_nested():
-                producer_service.create_producer(session, actor, **row.data)
+                # _producer_duplicates warned of every possible duplicate (in the file and the
+                # database) and the import runs only once they are confirmed: the service's own
+                # warning (PossibleDuplicateError) would refuse what the user just confirmed.
+                producer_service.create_producer(session, actor, confirm_duplicate=True, **row.data)
         except TraceError as exc:
             _refused(row, columns, exc)
         else:

@@ -2,7 +2,7 @@
 
 A code stands for one trade item: a consumer pack (the product's net content) or a carton
 (its packs × the pack's net content). Voided codes give their capacity back. Masses convert
-between units (g, kg, t; 斤 = 500 g would join KG_PER if batches ever record it); a lot
+between units (g, 斤, kg, t: trace.quantities.KG_PER, 1 斤 = 0.5 kg exactly); a lot
 counted in pieces, boxes or bottles holds that many packs. A product without a declared net
 content cannot be measured against a lot weighed in kilograms and is not limited.
 """
@@ -19,7 +19,7 @@ from trace.errors import ValidationError
 from trace.models.batches import Batch
 from trace.models.labels import CodeStatus, LabelRun, PackCode
 from trace.models.products import Product
-from trace.services.genealogy import KG_PER
+from trace.quantities import KG_PER
 
 GRAMS_PER_KG = Decimal(1000)
 

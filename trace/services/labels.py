@@ -488,7 +488,15 @@ def certificate_print(record: ComplianceRecord, host: str) -> ComplianceCertific
 
 
 # How a certificate's quantity is printed (the form is Chinese whatever the page language).
-UNIT_NAMES = {"kg": "千克", "g": "克", "t": "吨", "piece": "个", "box": "箱", "bottle": "瓶"}
+UNIT_NAMES = {
+    "jin": "斤",
+    "kg": "千克",
+    "g": "克",
+    "t": "吨",
+    "piece": "个",
+    "box": "箱",
+    "bottle": "瓶",
+}
 
 
 def certificate_uri(host: str, number: str) -> str:

@@ -47,6 +47,9 @@ PUBLIC_DETAIL_KEYS = frozenset(
         "grade",
         "packaging",
         "temperature_c",
+        "humidity_pct",  # trace.measurements: the measured values of drying, grading, storing
+        "diameter_mm",
+        "mean_nut_weight_g",
         "quantity",
         "unit",
         "from",

@@ -33,6 +33,7 @@ from trace.models.recalls import (
     RecallStatus,
 )
 from trace.policy import Actor, authorize
+from trace.quantities import is_mass
 from trace.services.audit import record_change, snapshot
 from trace.services.events import append_event
 from trace.services.genealogy import UnitMismatchError, convert
@@ -488,7 +489,7 @@ class RecallProgress:
         sums: dict[str, dict[str, Decimal]] = {}
         for lot in self.lots:
             unit = lot.batch.unit
-            key = "kg" if unit in (Unit.KG, Unit.G, Unit.T) else unit.value
+            key = "kg" if is_mass(unit) else unit.value
             entry = sums.setdefault(key, {"quantity": Decimal(0), "recovered": Decimal(0)})
             entry["quantity"] += (
                 convert(lot.batch.quantity, unit, key) if key == "kg" else lot.batch.quantity

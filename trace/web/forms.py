@@ -129,14 +129,15 @@ def friendly(message: Message) -> str:
     return message
 
 
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[Message]]:
     if isinstance(messages, Mapping):
-        flat: dict[str, list[str]] = {}
+        flat: dict[str, list[Message]] = {}
         for key, value in messages.items():
             flat.update(_flatten(value, f"{prefix}{key}" if not prefix else f"{prefix}.{key}"))
         return flat
-    if isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_form": [str(m) for m in messages]}
+    if isinstance(messages, list | tuple) and all(isinstance(m, str | Problem) for m in messages):
+        # Problems (a schema's coded refusal, such as quantity.not_a_number) stay Problems.
+        return {prefix or "_form": [m if isinstance(m, Problem) else str(m) for m in messages]}
     return {prefix or "_form": [str(messages)]}
 
 

@@ -28,6 +28,7 @@ CATEGORIES = {
     "other": _l("其他"),
 }
 UNITS = {
+    "jin": _l("斤"),
     "kg": _l("千克"),
     "g": _l("克"),
     "t": _l("吨"),

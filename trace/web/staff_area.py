@@ -9,14 +9,19 @@ each app registers the features' blueprints itself, so building several apps (te
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Flask, g
+from flask import Blueprint, Flask, current_app, g
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
+from trace.models.users import Role
 from trace.printing.templates import list_templates
 from trace.services import regions
+from trace.web.access import can, rule_for
+from trace.web.auth import current_actor
 from trace.web.database import db
 from trace.web.names import ALL, display, item_label, name_of
 from trace.web.verifiers import verifier
@@ -71,6 +76,68 @@ def qty(value: Decimal | None) -> str:
     return format(value.normalize(), "f")
 
 
+@dataclass(frozen=True)
+class MenuEntry:
+    """A link of the staff menu: shown to those the access table lets open it, except the
+    roles in `hidden_from` (whose work does not need it: a phone's menu stays short)."""
+
+    endpoint: str
+    label: Any
+    hidden_from: frozenset[Role] = frozenset()
+    station_only: bool = False
+
+
+STATION = frozenset({Role.STATION})
+# The first row, in order. Station staff see their day's work: the station's home, producers,
+# harvests, training, and the record of the station's services (issue 19).
+MENU: tuple[MenuEntry, ...] = (
+    MenuEntry("regulator.index", _l("监管")),
+    MenuEntry("staff.home.dashboard", _l("工作台")),
+    MenuEntry("staff.records.producers", _l("生产主体")),
+    MenuEntry("staff.records.products", _l("产品"), hidden_from=STATION),
+    MenuEntry("staff.records.batches", _l("批次")),
+    MenuEntry("staff_quality.certifications", _l("质量管理"), hidden_from=STATION),
+    MenuEntry("staff_program.stations", _l("电商项目"), hidden_from=STATION),
+    MenuEntry("staff_program.training", _l("培训"), station_only=True),
+    MenuEntry("staff_program.services", _l("站点服务"), station_only=True),
+    MenuEntry("feedback_staff.reports", _l("投诉反馈")),
+    MenuEntry("staff.users.users", _l("账号管理")),
+)
+# Behind 更多 on a phone: the account's own pages; jobs and API tokens are not station work.
+MORE: tuple[MenuEntry, ...] = (
+    MenuEntry("staff.records.products", _l("产品"), station_only=True),
+    MenuEntry("staff_quality.certifications", _l("质量管理"), station_only=True),
+    MenuEntry("staff_program.stations", _l("电商项目"), station_only=True),
+    MenuEntry("staff_program.services", _l("站点服务"), hidden_from=STATION),
+    MenuEntry("staff.jobs.recent", _l("后台任务"), hidden_from=STATION),
+    MenuEntry("staff.auth.tokens", _l("API 令牌"), hidden_from=STATION),
+    MenuEntry("staff.auth.password", _l("修改密码")),
+)
+
+
+def _shown(entries: Iterable[MenuEntry], endpoints: Iterable[str]) -> list[MenuEntry]:
+    actor = current_actor()
+    if actor is None:
+        return []
+    present = set(endpoints)
+    shown = []
+    for entry in entries:
+        if entry.endpoint not in present or actor.role in entry.hidden_from:
+            continue
+        if entry.station_only and actor.role is not Role.STATION:
+            continue
+        permission = rule_for(entry.endpoint)
+        if permission is not None and can(permission):
+            shown.append(entry)
+    return shown
+
+
+def staff_menu() -> dict[str, list[MenuEntry]]:
+    """`{{ staff_menu() }}`: the signed-in user's menu, {"main": [...], "more": [...]}."""
+    endpoints = current_app.view_functions.keys()
+    return {"main": _shown(MENU, endpoints), "more": _shown(MORE, endpoints)}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         display=display,
@@ -81,4 +148,5 @@ def init_app(app: Flask) -> None:
         label_template_title=label_template_title,
         verifier=verifier,
         qty=qty,
+        staff_menu=staff_menu,
     )
