@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from trace.models.batches import BatchStatus, Unit
 from trace.models.events import EventType
 from trace.models.producers import ProducerKind
 from trace.models.products import ProductCategory
+from trace.schemas import validate
 from trace.schemas.common import (
     FreeFormJSON,
     Integer,
