@@ -156,7 +156,8 @@ def test_marshmallow_refuses_with_codes_and_parameters(app: Flask) -> None:
 
 
 CODE_CALL = re.compile(
-    r"""(?:for_field\([^,]+,\s*|problem\(\s*|Problem\(\s*|Error\(\s*|\.add\([^,]+,\s*)"([a-z][a-z0-9_]*\.[a-z0-9_.]+)\""""
+    r"(?:for_field\([^,\n)]+,\s*|problem\(\s*|Problem\(\s*|Error\(\s*|\.add\([^,\n)]+,\s*)"
+    r'"([a-z][a-z0-9_]*\.[a-z0-9_.]+)"'
 )
 
 

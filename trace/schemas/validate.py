@@ -14,11 +14,13 @@ from marshmallow import ValidationError
 from marshmallow import validate as base
 
 from trace.errors import Problem
+from trace.messages import MESSAGES
 
 
 def _refuse(validator: base.Validator, code: str, **params: Any) -> ValidationError:
-    custom = getattr(validator, "error", None)
-    return ValidationError([Problem(custom or code, params)])
+    custom = getattr(validator, "error", None)  # marshmallow's own default text when not given
+    chosen = custom if isinstance(custom, str) and custom in MESSAGES else code
+    return ValidationError([Problem(chosen, params)])
 
 
 class Length(base.Length):
