@@ -89,11 +89,11 @@ def test_field_errors_worded_and_coded_together(
             "credit_code": ["统一社会信用代码应为 18 位"],
             "count": ["请输入整数"],
             "name": ["格式不对"],
-            "lines.0.lot": ["必填"],
+            "lines": {"0": {"lot": ["必填"]}},
         }
     assert "legacy text" in caplog.text
     assert codes(errors)["credit_code"] == [{"code": "credit_code.length", "params": {}}]
-    assert codes(errors)["lines.0.lot"] == [{"code": "field.required", "params": {}}]
+    assert codes(errors)["lines"] == {"0": {"lot": [{"code": "field.required", "params": {}}]}}
 
 
 def test_errors_take_codes_only() -> None:

@@ -36,12 +36,12 @@ class Problem:
 Message = str | Problem
 
 
-def problem(code: str, **params: Any) -> Problem:
+def problem(code: str, /, **params: Any) -> Problem:
     """Shorthand for Problem(code, params)."""
     return Problem(code, params)
 
 
-def as_problem(message: Message, **params: Any) -> Problem:
+def as_problem(message: Message, /, **params: Any) -> Problem:
     """`message` as a Problem of the catalogue: a Problem as it is, a code with `params`.
     Anything else (English text, an unknown code) is a bug: TypeError."""
     from trace.messages import MESSAGES
@@ -73,7 +73,7 @@ class TraceError(Exception):
         }
 
     @classmethod
-    def for_field(cls, field: str, message: Message, **params: Any) -> TraceError:
+    def for_field(cls, field: str, message: Message, /, **params: Any) -> TraceError:
         """One problem on one field: `for_field("phone", "phone.invalid")`; keyword arguments
         are the code's parameters. Text that is not a code of the catalogue is a TypeError."""
         found = as_problem(message, **params)
@@ -92,7 +92,7 @@ class ValidationError(TraceError):
     code = "validation_error"
 
     @classmethod
-    def for_field(cls, field: str, message: Message, **params: Any) -> ValidationError:
+    def for_field(cls, field: str, message: Message, /, **params: Any) -> ValidationError:
         error = super().for_field(field, message, **params)
         assert isinstance(error, ValidationError)
         return error

@@ -137,7 +137,7 @@ MESSAGES: dict[str, str] = {
     "file.pdf_active": N_("PDF 含有可执行内容，请上传普通副本（打印成 PDF）"),
     "file.too_large": N_("文件太大：最多 %(max)s 字节"),
     "file.type_not_accepted": N_("不接受这种文件类型（%(type)s）"),
-    "grading.claim_unsupported": N_("检测数据达不到 %(grade)s（只达到 %(met)s）"),
+    "grading.claim_unsupported": N_("检测数据达不到 %(grade)s（只达到 %(met)s）：%(shortfalls)s"),
     "grading.not_a_grade": N_("%(standard)s 没有这个等级（可选：%(grades)s）"),
     "grading.not_found": N_("这个批次没有这条分级记录（编号 %(id)s）"),
     "gtin.check_digit": N_("GTIN 校验位不对：应为 %(expected)s，不是 %(given)s，请核对"),
@@ -179,8 +179,7 @@ MESSAGES: dict[str, str] = {
     "label.void_reason": N_("请填写作废原因"),
     "label_run.not_found": N_("没有这批标签（编号 %(id)s）"),
     "label_run.too_large_direct": N_(
-        "这批标签有 %(count)s 张，超过一次直接下载的 %(max)s 张：请在标签批次页面用后台任务打印"
-        "，再从任务页面下载"
+        "这批标签有 %(count)s 张，超过一次直接下载的 %(max)s 张：请在标签批次页面用后台任务打印，再从任务页面下载"
     ),
     "label_run.voided_already": N_("这批标签已经作废"),
     "label_run.voided_no_reprint": N_("已作废的标签批次不能重印"),

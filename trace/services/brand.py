@@ -292,7 +292,7 @@ def _pending(session: Session, actor: Actor | None, application_id: int) -> Bran
                 "brand_application.not_pending",
                 status=problem("brand_application.not_pending", status=application.status.value),
             ),
-            {"status": [application.status.value]},
+            {"status": [problem("brand_application.not_pending", status=application.status.value)]},
         )
     return application
 
@@ -359,7 +359,11 @@ def suspend_application(
                 "brand_application.not_approved",
                 status=problem("brand_application.not_approved", status=application.status.value),
             ),
-            {"status": [application.status.value]},
+            {
+                "status": [
+                    problem("brand_application.not_approved", status=application.status.value)
+                ]
+            },
         )
     before = snapshot(application)
     application.status = ApplicationStatus.SUSPENDED

@@ -71,8 +71,8 @@ class Check:
 
     def describe(self) -> str:
         sign = "≥" if self.bound is Bound.MIN else "≤"
-        measured = "not measured" if self.value is None else f"measured {self.value}"
-        return f"{self.measure} {sign} {self.limit} ({measured})"
+        measured = "—" if self.value is None else f"{self.value}"
+        return f"{self.measure} {sign} {self.limit}: {measured}"
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -52,7 +52,7 @@ class Form:
     def is_valid(self) -> bool:
         return not self.errors
 
-    def add(self, field: str, message: Message, **params: Any) -> None:
+    def add(self, field: str, message: Message, /, **params: Any) -> None:
         """A problem beside `field` (`_form`: at the top), worded in the page's language: a
         Problem, or a code of trace/messages.py with its parameters. Text is refused
         (TypeError): a form shows nothing that did not come from the catalogue."""

@@ -9,7 +9,7 @@ shown as the generic "格式不对".
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import get_locale, gettext
@@ -66,15 +66,26 @@ def flat(errors: Any, prefix: str = "") -> dict[str, list[Problem]]:
     return {prefix or "_schema": [problem_of(errors)]}
 
 
-def texts(errors: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Field errors worded: the `errors` of the JSON error body and of forms."""
-    return {name: [text(m) for m in problems] for name, problems in flat(errors).items()}
+def texts(errors: Mapping[str, Any]) -> dict[str, Any]:
+    """Field errors worded: the `errors` of the JSON error body, in the shape they came in
+    (marshmallow nests a list's items: {"results": {"0": {"item": [...]}}})."""
+    return {str(name): _each(value, text) for name, value in errors.items()}
 
 
-def codes(errors: Mapping[str, Sequence[Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Field errors as codes and parameters (the JSON error body's `error_codes`): what a client
-    program matches on, whatever the language."""
-    return {name: [m.as_json() for m in problems] for name, problems in flat(errors).items()}
+def codes(errors: Mapping[str, Any]) -> dict[str, Any]:
+    """Field errors as codes and parameters (the JSON error body's `error_codes`), in the same
+    shape as `errors`: what a client program matches on, whatever the language."""
+    return {
+        str(name): _each(value, lambda m: problem_of(m).as_json()) for name, value in errors.items()
+    }
+
+
+def _each(value: Any, word: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _each(v, word) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_each(v, word) if isinstance(v, Mapping | list | tuple) else word(v) for v in value]
+    return [word(value)]
 
 
 def _shown(value: Any) -> Any:
