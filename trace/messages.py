@@ -179,7 +179,8 @@ MESSAGES: dict[str, str] = {
     "label.void_reason": N_("请填写作废原因"),
     "label_run.not_found": N_("没有这批标签（编号 %(id)s）"),
     "label_run.too_large_direct": N_(
-        "这批标签有 %(count)s 张，超过直接下载上限 %(max)s 张：请在标签批次页面用后台任务打印后下载"
+        "这批标签有 %(count)s 张，超过直接下载上限 %(max)s 张：请在标签批次页面用后台任务打印后"
+        "下载"
     ),
     "label_run.voided_already": N_("这批标签已经作废"),
     "label_run.voided_no_reprint": N_("已作废的标签批次不能重印"),
@@ -248,7 +249,7 @@ MESSAGES: dict[str, str] = {
     "recall.closed_already": N_("这次召回已经结束"),
     "recall.instructions_required": N_("请填写处置要求"),
     "recall.level": N_("请选择召回级别"),
-    "recall.lot_recalled": N_("批次 %(lot)s 已在召回中"),
+    "recall.lot_recalled": N_("这个批次已经在召回中"),
     "recall.lot_unit": N_("批次 %(lot)s 以 %(unit)s 计"),
     "recall.not_a_lot": N_("不是本次召回的批次"),
     "recall.not_found": N_("没有这次召回（编号 %(id)s）"),
@@ -284,7 +285,7 @@ MESSAGES: dict[str, str] = {
     "report.too_fast": N_("提交太快了，请核对内容后再提交。"),
     "scan_region.reason_required": N_("请说明为什么这些扫码是质检中心自己的"),
     "shipment.before_departure": N_("不能早于发出时间"),
-    "shipment.destination_required": N_("请选择终点场所，或填写外部单位"),
+    "shipment.destination_required": N_("请选择场所或填写外部单位"),
     "shipment.left_already": N_("运单 %(reference)s 已经发出"),
     "shipment.line_lot_twice": N_("第 %(line)s 行：批号 %(lot)s 重复"),
     "shipment.line_no_batch": N_("第 %(line)s 行：没有这个批次（编号 %(id)s）"),
@@ -297,7 +298,7 @@ MESSAGES: dict[str, str] = {
     "shipment.not_found": N_("没有这个运单（编号 %(id)s）"),
     "shipment.not_held": N_("批次 %(lot)s：%(origin)s 只有 %(have)s %(unit)s，不够 %(asked)s"),
     "shipment.not_on_way": N_("运单 %(reference)s 不在运输途中"),
-    "shipment.origin_required": N_("请选择起点场所，或填写外部单位"),
+    "shipment.origin_required": N_("请选择场所或填写外部单位"),
     "shipment.reference_not_unique": N_("运单号分配冲突，请重试"),
     "shipment.same_ends": N_("起点和终点不能相同"),
     "standard.below_reserved": N_("“%(name)s”表示低于所有等级，不能用作等级名称"),
@@ -312,7 +313,7 @@ MESSAGES: dict[str, str] = {
     "standard.wrong_category": N_("%(standard)s 不适用于这类产品"),
     "station.name_exists": N_("已有同名服务点"),
     "station.not_found": N_("没有这个服务点（编号 %(id)s）"),
-    "station.village_funded": N_("%(village)s 已有一个获资助的服务点，每村只资助一个"),
+    "station.village_funded": N_("%(village)s已有一个获资助的服务点，每村只资助一个"),
     "station.village_only": N_("只有村级服务点填写村"),
     "station.village_required": N_("村级服务点须填写所在村"),
     "target.code_exists": N_("已有同一代码的指标"),

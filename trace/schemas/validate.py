@@ -46,16 +46,17 @@ class Range(base.Range):
             return super().__call__(value)
         except ValidationError:
             pass
-        low = self.min is not None and (
-            value < self.min if self.min_inclusive else value <= self.min
-        )
-        if low and self.max is not None and self.min is not None and self.max < 2**31 - 1:
-            raise _refuse(self, "field.range", min=self.min, max=self.max)
-        if low:
+        if self.min is not None and self.max is not None:
+            if self.min_inclusive:
+                raise _refuse(self, "field.range", min=self.min, max=self.max)
+            low = value <= self.min
+            if low:
+                raise _refuse(self, "field.more_than", min=self.min)
+            code = "field.at_most" if self.max_inclusive else "field.less_than"
+            raise _refuse(self, code, max=self.max)
+        if self.min is not None:
             code = "field.at_least" if self.min_inclusive else "field.more_than"
             raise _refuse(self, code, min=self.min)
-        if self.min is not None and self.min > -(2**31):
-            raise _refuse(self, "field.range", min=self.min, max=self.max)
         code = "field.at_most" if self.max_inclusive else "field.less_than"
         raise _refuse(self, code, max=self.max)
 
