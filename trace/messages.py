@@ -207,7 +207,7 @@ MESSAGES: dict[str, str] = {
     "operation.merge_inputs": N_("合批须投入两个或更多批次"),
     "operation.merge_one_output": N_("合批只产出一个批次"),
     "operation.mixed_units": N_("投入混用了重量和计件单位，或不同的计件单位"),
-    "operation.not_enough_left": N_("批次 %(lot)s 只剩 %(left)s %(unit)s，不够 %(asked)s"),
+    "operation.not_enough_left": N_("批次 %(lot)s 只剩 %(left)s %(unit)s，不够 %(asked)s %(unit)s"),
     "operation.not_found": N_("没有这条批次操作（编号 %(id)s）"),
     "operation.outputs_required": N_("请至少填写一个产出批次"),
     "operation.producer_required": N_("投入来自多个生产主体，请选择产出的生产主体"),
