@@ -179,8 +179,7 @@ MESSAGES: dict[str, str] = {
     "label.void_reason": N_("请填写作废原因"),
     "label_run.not_found": N_("没有这批标签（编号 %(id)s）"),
     "label_run.too_large_direct": N_(
-        "这批标签有 %(count)s 张，超过直接下载上限 %(max)s 张：请在标签批次页面用后台任务打印后"
-        "下载"
+        "这批标签有 %(count)s 张，超过直接下载上限 %(max)s 张：请在标签批次页面用后台任务打印后下载"
     ),
     "label_run.voided_already": N_("这批标签已经作废"),
     "label_run.voided_no_reprint": N_("已作废的标签批次不能重印"),

@@ -84,7 +84,10 @@ def test_pack_date_is_chosen_never_before_harvest_nor_in_the_future(
     answer = _issue(client, headers, batch.id, count=1, pack_date=future)
     assert answer.status_code == 422 and "pack_date" in answer.get_json()["errors"]
     early = _issue(client, headers, batch.id, count=1, pack_date="2025-09-01")
-    assert early.status_code == 422 and "不能早于采收日期" in early.get_json()["errors"]["pack_date"][0]
+    assert (
+        early.status_code == 422
+        and "不能早于采收日期" in early.get_json()["errors"]["pack_date"][0]
+    )
     chosen = _issue(client, headers, batch.id, count=1, pack_date="2025-09-20")
     assert chosen.status_code == 201 and chosen.get_json()["pack_date"] == "2025-09-20"
     default = _issue(client, headers, batch.id, count=1).get_json()

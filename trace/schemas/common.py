@@ -141,22 +141,9 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
 class ErrorSchema(Schema):
     code = Integer(metadata={"description": "HTTP status code"})
     status = fields.String(metadata={"description": "HTTP status name"})
-    message = fields.String(metadata={"description": "what went wrong, in the request's language"})
-    message_code = fields.String(
-        metadata={"description": "the message's stable code (trace/messages.py), when it has one"}
-    )
+    message = fields.String()
     errors = fields.Dict(
-        keys=fields.String(),
-        metadata={"description": "messages keyed by field name, in the request's language"},
-    )
-    error_codes = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(fields.Dict()),
-        metadata={
-            "description": "the same problems as `errors`, keyed by field name, as stable codes "
-            'and their parameters: [{"code": "credit_code.check_char", "params": {}}]; what '
-            "programs match on, whatever the language"
-        },
+        keys=fields.String(), metadata={"description": "messages keyed by field name"}
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask_smorest import Api
+from flask_smorest.error_handler import ErrorSchema as SmorestErrorSchema
 from marshmallow import fields
 
 SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
@@ -52,10 +53,31 @@ def decimal_as_string(converter: Any, field: fields.Field, ret: dict[str, Any], 
     return documented
 
 
+class CodedErrorSchema(SmorestErrorSchema):
+    """The error answer as documented: flask-smorest's `{code, status, message, errors}` with the
+    message codes beside the words (trace/messages.py; trace.web.errors.error_response)."""
+
+    message_code = fields.String(
+        metadata={"description": "the message's stable code, e.g. producer.credit_code_required"}
+    )
+    error_codes = fields.Dict(
+        keys=fields.String(),
+        metadata={
+            "description": "the problems of `errors`, in the same shape, as stable codes and "
+            'their parameters: {"credit_code": [{"code": "credit_code.check_char", "params": {}}]}'
+            "; what programs match on, whatever the language"
+        },
+    )
+
+
+class TraceApi(Api):
+    ERROR_SCHEMA = CodedErrorSchema
+
+
 def init_app(app: Flask) -> Api:
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
-    api = Api(app)
+    api = TraceApi(app)
     api.ma_plugin.converter.add_attribute_function(decimal_as_string)
 
     @app.get("/api/v1/docs/assets/<path:filename>")
