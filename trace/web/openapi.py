@@ -53,7 +53,7 @@ def decimal_as_string(converter: Any, field: fields.Field, ret: dict[str, Any], 
     return documented
 
 
-class CodedErrorSchema(SmorestErrorSchema):
+class ErrorSchema(SmorestErrorSchema):
     """The error answer as documented: flask-smorest's `{code, status, message, errors}` with the
     message codes beside the words (trace/messages.py; trace.web.errors.error_response)."""
 
@@ -71,7 +71,7 @@ class CodedErrorSchema(SmorestErrorSchema):
 
 
 class TraceApi(Api):
-    ERROR_SCHEMA = CodedErrorSchema
+    ERROR_SCHEMA = ErrorSchema
 
 
 def init_app(app: Flask) -> Api:
