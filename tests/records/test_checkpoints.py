@@ -88,9 +88,9 @@ def test_each_lot_inclusion_checks_from_its_proof_alone(app, db_session, make_lo
         proof = json.loads(json.dumps(proof))
         assert checkpoints.verify_lot_proof(proof, key.public_key())[0] == batch.lot
         proof["leaf"][1] += 1
-        with pytest.raises(checkpoints.CheckpointInvalidError, match="checkpoint.proof_root"):
+        with pytest.raises(checkpoints.CheckpointInvalidError, match=r"checkpoint\.proof_root"):
             checkpoints.verify_lot_proof(proof, key.public_key())
-    with pytest.raises(checkpoints.CheckpointInvalidError, match="checkpoint.bad_signature"):
+    with pytest.raises(checkpoints.CheckpointInvalidError, match=r"checkpoint\.bad_signature"):
         checkpoints.verify_lot_proof(
             checkpoints.lot_proof(cp, made[0].lot), Ed25519PrivateKey.generate().public_key()
         )

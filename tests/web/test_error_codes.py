@@ -140,9 +140,7 @@ def test_a_refusal_of_each_module_is_its_code_worded_in_both_languages(
     assert [c["code"] for c in again.get_json()["error_codes"][field]] == [code]
 
 
-def test_the_staff_producer_form_words_the_code_in_the_page_language(
-    client, db_session, make_user
-):
+def test_the_staff_producer_form_words_the_code_in_the_page_language(client, db_session, make_user):
     sign_in(client, make_user("qc"))
     zh = submit(client, "/staff/producers/new", _cooperative(phone="12345"))
     assert zh.status_code == 422
