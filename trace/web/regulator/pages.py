@@ -397,9 +397,7 @@ def exports() -> Any:
     try:
         args = ExportFormArgsSchema().load(raw)
     except SchemaError as exc:
-        errors = (
-            {k: list(v) for k, v in exc.messages.items()} if isinstance(exc.messages, dict) else {}
-        )
+        errors = worded_errors(exc.messages) if isinstance(exc.messages, dict) else {}
         args = {}
     fmt = args.pop("format", None)
     background: dict[str, Any] | None = None
