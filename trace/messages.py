@@ -248,6 +248,7 @@ MESSAGES: dict[str, str] = {
     "recall.closed_already": N_("这次召回已经结束"),
     "recall.instructions_required": N_("请填写处置要求"),
     "recall.level": N_("请选择召回级别"),
+    "recall.lot_in_recall": N_("这个批次已经在召回中（召回编号 %(recall)s）"),
     "recall.lot_recalled": N_("这个批次已经在召回中"),
     "recall.lot_unit": N_("批次 %(lot)s 以 %(unit)s 计"),
     "recall.not_a_lot": N_("不是本次召回的批次"),

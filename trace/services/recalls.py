@@ -131,7 +131,11 @@ def open_recall(
         .limit(1)
     )
     if existing is not None or root.status is BatchStatus.RECALLED:
-        refused = problem("recall.lot_recalled", lot=root.lot, recall=existing)
+        refused = (
+            problem("recall.lot_in_recall", lot=root.lot, recall=existing)
+            if existing
+            else problem("recall.lot_recalled", lot=root.lot)
+        )
         raise ConflictError(refused, {"batch_id": [refused]})
 
     opened_at = utcnow()
