@@ -46,7 +46,7 @@ def as_problem(message: Message, /, **params: Any) -> Problem:
     Anything else (English text, an unknown code) is a bug: TypeError."""
     from trace.messages import MESSAGES
 
-    if isinstance(message, str) and not isinstance(message, Problem):
+    if isinstance(message, str):
         message = Problem(message, params)
     elif params:
         raise TypeError("parameters go with a code, not with a Problem")
