@@ -450,6 +450,24 @@ MESSAGES: dict[str, str] = {
     "retention.count_mismatch": N_("导出了 %(exported)s 条扫码记录，但匹配到 %(removed)s 条待删除"),
     "retention.manifest": N_("%(file)s：内容与清单不符"),
     "retention.unreadable": N_("%(file)s 读不回来：%(error)s"),
+    # Plan targets: office figures, model enterprises and the households they lift, staff counts.
+    "lifted_household.already_linked": N_("该户已登记在这家示范企业名下"),
+    "lifted_household.not_registered": N_("只有建档立卡户可以登记为带动户"),
+    "lifted_household.one_of": N_("请选择一个经营主体或一名学员（二选一）"),
+    "model_enterprise.already_designated": N_("该经营主体已是电商扶贫示范企业"),
+    "model_enterprise.not_an_enterprise": N_("示范企业须为企业或合作社"),
+    "model_enterprise.not_found": N_("没有这家示范企业（编号 %(id)s）"),
+    "model_enterprise.unknown_producer": N_("没有这个经营主体"),
+    "staff_count.negative": N_("人数不能为负数"),
+    "staff_count.one_place": N_("请选择一个服务站点或一个物流设施（二选一）"),
+    "staff_count.poor_over_total": N_("贫困人口人数不能多于从业人员总数"),
+    "staff_count.unknown_place": N_("没有这个站点或设施"),
+    "target_figure.already_corrected": N_("这条填报已被更正，请更正最新的一条"),
+    "target_figure.computed": N_("该目标由系统记录计算，不需人工填报"),
+    "target_figure.unknown_entry": N_("要更正的填报不存在"),
+    "target_milestone.invalid": N_(
+        "时间节点“%(item)s”格式不对，应写作 2019-08-31:50%% 或 2019-10-31:3000"
+    ),
 }
 
 

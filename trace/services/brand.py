@@ -290,7 +290,7 @@ def _pending(session: Session, actor: Actor | None, application_id: int) -> Bran
         raise InvalidTransitionError(
             problem(
                 "brand_application.not_pending",
-                status=problem("brand_application.not_pending", status=application.status.value),
+                status=application.status.value,
             ),
             {"status": [problem("brand_application.not_pending", status=application.status.value)]},
         )
@@ -357,7 +357,7 @@ def suspend_application(
         raise InvalidTransitionError(
             problem(
                 "brand_application.not_approved",
-                status=problem("brand_application.not_approved", status=application.status.value),
+                status=application.status.value,
             ),
             {
                 "status": [
