@@ -403,6 +403,7 @@ MESSAGES: dict[str, str] = {
     "config.integer": N_("%(name)s 应为整数，不是 %(value)s"),
     "config.public_host": N_("TRACE_PUBLIC_HOST 须为主机名，如 trace.example.cn"),
     "config.rate_format": N_("%(name)s 的格式应为“5 per hour”"),
+    "config.read_database_url": N_("TRACE_READ_DATABASE_URL 须为 sqlite:// 或 postgresql:// 地址"),
     "config.report_min_seconds": N_("TRACE_REPORT_MIN_SECONDS 须为 0 或更大"),
     "config.secret_key_short": N_("TRACE_SECRET_KEY 至少 16 个字符"),
     "config.timezone": N_("TRACE_TIMEZONE 须为 IANA 时区，如 Asia/Shanghai"),
