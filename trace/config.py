@@ -125,6 +125,12 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "exports up to this many rows download at once on the "
         "staff pages; larger ones run as a background job",
     ),
+    "IMPORT_MAX_ROWS": (20_000, "largest spreadsheet import (data rows); larger files are refused"),
+    "IMPORT_DIRECT_MAX_ROWS": (
+        500,
+        "spreadsheet imports up to this many rows run within the upload's request; larger ones "
+        "by a background job with a progress page (the request answers 202)",
+    ),
     "BACKUP_DIR": (
         None,
         "folder of the daily backups (`backup scheduled`); unset: instance/backups",
@@ -135,6 +141,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "LOG_REQUESTS": (True, "one JSON line per request on stderr, without IPs or secrets"),
 }
 
+IMPORT_LIMITS = ("IMPORT_MAX_ROWS", "IMPORT_DIRECT_MAX_ROWS")
 _HOST_RE = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
@@ -208,7 +215,7 @@ def load_settings(
     settings["ALLOWED_HOSTS"] = ",".join(hosts)
     names = ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH", "LABEL_PDF_DIRECT_MAX")
     more = ("SCAN_CLIENTS_PER_ADDRESS", "SCAN_FAR_HOURS", "BACKUP_KEEP", "JOB_WORKERS")
-    for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS", *more):
+    for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS", *more, *IMPORT_LIMITS):
         if int(settings[name]) < 1:
             raise ConfigError(problem("config.at_least_one", name=f"TRACE_{name}"))
     try:

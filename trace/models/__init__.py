@@ -32,6 +32,7 @@ from trace.models.grading import (
     GradingStandard,
     StandardKind,
 )
+from trace.models.imports import SpreadsheetImport
 from trace.models.inspections import (
     Disposition,
     DispositionKind,
@@ -166,6 +167,7 @@ __all__ = [
     "ShipmentLine",
     "ShipmentStatus",
     "SpentFormStamp",
+    "SpreadsheetImport",
     "StaffCount",
     "StandardKind",
     "Station",

@@ -73,6 +73,9 @@ JOB_KINDS = {
     "label_issue": _l("生成追溯码"),
     "label_pdf": _l("标签 PDF"),
     "events_export": _l("导出追溯事件"),
+    "producer_import": _l("导入生产主体"),
+    "batch_import": _l("导入采收批次"),
+    "attendance_import": _l("导入培训到课"),
 }
 JOB_STATUSES = {"running": _l("进行中"), "finished": _l("已完成"), "failed": _l("失败")}
 
