@@ -136,6 +136,11 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "folder of the daily backups (`backup scheduled`); unset: instance/backups",
     ),
     "BACKUP_KEEP": (14, "daily backups kept in BACKUP_DIR; older ones are deleted"),
+    "LOGISTICS_EXPORT_DIR": (
+        None,
+        "folder of the daily logistics files for the prefecture platform; unset: "
+        "instance/exports/logistics",
+    ),
     "PROXY_COUNT": (0, "reverse proxies in front whose X-Forwarded-For/-Proto are trusted"),
     "HSTS_SECONDS": (365 * 24 * 3600, "Strict-Transport-Security max-age on https; 0 = off"),
     "LOG_REQUESTS": (True, "one JSON line per request on stderr, without IPs or secrets"),
