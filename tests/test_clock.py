@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import DAYAO_MOMENTS
 from trace import clock, create_app
-from trace.errors import ValidationError
+from trace.errors import Problem, ValidationError
 
 UTC = dt.UTC
 
@@ -34,17 +34,17 @@ def test_a_date_is_refused_from_tomorrow_in_dayao(dayao_clock):
     clock.check_not_future(today, "harvested_on")  # today is fine, however late in the day
     with pytest.raises(ValidationError) as caught:
         clock.check_not_future(today + dt.timedelta(days=1), "harvested_on")
-    assert caught.value.errors == {"harvested_on": ["is in the future"]}
+    assert caught.value.errors == {"harvested_on": [Problem("date.in_future")]}
 
 
 def test_a_time_may_run_ahead_by_the_skew_allowance_only(dayao_clock):
     clock.check_not_future(dayao_clock + clock.CLOCK_SKEW, "measured_at")
     with pytest.raises(ValidationError) as caught:
         clock.check_not_future(dayao_clock + clock.CLOCK_SKEW + dt.timedelta(seconds=1), "at")
-    assert caught.value.errors == {"at": ["is in the future"]}
+    assert caught.value.errors == {"at": [Problem("date.in_future")]}
     with pytest.raises(ValidationError) as naive:
         clock.check_not_future(dayao_clock.replace(tzinfo=None), "at")
-    assert naive.value.errors == {"at": ["needs a time zone"]}
+    assert naive.value.errors == {"at": [Problem("datetime.needs_zone")]}
 
 
 def test_local_datetime_is_that_hour_in_the_service_zone():

@@ -67,11 +67,11 @@ def check_not_future(value: dt.date | dt.datetime, field: str) -> None:
     clock-skew allowance. Raises ValidationError naming `field`; a naive time is refused too."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            raise ValidationError.for_field(field, "needs a time zone")
+            raise ValidationError.for_field(field, "datetime.needs_zone")
         if value > utcnow() + CLOCK_SKEW:
-            raise ValidationError.for_field(field, "is in the future")
+            raise ValidationError.for_field(field, "date.in_future")
     elif value > local_today():
-        raise ValidationError.for_field(field, "is in the future")
+        raise ValidationError.for_field(field, "date.in_future")
 
 
 @contextmanager

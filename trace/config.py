@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from trace.errors import ConfigError
+from trace.errors import ConfigError, problem
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 # Installed by `make setup` from the npm registry (data/ip-region/package.json pins the version).
@@ -157,12 +157,12 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
             return True
         if raw.lower() in {"0", "false", "no", "off", ""}:
             return False
-        raise ConfigError(f"TRACE_{name} must be true or false, not {raw!r}")
+        raise ConfigError(problem("config.boolean", name=f"TRACE_{name}", value=raw))
     if isinstance(default, int):
         try:
             return int(raw)
         except ValueError:
-            raise ConfigError(f"TRACE_{name} must be a whole number, not {raw!r}") from None
+            raise ConfigError(problem("config.integer", name=f"TRACE_{name}", value=raw)) from None
     return raw
 
 
@@ -201,32 +201,32 @@ def load_settings(
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance_dir / 'trace.db'}"
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", str(settings["DATABASE_URL"])):
-        raise ConfigError("TRACE_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        raise ConfigError("config.database_url")
     replica = settings.get("READ_DATABASE_URL")
     if replica and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", str(replica)):
-        raise ConfigError("TRACE_READ_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        raise ConfigError("config.read_database_url")
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _instance_secret_key(instance_dir)
     if not settings["IP_REGION_DB"]:
         settings["IP_REGION_DB"] = str(IP_REGION_DB)
     if len(str(settings["SECRET_KEY"])) < 16:
-        raise ConfigError("TRACE_SECRET_KEY must be at least 16 characters")
+        raise ConfigError("config.secret_key_short")
     if not _HOST_RE.match(str(settings["PUBLIC_HOST"])):
-        raise ConfigError("TRACE_PUBLIC_HOST must be a bare host name such as trace.example.cn")
+        raise ConfigError("config.public_host")
     hosts = [h.strip() for h in str(settings["ALLOWED_HOSTS"] or "").split(",") if h.strip()]
     for host in hosts:
         if not _HOST_RE.match(host.split(":")[0].lstrip(".")):
-            raise ConfigError(f"TRACE_ALLOWED_HOSTS: {host!r} is not a host name")
+            raise ConfigError(problem("config.allowed_host", host=host))
     settings["ALLOWED_HOSTS"] = ",".join(hosts)
     names = ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH", "LABEL_PDF_DIRECT_MAX")
     more = ("SCAN_CLIENTS_PER_ADDRESS", "SCAN_FAR_HOURS", "BACKUP_KEEP", "JOB_WORKERS")
     for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS", *more, *IMPORT_LIMITS):
         if int(settings[name]) < 1:
-            raise ConfigError(f"TRACE_{name} must be at least 1")
+            raise ConfigError(problem("config.at_least_one", name=f"TRACE_{name}"))
     try:
         ZoneInfo(str(settings["TIMEZONE"]))
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError("TRACE_TIMEZONE must be an IANA zone such as Asia/Shanghai") from None
+        raise ConfigError("config.timezone") from None
     if settings["DEFAULT_LOCALE"] not in {"zh", "en"}:
-        raise ConfigError("TRACE_DEFAULT_LOCALE must be zh or en")
+        raise ConfigError("config.default_locale")
     return settings

@@ -3,8 +3,9 @@
 A message for people is a `Problem`: a stable code (`credit_code.check_char`) and its parameters.
 Services never word messages; trace/messages.py holds each code's Chinese wording (a Flask-Babel
 msgid, English in messages.po) and trace/web/messages.py words a Problem in the page's language.
-Plain strings are still accepted while the last services move to codes; they are shown as they
-came, so a Chinese page that shows English names a string still to be turned into a code.
+There is no other path: a TraceError (and a web Form, trace.web.forms) takes a Problem or a code
+of the catalogue and refuses plain text with a TypeError, so English cannot reach a page by way of
+a service again. A code missing from the catalogue is refused the same way (a typo is a bug).
 """
 
 from __future__ import annotations
@@ -35,9 +36,23 @@ class Problem:
 Message = str | Problem
 
 
-def problem(code: str, **params: Any) -> Problem:
+def problem(code: str, /, **params: Any) -> Problem:
     """Shorthand for Problem(code, params)."""
     return Problem(code, params)
+
+
+def as_problem(message: Message, /, **params: Any) -> Problem:
+    """`message` as a Problem of the catalogue: a Problem as it is, a code with `params`.
+    Anything else (English text, an unknown code) is a bug: TypeError."""
+    from trace.messages import MESSAGES
+
+    if isinstance(message, str):
+        message = Problem(message, params)
+    elif params:
+        raise TypeError("parameters go with a code, not with a Problem")
+    if not isinstance(message, Problem) or message.code not in MESSAGES:
+        raise TypeError(f"not a message code of trace/messages.py: {message!r}")
+    return message
 
 
 class TraceError(Exception):
@@ -48,20 +63,20 @@ class TraceError(Exception):
     def __init__(
         self, message: Message, errors: Mapping[str, Sequence[Message]] | None = None
     ) -> None:
-        super().__init__(str(message))
-        self.message: Message = message
-        self.errors: dict[str, list[Message]] = {k: list(v) for k, v in (errors or {}).items()}
+        from trace.messages import describe
+
+        problem = as_problem(message)
+        super().__init__(f"{describe(problem)} [{problem}]")
+        self.message: Problem = problem
+        self.errors: dict[str, list[Problem]] = {
+            k: [as_problem(m) for m in v] for k, v in (errors or {}).items()
+        }
 
     @classmethod
-    def for_field(cls, field: str, message: Message, **params: Any) -> TraceError:
+    def for_field(cls, field: str, message: Message, /, **params: Any) -> TraceError:
         """One problem on one field: `for_field("phone", "phone.invalid")`; keyword arguments
-        are the code's parameters. A string that is not a code of the catalogue is legacy text,
-        kept as it came (to be turned into a code)."""
-        from trace.messages import MESSAGES
-
-        found: Message = message
-        if isinstance(message, str) and message in MESSAGES:
-            found = Problem(message, params)
+        are the code's parameters. Text that is not a code of the catalogue is a TypeError."""
+        found = as_problem(message, **params)
         return cls(found, {field: [found]})
 
 
@@ -77,7 +92,7 @@ class ValidationError(TraceError):
     code = "validation_error"
 
     @classmethod
-    def for_field(cls, field: str, message: Message, **params: Any) -> ValidationError:
+    def for_field(cls, field: str, message: Message, /, **params: Any) -> ValidationError:
         error = super().for_field(field, message, **params)
         assert isinstance(error, ValidationError)
         return error

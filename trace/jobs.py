@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trace.db import reading_session, utcnow
 from trace.errors import TraceError
+from trace.messages import describe
 from trace.models.jobs import Job, JobStatus
 from trace.models.users import User
 from trace.services.jobs import KEEP_FILES, WORK, WRITING_KINDS
@@ -90,7 +91,7 @@ def run_job(
         with contextlib.suppress(OSError):  # the folder itself may be what failed
             partial.unlink(missing_ok=True)
         if isinstance(exc, TraceError):
-            _fail(factory, job_id, str(exc)[:500])
+            _fail(factory, job_id, describe(exc.message)[:500])  # its Chinese wording
             return
         log.exception("job %s failed", job_id)  # details to the log; the page says it failed
         if not final and _release(factory, job_id):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from trace.errors import Problem, problem
+
 MAX_DEPTH = 32  # objects and arrays inside each other; our schemas need fewer than 6
 MAX_NUMBER_CHARS = 100  # digits, sign, point and exponent of one number literal
 
@@ -22,23 +24,23 @@ _LOW = rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 _LONE_SURROGATE = re.compile(rb"%s(?!%s)|(?<!%s)%s" % (_HIGH, _LOW, _HIGH, _LOW))
 
 
-def json_body_problem(body: bytes) -> str | None:
+def json_body_problem(body: bytes) -> Problem | None:
     """Why this JSON body is refused before parsing, or None. Not a full validation: what is
     not refused here is parsed (and its syntax errors reported) as usual."""
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return "the body is not valid UTF-8"
+        return problem("json.not_utf8")
     if _LONE_SURROGATE.search(body):
-        return "a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+        return problem("json.lone_surrogate")
     outside = _STRING.sub(b'""', body)
     if _LONG_NUMBER.search(outside):
-        return f"a number is longer than {MAX_NUMBER_CHARS} characters"
+        return problem("json.number_too_long", max=MAX_NUMBER_CHARS)
     depth = deepest = 0
     for bracket in _BRACKETS.findall(outside):
         depth += 1 if bracket in (b"[", b"{") else -1
         if depth > deepest:
             deepest = depth
             if deepest > MAX_DEPTH:
-                return f"the JSON is nested deeper than {MAX_DEPTH} levels"
+                return problem("json.too_deep", max=MAX_DEPTH)
     return None

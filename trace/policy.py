@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from trace.errors import AuthenticationError, PermissionDeniedError
+from trace.errors import AuthenticationError, PermissionDeniedError, problem
 from trace.models.users import Role
 
 ADMIN, QC, STATION, REGULATOR = Role.ADMIN, Role.QC, Role.STATION, Role.REGULATOR
@@ -100,14 +100,16 @@ def authorize(
     (naming `field`).
     """
     if actor is None or not actor.is_active:
-        raise AuthenticationError("sign in first")
+        raise AuthenticationError("auth.sign_in_first")
     if actor.role not in PERMISSIONS[permission]:
-        raise PermissionDeniedError(f"the {actor.role.value} role may not do {permission}")
+        raise PermissionDeniedError(
+            problem("auth.role_may_not", role=actor.role.value, permission=permission)
+        )
     if actor.role is not STATION or permission not in TOWNSHIP_SCOPED:
         return
     touched = {code for code in (township_code, *more_townships) if code is not None}
     if actor.township_code is None or any(code != actor.township_code for code in touched):
         raise PermissionDeniedError(
-            "station staff may only write records of their own township",
-            {field: ["not your township"]},
+            "auth.own_township_only",
+            {field: ["auth.own_township_only"]},
         )

@@ -10,6 +10,7 @@ from flask import Flask
 
 from trace import storage
 from trace.errors import TraceError
+from trace.messages import describe
 from trace.services import backup, checkpoints, retention
 
 
@@ -39,7 +40,7 @@ def daily_records(app: Flask) -> list[str]:
                 lines.append(f"checkpoint {cp.sequence}: {cp.lot_count} lots, root {cp.root}")
             except TraceError as error:
                 session.rollback()
-                lines.append(f"no checkpoint: {error.message}")
+                lines.append(f"no checkpoint: {describe(error.message)}")
         with factory() as session:
             made = retention.run_retention(
                 session,

@@ -46,8 +46,12 @@ def test_cooperative_without_credit_code_names_the_field(client, as_role, db_ses
     )
     assert answer.status_code == 422
     body = answer.get_json()
-    assert set(body) == {"code", "status", "message", "errors"}
-    assert "credit_code" in body["errors"]
+    assert set(body) == {"code", "status", "message", "message_code", "errors", "error_codes"}
+    assert body["message_code"] == "producer.credit_code_required"
+    assert body["errors"]["credit_code"] == ["合作社和企业须填写统一社会信用代码"]
+    assert body["error_codes"]["credit_code"] == [
+        {"code": "producer.credit_code_required", "params": {}}
+    ]
     assert _count(db_session, Producer) == before
 
 
@@ -76,7 +80,13 @@ def test_unknown_field_and_bad_enum_are_named(client, as_role):
         headers=as_role("qc"),
     )
     assert answer.status_code == 422
-    assert {"kind", "colour"} <= set(answer.get_json()["errors"])
+    body = answer.get_json()
+    assert {"kind", "colour"} <= set(body["errors"])
+    assert body["message_code"] == "request.invalid_fields"
+    assert body["error_codes"]["colour"] == [{"code": "field.unknown", "params": {}}]
+    assert body["error_codes"]["kind"][0]["code"] == "field.one_of"
+    assert "farmer" in body["error_codes"]["kind"][0]["params"]["choices"]
+    assert body["errors"]["colour"] == ["不认识的字段"]
 
 
 def test_duplicate_credit_code_is_409_and_writes_nothing(client, as_role, db_session):
@@ -86,7 +96,15 @@ def test_duplicate_credit_code_is_409_and_writes_nothing(client, as_role, db_ses
     before = (_count(db_session, Producer), _count(db_session, AuditEntry))
     again = client.post("/api/v1/producers", json={**body, "name": "另一家"}, headers=headers)
     assert again.status_code == 409
-    assert "credit_code" in again.get_json()["errors"]
+    assert again.get_json()["error_codes"]["credit_code"][0]["code"] == (
+        "producer.credit_code_exists"
+    )
+    english = client.post(
+        "/api/v1/producers",
+        json={**body, "name": "另一家"},
+        headers={**headers, "Accept-Language": "en"},
+    )
+    assert english.get_json()["message"] == "Another producer has this credit code"
     assert (_count(db_session, Producer), _count(db_session, AuditEntry)) == before
 
 

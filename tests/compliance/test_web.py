@@ -56,7 +56,10 @@ def test_api_issues_lists_and_prints_and_refuses_a_recalled_lot(client, as_role,
         f"/api/v1/batches/{lot.id}/compliance-certificates", json={}, headers=headers
     )
     assert refused.status_code == 409
-    assert refused.get_json()["errors"]["status"] == ["the batch has been recalled"]
+    assert refused.get_json()["error_codes"]["status"] == [
+        {"code": "batch.recalled", "params": {"lot": lot.lot}}
+    ]
+    assert refused.get_json()["errors"]["status"] == [f"批次 {lot.lot} 已召回"]
     again = client.get(f"/api/v1/batches/{lot.id}/compliance-certificate.pdf", headers=headers)
     assert again.status_code == 409
     assert client.get(body["pdf_url"], headers=headers).status_code == 409

@@ -105,7 +105,7 @@ def test_recalls_sent_together_one_wins_the_others_name_it(served_app):
     winner = next(body for status, body in answers if status == 201)
     for status, body in answers:
         if status == 409:
-            assert f"recall {winner['id']}" in body["message"], body
+            assert f"召回编号 {winner['id']}" in body["message"], body
     # Sent again later: refused too, naming the same recall.
     status, body = served.request(
         "POST",
@@ -113,7 +113,7 @@ def test_recalls_sent_together_one_wins_the_others_name_it(served_app):
         {"batch_id": seeded.batch_ids[0], "level": 1, "reason": "再次召回", "instructions": "停售"},
         _auth(seeded),
     )
-    assert status == 409 and f"recall {winner['id']}" in body["message"]
+    assert status == 409 and f"召回编号 {winner['id']}" in body["message"]
     engine = make_engine(url)
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Recall)) == 1

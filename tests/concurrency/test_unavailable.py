@@ -60,5 +60,7 @@ def test_a_label_pdf_above_the_direct_limit_is_refused_before_its_first_byte(
     db_session.flush()
     answer = client.get(f"/api/v1/label-runs/{run.id}/pdf", headers=as_role("admin"))
     assert answer.status_code == 409
-    assert f"/staff/label-runs/{run.id}/print" in answer.get_json()["message"]
+    assert answer.get_json()["message_code"] == "label_run.too_large_direct"
+    assert answer.get_json()["error_codes"]["run_id"][0]["params"]["id"] == run.id
+    assert "后台任务" in answer.get_json()["message"]
     assert answer.mimetype == "application/json"

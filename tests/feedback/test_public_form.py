@@ -215,4 +215,6 @@ def test_status_lookup_forgives_typing_and_refuses_unknown(client, db_session):
     missing = client.get("/report/status?ref=FK-2025-ZZZZZZZZ")
     assert missing.status_code == 404 and "没有找到" in text(missing)
     as_json = client.get("/report/status?ref=nonsense", headers={"Accept": "application/json"})
-    assert as_json.status_code == 404 and as_json.get_json()["errors"] == {"ref": ["unknown"]}
+    assert as_json.status_code == 404 and as_json.get_json()["error_codes"] == {
+        "ref": [{"code": "report.reference_unknown", "params": {}}]
+    }

@@ -79,7 +79,8 @@ def test_transform_may_lose_mass_but_never_gain_it(client, as_role, walnuts, db_
     before = counts(db_session)
     gained = post_operation(client, headers, body)
     assert gained.status_code == 422
-    assert "cannot gain" in gained.get_json()["errors"]["outputs"][0]
+    assert gained.get_json()["error_codes"]["outputs"][0]["code"] == "operation.gains"
+    assert "多于投入" in gained.get_json()["errors"]["outputs"][0]
     assert counts(db_session) == before
     body["outputs"] = [{"quantity": "230000", "unit": "g", "product_id": kernel.id}]
     made = post_operation(client, headers, body)
@@ -92,7 +93,7 @@ def test_transform_may_lose_mass_but_never_gain_it(client, as_role, walnuts, db_
     )
     refused = post_operation(client, headers, too_much)
     assert refused.status_code == 422
-    assert "500 kg left" in refused.get_json()["errors"]["inputs.0.quantity"][0]
+    assert "只剩 500 kg，不够 501 kg" in refused.get_json()["errors"]["inputs.0.quantity"][0]
 
 
 def test_mass_and_count_need_a_declared_factor(client, as_role, db_session, admin):
@@ -106,7 +107,8 @@ def test_mass_and_count_need_a_declared_factor(client, as_role, db_session, admi
     )
     no_factor = post_operation(client, headers, body)
     assert no_factor.status_code == 422
-    assert "kg_per_unit" in no_factor.get_json()["errors"]["outputs.0.kg_per_unit"][0]
+    refused = no_factor.get_json()["error_codes"]["outputs.0.kg_per_unit"][0]
+    assert refused["code"] == "operation.unit_needs_factor"
     body["outputs"][0]["kg_per_unit"] = "0.6"  # 720 kg from 620: a gain
     assert post_operation(client, headers, body).status_code == 422
     body["outputs"][0]["kg_per_unit"] = "0.5"

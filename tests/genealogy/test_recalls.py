@@ -161,7 +161,7 @@ def test_recalled_lots_cannot_be_labelled_or_shipped_or_processed(
         headers=qc,
     )
     assert shipment.status_code == 409, shipment.get_json()
-    assert "recalled" in shipment.get_json()["message"]
+    assert shipment.get_json()["message_code"] == "shipment.lot_recalled"
     split_again = client.post(
         "/api/v1/lot-operations",
         json={

@@ -47,8 +47,10 @@ def test_codes_times_net_content_cannot_exceed_the_batch(client, as_role, db_ses
     refused = _issue(client, headers, batch.id, count=60)
     assert refused.status_code == 422
     errors = refused.get_json()["errors"]
-    assert list(errors) == ["count"] and "at most 50 more" in errors["count"][0]
-    assert "25 kg" in errors["count"][0]
+    assert list(errors) == ["count"] and "最多还能生成 50 个码" in errors["count"][0]
+    assert refused.get_json()["error_codes"]["count"] == [
+        {"code": "label.capacity", "params": {"lot": batch.lot, "n": 50, "left": "25 kg"}}
+    ]
     assert _issue(client, headers, batch.id, count=50).status_code == 201
     # Voided codes give their capacity back: 20 torn labels, 20 new codes.
     serials = first.get_json()["serials"][:20]
@@ -82,7 +84,10 @@ def test_pack_date_is_chosen_never_before_harvest_nor_in_the_future(
     answer = _issue(client, headers, batch.id, count=1, pack_date=future)
     assert answer.status_code == 422 and "pack_date" in answer.get_json()["errors"]
     early = _issue(client, headers, batch.id, count=1, pack_date="2025-09-01")
-    assert early.status_code == 422 and "harvest" in early.get_json()["errors"]["pack_date"][0]
+    assert (
+        early.status_code == 422
+        and "不能早于采收日期" in early.get_json()["errors"]["pack_date"][0]
+    )
     chosen = _issue(client, headers, batch.id, count=1, pack_date="2025-09-20")
     assert chosen.status_code == 201 and chosen.get_json()["pack_date"] == "2025-09-20"
     default = _issue(client, headers, batch.id, count=1).get_json()
@@ -99,7 +104,8 @@ def test_a_carton_needs_its_own_gtin_and_counts_packs(client, as_role, db_sessio
     headers = as_role("qc")
     refused = _issue(client, headers, batch.id, count=1, template="carton-100x150")
     assert refused.status_code == 422 and "template" in refused.get_json()["errors"]
-    assert "consumer GTIN" in refused.get_json()["errors"]["template"][0]
+    assert refused.get_json()["error_codes"]["template"][0]["code"] == "label.consumer_gtin"
+    assert "消费单元" in refused.get_json()["errors"]["template"][0]
     same = client.post(
         "/api/v1/products",
         json={

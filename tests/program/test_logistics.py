@@ -164,8 +164,8 @@ def test_a_held_or_recalled_lot_cannot_be_shipped(client, as_role, places, lot, 
     assert refused.status_code == 409
     body = refused.get_json()
     assert body["errors"]["lines"] and lot.lot in body["message"]
-    reason = "on hold" if status is BatchStatus.ON_HOLD else "recalled"
-    assert reason in body["message"]
+    reason = "shipment.lot_on_hold" if status is BatchStatus.ON_HOLD else "shipment.lot_recalled"
+    assert body["message_code"] == reason
 
     # The shipment planned before the hold cannot leave either.
     departure = client.post(
@@ -173,7 +173,7 @@ def test_a_held_or_recalled_lot_cannot_be_shipped(client, as_role, places, lot, 
         json={"departed_at": "2025-09-25T08:00:00+08:00"},
         headers=headers,
     )
-    assert departure.status_code == 409 and reason in departure.get_json()["message"]
+    assert departure.status_code == 409 and departure.get_json()["message_code"] == reason
     assert (count(db_session, Shipment), count(db_session, TraceEvent)) == before
     assert (
         client.get(f"/api/v1/shipments/{planned['id']}", headers=headers).get_json()["status"]

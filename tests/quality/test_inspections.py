@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.quality.conftest import count, failing_body, inspection_body
-from trace.errors import InvalidTransitionError
+from trace.errors import InvalidTransitionError, Problem
 from trace.models.audit import AuditEntry
 from trace.models.batches import BatchStatus
 from trace.models.events import AppendOnlyError, TraceEvent
@@ -116,11 +116,12 @@ def test_failed_inspection_puts_the_lot_on_hold(client, qc, walnut_batch, db_ses
     assert [e["event_type"] for e in events[-2:]] == ["inspecting", "holding"]
     assert events[-1]["details"]["failed_items"] == ["aflatoxin_b1"]
     check = client.get(_url(walnut_batch, "release-check"), headers=qc).get_json()
-    assert check["releasable"] is False and "on hold" in check["reason"]
+    assert check["releasable"] is False and "暂扣中" in check["reason"]
+    assert check["reason_code"] == {"code": "batch.on_hold", "params": {"lot": walnut_batch.lot}}
     db_session.expire_all()
     with pytest.raises(InvalidTransitionError) as caught:
         assert_batch_releasable(db_session, walnut_batch)
-    assert "on hold" in caught.value.message
+    assert caught.value.message.code == "batch.on_hold"
 
 
 def test_disposition_is_for_qc_only(client, as_role, walnut_batch, db_session):
@@ -161,6 +162,7 @@ def test_re_test_then_release_after_a_passing_re_test(client, qc, walnut_batch, 
         "status": "active",
         "releasable": True,
         "reason": None,
+        "reason_code": None,
     }
     holding = [e for e in _events(client, qc, walnut_batch) if e["event_type"] == "holding"]
     assert [e["details"].get("disposition") for e in holding] == [None, "re_test", "release"]
@@ -193,7 +195,7 @@ def test_destroy_closes_the_lot_for_good(client, qc, walnut_batch, db_session):
         client.post(_url(walnut_batch, "dispositions"), json={"kind": "destroy"}, headers=qc)
     ).status_code == 201
     check = client.get(_url(walnut_batch, "release-check"), headers=qc).get_json()
-    assert check["status"] == "closed" and "destroyed" in check["reason"]
+    assert check["status"] == "closed" and "已销毁" in check["reason"]
     again = client.post(_url(walnut_batch, "dispositions"), json={"kind": "release"}, headers=qc)
     assert again.status_code == 409
 
@@ -208,7 +210,9 @@ def test_uninspected_walnuts_are_not_releasable_but_uninspected_other_goods_are(
 ):
     with pytest.raises(InvalidTransitionError) as caught:
         assert_batch_releasable(db_session, walnut_batch)
-    assert caught.value.errors == {"inspection": ["the batch has no passed inspection yet"]}
+    assert caught.value.errors == {
+        "inspection": [Problem("batch.not_inspected", {"lot": walnut_batch.lot})]
+    }
     other = factories.product(db_session, admin, category="other", name="测试其他（示例）")
     assert_batch_releasable(db_session, factories.batch(db_session, admin, product_id=other.id))
 

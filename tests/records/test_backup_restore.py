@@ -169,11 +169,11 @@ def test_restore_refuses_a_damaged_archive_and_a_used_instance(fresh_database, t
     archive = tmp_path / "b.tar.gz"
     cli(source, "backup", "create", str(archive))
     refused = source.test_cli_runner().invoke(args=["backup", "create", str(archive)])
-    assert refused.exit_code != 0 and "never overwrites" in refused.output
+    assert refused.exit_code != 0 and "备份从不覆盖文件" in refused.output
 
     # Into a database that already holds an instance: refused, nothing changed.
     used = source.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
-    assert used.exit_code != 0 and "the database is not empty" in used.output
+    assert used.exit_code != 0 and "数据库不是空的" in used.output
 
     # A file changed inside the archive: its checksum no longer matches the manifest.
     damaged = tmp_path / "damaged.tar.gz"
@@ -186,4 +186,4 @@ def test_restore_refuses_a_damaged_archive_and_a_used_instance(fresh_database, t
             copy.addfile(member, io.BytesIO(data))
     target = instance_app(fresh_database("target"), tmp_path / "target")
     broken = target.test_cli_runner().invoke(args=["backup", "restore", str(damaged)])
-    assert broken.exit_code != 0 and "does not match its checksum" in broken.output
+    assert broken.exit_code != 0 and "与校验和不符" in broken.output

@@ -37,7 +37,7 @@ def test_signed_with_the_published_key_and_refused_with_another(
     other.write_bytes(pem_of(Ed25519PrivateKey.generate()))
     bad = run_cli(app, "verify", "--against", str(document), "--public-key", str(other))
     assert bad.exit_code != 0
-    assert "signature does not verify with this public key" in bad.output
+    assert "签名与此公钥不符" in bad.output
 
     # A copy whose leaves were edited no longer adds up to the signed root.
     forged = json.loads(document.read_text())
@@ -45,13 +45,13 @@ def test_signed_with_the_published_key_and_refused_with_another(
     forged_file = tmp_path / "forged.json"
     forged_file.write_text(json.dumps(forged))
     refused = run_cli(app, "verify", "--against", str(forged_file), "--public-key", str(published))
-    assert refused.exit_code != 0 and "do not add up to the signed root" in refused.output
+    assert refused.exit_code != 0 and "叶子记录与签名的根不符" in refused.output
     # And a re-signed statement with a changed root fails the signature.
     forged = json.loads(document.read_text())
     forged["checkpoint"]["root"] = "0" * 64
     forged_file.write_text(json.dumps(forged))
     refused = run_cli(app, "verify", "--against", str(forged_file), "--public-key", str(published))
-    assert refused.exit_code != 0 and "signature does not verify" in refused.output
+    assert refused.exit_code != 0 and "签名与此公钥不符" in refused.output
 
 
 def test_checkpoints_chain_and_refuse_a_broken_history(app, db_session, make_lot, tmp_path):
@@ -74,7 +74,7 @@ def test_checkpoints_chain_and_refuse_a_broken_history(app, db_session, make_lot
     )
     refused = run_cli(app, "checkpoint")
     assert refused.exit_code != 0
-    assert f"chains are broken, no checkpoint made: {lot.lot}" in refused.output
+    assert f"记录链断裂，未生成存证点：{lot.lot}" in refused.output
 
 
 @pytest.mark.parametrize("lots", [1, 2, 5, 8])
@@ -88,9 +88,9 @@ def test_each_lot_inclusion_checks_from_its_proof_alone(app, db_session, make_lo
         proof = json.loads(json.dumps(proof))
         assert checkpoints.verify_lot_proof(proof, key.public_key())[0] == batch.lot
         proof["leaf"][1] += 1
-        with pytest.raises(checkpoints.CheckpointInvalidError, match="does not lead"):
+        with pytest.raises(checkpoints.CheckpointInvalidError, match=r"checkpoint\.proof_root"):
             checkpoints.verify_lot_proof(proof, key.public_key())
-    with pytest.raises(checkpoints.CheckpointInvalidError, match="signature"):
+    with pytest.raises(checkpoints.CheckpointInvalidError, match=r"checkpoint\.bad_signature"):
         checkpoints.verify_lot_proof(
             checkpoints.lot_proof(cp, made[0].lot), Ed25519PrivateKey.generate().public_key()
         )
@@ -105,7 +105,7 @@ def test_proof_through_the_commands(app, db_session, make_lot, tmp_path):
     assert checked.exit_code == 0, checked.output
     assert f"lot {batch.lot} is in the checkpoint with 4 events" in checked.output
     missing = run_cli(app, "checkpoint", "prove", "NO-SUCH-LOT")
-    assert missing.exit_code != 0 and "not in checkpoint" in missing.output
+    assert missing.exit_code != 0 and "不在第 1 号存证点中" in missing.output
 
 
 def test_merkle_root_matches_rfc6962_split_for_odd_sizes():

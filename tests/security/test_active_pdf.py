@@ -92,7 +92,8 @@ def test_a_public_notice_refuses_an_active_pdf(client, as_role, notice, tmp_path
     finally:
         app.config["UPLOAD_DIR"] = before
     assert answer.status_code == 422, answer.get_json()
-    assert "active content" in answer.get_json()["errors"]["file"][0]
+    assert answer.get_json()["error_codes"]["file"][0]["code"] == "file.pdf_active"
+    assert "可执行内容" in answer.get_json()["errors"]["file"][0]
     assert [p.name for p in tmp_path.rglob("*.pdf")] != [] and plain.status_code == 201
     assert len(list(tmp_path.rglob("*.pdf"))) == 1  # only the plain one was kept
 

@@ -51,7 +51,7 @@ def test_label_form_says_why_a_batch_cannot_have_labels(client, db_session, make
         client, url, {"count": "10", "template": "a4-3x8", "idempotency_key": "k" * 32}
     )
     assert response.status_code == 422
-    assert "该批次还没有合格的检测报告" in text(response)
+    assert f"批次 {walnuts.lot} 还没有合格的检测报告" in text(response)
     assert field_value(text(response), "count") == "10"
     assert db_session.scalar(select(func.count(LabelRun.id))) == 0
 
@@ -64,7 +64,7 @@ def test_label_form_errors_and_station_refused(client, db_session, make_user):
         client, url, {"count": "0", "template": "a4-3x8", "idempotency_key": "k" * 32}
     )
     assert response.status_code == 422
-    assert field_error(text(response), "count") == "超出允许范围"
+    assert field_error(text(response), "count") == "须在 1 到 100000 之间"
     assert field_value(text(response), "count") == "0"
     assert db_session.scalar(select(func.count(LabelRun.id))) == 0
     station = client.application.test_client()

@@ -83,7 +83,7 @@ def test_station_cannot_register_in_another_township(client, db_session, make_us
         {"name": "别乡农户（示例）", "kind": "farmer", "township_code": JINBI},
     )
     assert response.status_code == 422
-    assert field_error(text(response), "township_code") == "只能登记本乡镇的记录"
+    assert field_error(text(response), "township_code") == "服务站人员只能登记本乡镇的记录"
     assert _count(db_session, Producer.id) == before
 
 

@@ -175,7 +175,7 @@ def test_password_change_ends_other_sessions_and_revokes_tokens(app, client, db_
         "/staff/account/password",
         {"current_password": TEST_PASSWORD, "new_password": "short", "confirm_password": "short"},
     )
-    assert field_error(text(short), "new_password") == "至少 10 个字符"
+    assert field_error(text(short), "new_password") == "密码至少 10 个字符"
     done = submit(
         client,
         "/staff/account/password",

@@ -112,7 +112,7 @@ def test_admin_edits_a_target_value(client, db_session, admin):
     url = f"/staff/program/targets/{target.id}/edit"
     assert target.label_zh in text(client.get("/staff/program/targets"))
     bad = submit(client, url, {"target_value": "0", "unit": "人次"})
-    assert bad.status_code == 422 and field_error(text(bad), "target_value") == "超出允许范围"
+    assert bad.status_code == 422 and field_error(text(bad), "target_value") == "须大于 0"
     db_session.expire_all()
     kept = db_session.get(Target, target.id).target_value
     ok = submit(client, url, {"target_value": "6000", "unit": "人次"})

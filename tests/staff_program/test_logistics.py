@@ -44,7 +44,7 @@ def test_bad_facility_is_refused_beside_its_field(client, db_session, admin):
     )
     html = text(response)
     assert response.status_code == 422
-    assert field_error(html, "floor_area_m2") == "超出允许范围"
+    assert field_error(html, "floor_area_m2") == "须大于 0"
     assert field_value(html, "name") == "示例仓库"
     assert _count(db_session, Facility.id) == before
 

@@ -52,7 +52,7 @@ def test_second_funded_station_in_a_village_is_refused_beside_the_village(
     response = submit(client, "/staff/program/stations/new", _station("测试甲村第二点（示例）"))
     html = text(response)
     assert response.status_code == 422
-    assert field_error(html, "village") == "该村已有一个获资助的服务点，每村只资助一个"
+    assert field_error(html, "village") == "测试甲村已有一个获资助的服务点，每村只资助一个"
     assert field_value(html, "name") == "测试甲村第二点（示例）"
     assert 'value="parcels" checked' in html and 'value="bill_payment" checked' not in html
     assert _stations(db_session) == before

@@ -102,7 +102,7 @@ def test_station_records_a_session_and_its_attendance(
     # A too-long village is named beside that row; nothing is written.
     bad = submit(client, url, {"name_0": "示例学员丙", "village_0": "村" * 51})
     assert bad.status_code == 422
-    assert field_error(text(bad), "village_0") == "太长了"
+    assert field_error(text(bad), "village_0") == "太长了：最多 50 个字符"
     assert _count(db_session, Trainee.id) == trainees + 2
 
 
@@ -120,7 +120,7 @@ def test_station_cannot_hold_a_session_in_another_township(client, db_session, m
         },
     )
     assert response.status_code == 422
-    assert field_error(text(response), "township_code") == "只能登记本乡镇的记录"
+    assert field_error(text(response), "township_code") == "服务站人员只能登记本乡镇的记录"
     assert _count(db_session, TrainingSession.id) == before
     missing = submit(client, "/staff/program/training/sessions/new", {"township_code": SANTAI})
     assert field_error(text(missing), "course_id") == "必填"

@@ -217,7 +217,7 @@ def test_bad_grading_is_named_and_nothing_written(client, make_user, walnut_batc
     url = f"/staff/batches/{walnut_batch.id}/gradings/new"
     bad = submit(client, url, grading_form(kernel_ratio_pct="120"))
     assert bad.status_code == 422
-    assert field_error(text(bad), "measurements.kernel_ratio_pct") == "超出允许范围"
+    assert field_error(text(bad), "measurements.kernel_ratio_pct") == "须在 0 到 100 之间"
     assert field_value(text(bad), "measurements.diameter_mm") == "32.5"
     # A claim the measurements do not support is refused beside the claim.
     claim = submit(client, url, {**grading_form(kernel_ratio_pct="45.0"), "claimed_grade": "特级"})

@@ -78,6 +78,7 @@ def normalize_gtin(value: str) -> str:
             f"GTIN must have 8, 12, 13 or 14 digits, not {len(gtin)}",
             ai="01",
             code="INVALID_LENGTH",
+            params={"length": str(len(gtin))},
         )
     expected = _mod10(gtin[:-1])
     if gtin[-1] != expected:
@@ -85,6 +86,7 @@ def normalize_gtin(value: str) -> str:
             f"GTIN check digit is wrong: it should be {expected}, not {gtin[-1]}",
             ai="01",
             code="INCORRECT_CHECK_DIGIT",
+            params={"expected": expected, "given": gtin[-1]},
         )
     return gtin.zfill(14)
 

@@ -9,13 +9,22 @@ class GS1Error(ValueError):
     """A GS1 key, AI value or URI is not valid; the message says what and why.
 
     `ai` names the Application Identifier at fault (if any); `code` is a stable machine-readable
-    reason such as "INCORRECT_CHECK_DIGIT", named after the GS1 Syntax Engine's linter errors.
+    reason such as "INCORRECT_CHECK_DIGIT", named after the GS1 Syntax Engine's linter errors,
+    and `params` the figures it names: services turn `code` into a message code for people.
     """
 
-    def __init__(self, message: str, *, ai: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        ai: str | None = None,
+        code: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.ai = ai
         self.code = code
+        self.params: dict[str, str] = dict(params or {})  # the figures the message names
 
 
 DLErrorKind = Literal[

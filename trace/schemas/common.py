@@ -5,7 +5,47 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
+
+from trace.errors import problem
+from trace.schemas import validate
+
+# marshmallow's own refusals (a required field missing, "abc" for a number, an unknown field...)
+# as message codes of trace/messages.py, for every schema: the web layer words them in the page's
+# language (trace.web.messages), and the API's `error_codes` carries them. Codes, not Problems:
+# marshmallow insists on strings for some (Email, URL); a string that is a code is one.
+CODED_FIELD_MESSAGES: dict[type[fields.Field], dict[str, str]] = {
+    fields.Field: {
+        "required": "field.required",
+        "null": "field.required",
+        "validator_failed": "field.invalid",
+    },
+    fields.Nested: {"type": "field.invalid"},
+    fields.List: {"invalid": "field.list"},
+    fields.Tuple: {"invalid": "field.list"},
+    fields.String: {"invalid": "field.text", "invalid_utf8": "field.text"},
+    fields.UUID: {"invalid_uuid": "field.invalid"},
+    fields.Number: {"invalid": "field.number", "too_large": "field.number_too_large"},
+    fields.Integer: {"invalid": "field.integer"},
+    fields.Decimal: {"special": "field.number"},
+    fields.Float: {"special": "field.number"},
+    fields.Boolean: {"invalid": "field.boolean"},
+    fields.DateTime: {
+        "invalid": "field.datetime",
+        "invalid_awareness": "field.datetime",
+        "format": "field.datetime",
+    },
+    fields.Date: {"invalid": "field.date", "format": "field.date"},
+    fields.Time: {"invalid": "field.time", "format": "field.time"},
+    fields.TimeDelta: {"invalid": "field.invalid", "format": "field.invalid"},
+    fields.Mapping: {"invalid": "field.object"},
+    fields.Url: {"invalid": "field.url"},
+    fields.Email: {"invalid": "email.invalid"},
+    fields.Enum: {"unknown": "field.one_of"},
+}
+for _kind, _messages in CODED_FIELD_MESSAGES.items():
+    _kind.default_error_messages = {**_kind.default_error_messages, **_messages}
+Schema._default_error_messages = {"type": "field.object", "unknown": "field.unknown"}
 
 # PostgreSQL's integer column (ids, counts, sizes) holds -2**31..2**31-1.
 MAX_INTEGER = 2**31 - 1
@@ -49,20 +89,20 @@ class FreeFormJSON(fields.Dict):
         result = super()._deserialize(value, attr, data, **kwargs)
         keys = self._count(result, 1)
         if keys > self.MAX_KEYS:
-            raise ValidationError(f"has {keys} keys; at most {self.MAX_KEYS}")
+            raise ValidationError([problem("json.too_many_keys", keys=keys, max=self.MAX_KEYS)])
         size = len(json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode())
         if size > self.MAX_BYTES:
-            raise ValidationError(f"is {size} bytes as JSON; at most {self.MAX_BYTES}")
+            raise ValidationError([problem("json.too_large", size=size, max=self.MAX_BYTES)])
         return result
 
     def _count(self, value: Any, depth: int) -> int:
         """Keys in `value` (and lists' items), refusing deep nesting and long keys on the way."""
         if depth > self.MAX_DEPTH:
-            raise ValidationError(f"is nested deeper than {self.MAX_DEPTH} levels")
+            raise ValidationError([problem("json.too_deep", max=self.MAX_DEPTH)])
         if isinstance(value, dict):
             for key in value:
                 if len(key) > self.MAX_KEY_LENGTH:
-                    raise ValidationError(f"has a key longer than {self.MAX_KEY_LENGTH}")
+                    raise ValidationError([problem("json.key_too_long", max=self.MAX_KEY_LENGTH)])
             return len(value) + sum(self._count(v, depth + 1) for v in value.values())
         if isinstance(value, list):
             return len(value) + sum(self._count(v, depth + 1) for v in value)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from trace.models.batches import Unit
 from trace.models.compliance import CertificateSource
+from trace.schemas import validate
 from trace.schemas.common import Integer, StrictSchema, trimmed
 
 CERTIFICATE_TEMPLATES = ("compliance-cert", "compliance-sticker")

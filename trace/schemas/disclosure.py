@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from trace.models.disclosure import NoticeCategory
+from trace.schemas import validate
 from trace.schemas.common import (
     Integer,
     QueryArgsSchema,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from trace.models.feedback import (
     ContactKind,
@@ -13,6 +13,7 @@ from trace.models.feedback import (
     ReportOutcome,
     ReportStatus,
 )
+from trace.schemas import validate
 from trace.schemas.common import (
     Integer,
     QueryArgsSchema,

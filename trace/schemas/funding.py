@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from trace.models.funding import FundSource, UseCategory
 from trace.models.station_activity import ParcelDirection, ServiceKind
+from trace.schemas import validate
 from trace.schemas.common import (
     ID,
     Integer,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from trace.models.batches import BatchStatus, Unit
 from trace.models.genealogy import LineRole, OperationKind
+from trace.schemas import validate
 from trace.schemas.common import (
     Integer,
     QueryArgsSchema,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from trace.models.logistics import FacilityKind, ShipmentStatus
 from trace.models.products import ProductCategory
 from trace.models.stations import StationService, StationTier
 from trace.models.targets import MetricKey
 from trace.models.training import IncubationOutcome, TrainingKind
+from trace.schemas import validate
 from trace.schemas.common import (
     ID,
     Integer,

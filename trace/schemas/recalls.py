@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields
 
 from trace.models.batches import Unit
 from trace.models.recalls import RecallActionKind, RecallStatus
+from trace.schemas import validate
 from trace.schemas.common import (
     Integer,
     QueryArgsSchema,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, pre_load
 
 from trace.errors import TraceError, problem
 from trace.models.batches import BatchStatus, Unit
@@ -12,6 +12,7 @@ from trace.models.events import EventType
 from trace.models.producers import ProducerKind
 from trace.models.products import ProductCategory
 from trace.quantities import parse_quantity
+from trace.schemas import validate
 from trace.schemas.common import (
     FreeFormJSON,
     Integer,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from trace.models.batches import BatchStatus
 from trace.models.certifications import CertificationType
+from trace.schemas import validate
 from trace.schemas.common import Integer, QueryArgsSchema, one_of
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from trace.models.users import Role
+from trace.schemas import validate
 from trace.schemas.common import Integer, StrictSchema, one_of
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
-from trace.errors import NotFoundError, ValidationError
+from trace.errors import NotFoundError, ValidationError, problem
 from trace.models.audit import AuditEntry
 from trace.models.users import User
 from trace.policy import Actor, authorize
@@ -23,9 +23,9 @@ def set_user_active(session: Session, actor: Actor | None, user_id: int, is_acti
     assert actor is not None
     user = session.get(User, user_id)
     if user is None:
-        raise NotFoundError(f"no user {user_id}")
+        raise NotFoundError(problem("user.not_found", id=user_id))
     if user.id == actor.id and not is_active:
-        raise ValidationError.for_field("is_active", "you cannot disable your own account")
+        raise ValidationError.for_field("is_active", "user.cannot_disable_self")
     if user.is_active == is_active:
         return user
     before = snapshot(user)

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import make_url
 
-from trace.errors import TraceError
+from trace.errors import TraceError, problem
 
 FORMAT = "dayao-trace-backup/1"
 # Files of the instance folder itself that belong in a backup (the rest are folders below).
@@ -144,10 +144,12 @@ def _snapshot_database(layout: Layout, engine: Engine, target: Path) -> None:
 def _run(command: list[str]) -> None:
     tool = shutil.which(command[0])
     if tool is None:
-        raise BackupError(f"{command[0]} is not installed (apt-get install postgresql-client)")
+        raise BackupError(problem("backup.tool_missing", tool=command[0]))
     result = subprocess.run([tool, *command[1:]], capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise BackupError(f"{command[0]} failed: {result.stderr.strip()[-2000:]}")
+        raise BackupError(
+            problem("backup.tool_failed", tool=command[0], detail=result.stderr.strip()[-2000:])
+        )
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -169,7 +171,7 @@ def create_backup(
 
     Raises BackupError (pg_dump missing or failing, `out` existing)."""
     if out.exists():
-        raise BackupError(f"{out} exists; a backup never overwrites a file")
+        raise BackupError(problem("backup.file_exists", file=out))
     out.parent.mkdir(parents=True, exist_ok=True)
     dialect = engine.dialect.name
     manifest = Manifest(
@@ -214,10 +216,10 @@ def read_manifest(archive_path: Path) -> dict[str, Any]:
     with tarfile.open(archive_path, "r:*") as archive:
         member = archive.extractfile("manifest.json")
         if member is None:
-            raise BackupError("the archive has no manifest.json")
+            raise BackupError("backup.no_manifest")
         manifest: dict[str, Any] = json.load(member)
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"not a Dayao Trace backup (format {manifest.get('format')!r})")
+        raise BackupError(problem("backup.not_a_backup", format=manifest.get("format")))
     return manifest
 
 
@@ -232,15 +234,15 @@ def check_archive(archive_path: Path, into: Path) -> dict[str, Any]:
             if member.name == "manifest.json":
                 continue
             if not member.isfile() or member.name not in expected:
-                raise BackupError(f"{member.name} is in the archive but not in its manifest")
+                raise BackupError(problem("backup.unlisted_member", name=member.name))
             archive.extract(member, into, filter="data")
             names.add(member.name)
     missing = sorted(set(expected) - names)
     if missing:
-        raise BackupError(f"missing from the archive: {', '.join(missing[:10])}")
+        raise BackupError(problem("backup.missing_members", names=missing[:10]))
     for name, entry in expected.items():
         if _sha256(into / name) != entry["sha256"]:
-            raise BackupError(f"{name} does not match its checksum: the archive is damaged")
+            raise BackupError(problem("backup.checksum", name=name))
     return manifest
 
 
@@ -248,13 +250,15 @@ def assert_empty(layout: Layout, engine: Engine) -> None:
     """A restore goes into a fresh instance only. Raises BackupError naming what is not empty."""
     tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
     if tables:
-        raise BackupError(f"the database is not empty ({len(tables)} tables, e.g. {tables[0]})")
+        raise BackupError(
+            problem("backup.database_not_empty", count=len(tables), example=tables[0])
+        )
     key = layout.instance_dir / "checkpoint_ed25519.pem"
     if key.exists():
-        raise BackupError(f"{key} exists: this instance already has a signing key")
+        raise BackupError(problem("backup.key_exists", file=key))
     for role, folder in layout.folders.items():
         if folder.is_dir() and any(p.is_file() for p in folder.rglob("*")):
-            raise BackupError(f"the {role} folder {folder} is not empty")
+            raise BackupError(problem("backup.folder_not_empty", role=role, folder=folder))
 
 
 def restore_backup(layout: Layout, engine: Engine, archive_path: Path) -> dict[str, Any]:
@@ -268,8 +272,11 @@ def restore_backup(layout: Layout, engine: Engine, archive_path: Path) -> dict[s
         manifest = check_archive(archive_path, unpacked)
         if manifest["dialect"] != engine.dialect.name:
             raise BackupError(
-                f"the archive holds a {manifest['dialect']} database; this instance uses "
-                f"{engine.dialect.name} (restore into the same kind, then move the data)"
+                problem(
+                    "backup.dialect_mismatch",
+                    archive=manifest["dialect"],
+                    instance=engine.dialect.name,
+                )
             )
         dump = unpacked / manifest["database"]["path"]
         engine.dispose()
@@ -303,7 +310,7 @@ def restore_backup(layout: Layout, engine: Engine, archive_path: Path) -> dict[s
             )
             base = layout.instance_dir if role == "instance" else layout.folders.get(role)
             if base is None:
-                raise BackupError(f"this instance has no place for {role} files")
+                raise BackupError(problem("backup.no_place", role=role))
             target_path = base / relative
             target_path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(unpacked / entry["path"], target_path)
@@ -315,7 +322,7 @@ def restore_backup(layout: Layout, engine: Engine, archive_path: Path) -> dict[s
 def prune_backups(folder: Path, keep: int, pattern: str = "trace-*.tar.gz") -> list[Path]:
     """Delete all but the newest `keep` archives of `folder` named by `pattern`; returns them."""
     if keep < 1:
-        raise BackupError("keep at least one backup")
+        raise BackupError("backup.keep_one")
     archives = sorted(folder.glob(pattern), key=lambda p: p.name)
     removed = archives[:-keep]
     for path in removed:

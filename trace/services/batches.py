@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trace.clock import check_not_future, local_datetime
-from trace.errors import NotFoundError, ValidationError
+from trace.errors import NotFoundError, ValidationError, problem
 from trace.models.batches import Batch, BatchStatus, Unit
 from trace.models.events import EventType
 from trace.models.producers import Producer
@@ -43,7 +43,7 @@ def _next_lot(session: Session, prefix: str) -> str:
     numbers = [int(lot[len(prefix) :]) for lot in existing if lot[len(prefix) :].isdigit()]
     sequence = max(numbers, default=0) + 1
     if sequence > MAX_LOTS_PER_DAY:
-        raise ValidationError.for_field("harvested_on", "too many lots for this day and township")
+        raise ValidationError.for_field("harvested_on", "batch.too_many_lots")
     return f"{prefix}{sequence:03d}"
 
 
@@ -64,7 +64,7 @@ def add_batch_with_lot(session: Session, category: ProductCategory, **data: Any)
         except IntegrityError as exc:
             if "lot" not in str(exc).lower():
                 raise
-    raise ValidationError.for_field("lot", "could not assign a unique lot; try again")
+    raise ValidationError.for_field("lot", "batch.lot_not_unique")
 
 
 def create_batch(session: Session, actor: Actor | None, **data: Any) -> Batch:
@@ -76,10 +76,10 @@ def create_batch(session: Session, actor: Actor | None, **data: Any) -> Batch:
     authorize(actor, "batch.write", data.get("township_code"))
     product = session.get(Product, data["product_id"])
     if product is None:
-        raise ValidationError.for_field("product_id", "no such product")
+        raise ValidationError.for_field("product_id", "product.no_such")
     producer = session.get(Producer, data["producer_id"])
     if producer is None:
-        raise ValidationError.for_field("producer_id", "no such producer")
+        raise ValidationError.for_field("producer_id", "producer.no_such")
     # The public lot page shows the producer (its credit code, the GI mark): a station files lots
     # only of its own township's producers.
     authorize(actor, "batch.write", producer.township_code, field="producer_id")
@@ -87,7 +87,7 @@ def create_batch(session: Session, actor: Actor | None, **data: Any) -> Batch:
     harvested_on: dt.date = data["harvested_on"]
     check_not_future(harvested_on, "harvested_on")
     if data["quantity"] <= 0:
-        raise ValidationError.for_field("quantity", "must be more than zero")
+        raise ValidationError.for_field("quantity", "quantity.not_positive")
     check_printable(printed_fields(data, BATCH_FIELDS))
     data["unit"] = Unit(data["unit"])
 
@@ -107,7 +107,7 @@ def create_batch(session: Session, actor: Actor | None, **data: Any) -> Batch:
             if "lot" not in str(exc).lower():
                 raise
     else:  # pragma: no cover - five clashes in a row means something else is wrong
-        raise ValidationError.for_field("lot", "could not assign a unique lot; try again")
+        raise ValidationError.for_field("lot", "batch.lot_not_unique")
     record_change(session, actor, "batch.create", batch)
     append_event(
         session,
@@ -126,7 +126,7 @@ def get_batch(session: Session, actor: Actor | None, batch_id: int) -> Batch:
     authorize(actor, "record.read")
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     return batch
 
 

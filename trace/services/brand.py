@@ -9,7 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
-from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
+from trace.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    Problem,
+    ValidationError,
+    problem,
+)
+from trace.messages import describe
 from trace.models.batches import Batch
 from trace.models.brand import (
     DAYAO_WALNUT_BRAND,
@@ -59,16 +67,14 @@ def _check_params(kind: BrandCheck, params: dict[str, Any]) -> None:
     if kind is BrandCheck.ORIGIN_IN_COUNTY:
         code = params.get("county_code", "")
         if not (isinstance(code, str) and code.isdigit() and len(code) == 6):
-            raise ValidationError.for_field("params", "county_code must be a 6-digit code")
+            raise ValidationError.for_field("params", "brand_rule.county_code")
     if kind is BrandCheck.MIN_GRADE:
         if not isinstance(params.get("grade"), str) or not params["grade"]:
-            raise ValidationError.for_field("params", "grade names the lowest admitted grade")
+            raise ValidationError.for_field("params", "brand_rule.grade")
         categories = params.get("product_categories", [])
         valid = {c.value for c in ProductCategory}
         if not isinstance(categories, list) or not set(categories) <= valid:
-            raise ValidationError.for_field(
-                "params", "product_categories is a list of product categories"
-            )
+            raise ValidationError.for_field("params", "brand_rule.categories")
 
 
 def create_rule(session: Session, actor: Actor | None, **data: Any) -> BrandRule:
@@ -81,7 +87,7 @@ def create_rule(session: Session, actor: Actor | None, **data: Any) -> BrandRule
         select(BrandRule.id).where(BrandRule.brand == data["brand"], BrandRule.kind == data["kind"])
     )
     if clash is not None:
-        raise ConflictError("the brand has this rule already", {"kind": ["already a rule"]})
+        raise ConflictError("brand_rule.exists", {"kind": ["brand_rule.exists"]})
     rule = BrandRule(**data)
     session.add(rule)
     record_change(session, actor, "brand_rule.create", rule)
@@ -94,7 +100,7 @@ def update_rule(session: Session, actor: Actor | None, rule_id: int, **changes: 
     authorize(actor, "brand.review")
     rule = session.get(BrandRule, rule_id)
     if rule is None:
-        raise NotFoundError(f"no brand rule {rule_id}")
+        raise NotFoundError(problem("brand_rule.not_found", id=rule_id))
     if "params" in changes:
         _check_params(rule.kind, changes["params"])
     before = snapshot(rule)
@@ -122,10 +128,12 @@ def _batch_ids(session: Session, producer: Producer, product: Product) -> list[i
 
 def _origin(
     session: Session, rule: BrandRule, producer: Producer, product: Product
-) -> tuple[bool, str]:
+) -> tuple[bool, Problem]:
     county = str(rule.params.get("county_code", DAYAO_COUNTY_CODE))
     if not producer.township_code.startswith(county):
-        return False, f"the producer's township {producer.township_code} is outside county {county}"
+        return False, problem(
+            "brand_rule.origin_township_outside", township=producer.township_code, county=county
+        )
     outside = session.scalars(
         select(Batch.lot).where(
             Batch.producer_id == producer.id,
@@ -134,45 +142,47 @@ def _origin(
         )
     ).all()
     if outside:
-        return False, f"lots from outside county {county}: {', '.join(outside)}"
-    return True, f"the producer and its lots are inside county {county}"
+        return False, problem("brand_rule.origin_lots_outside", county=county, lots=list(outside))
+    return True, problem("brand_rule.origin_inside", county=county)
 
 
-def _inspection(session: Session, batch_ids: Sequence[int]) -> tuple[bool, str]:
+def _inspection(session: Session, batch_ids: Sequence[int]) -> tuple[bool, Problem]:
     latest = latest_inspection_of(session, batch_ids)
     if latest is None:
-        return False, "no inspection is recorded for this producer's lots of the product"
-    verdict = "passed" if latest.passed else "failed"
-    return latest.passed, f"the latest inspection (report {latest.report_no}) {verdict}"
+        return False, problem("brand_rule.no_inspection")
+    verdict = "brand_rule.inspection_passed" if latest.passed else "brand_rule.inspection_failed"
+    return latest.passed, problem(verdict, report=latest.report_no)
 
 
 def _grade(
     session: Session, rule: BrandRule, product: Product, batch_ids: Sequence[int]
-) -> tuple[bool, str]:
+) -> tuple[bool, Problem]:
     wanted = str(rule.params.get("grade", ""))
     categories = rule.params.get("product_categories") or []
     if categories and product.category.value not in categories:
-        return True, f"no grade is required for {product.category.value}"
+        return True, problem("brand_rule.grade_not_required", category=product.category.value)
     grading = latest_grading(session, batch_ids)
     if grading is None:
-        return False, "no grading is recorded for this producer's lots of the product"
+        return False, problem("brand_rule.no_grading")
     standard = grading.standard
     floor = find_grade(standard, wanted)
     if floor is None:
         current = current_standard(session, StandardKind.GRADE, product.category)
         floor = find_grade(current, wanted) if current is not None else None
     if floor is None:
-        return False, f"{wanted} is not a grade of {standard.label}: correct the rule"
+        return False, problem("brand_rule.grade_unknown", grade=wanted, standard=standard.label)
     met = find_grade(standard, grading.grade) if grading.grade != BELOW_GRADE else None
     if met is None or met.rank > floor.rank:
-        return False, f"the latest grade {grading.grade} is below {floor.name}"
-    return True, f"the latest grade {grading.grade} is at least {floor.name}"
+        return False, problem("brand_rule.grade_below", grade=grading.grade, floor=floor.name)
+    return True, problem("brand_rule.grade_met", grade=grading.grade, floor=floor.name)
 
 
 def evaluate_rules(
     session: Session, brand: str, producer: Producer, product: Product
 ) -> list[dict[str, Any]]:
-    """Every active rule of the brand checked now: [{kind, passed, reason}]."""
+    """Every active rule of the brand checked now: [{kind, passed, reason, reason_code}]: the
+    reason in Chinese words (stored with the application as it was decided) and as its message
+    code and parameters (pages word it in their language)."""
     batch_ids = _batch_ids(session, producer, product)
     results = []
     for rule in session.scalars(
@@ -186,7 +196,14 @@ def evaluate_rules(
             passed, reason = _inspection(session, batch_ids)
         else:
             passed, reason = _grade(session, rule, product, batch_ids)
-        results.append({"kind": rule.kind.value, "passed": passed, "reason": reason})
+        results.append(
+            {
+                "kind": rule.kind.value,
+                "passed": passed,
+                "reason": describe(reason),
+                "reason_code": reason.as_json(),
+            }
+        )
     return results
 
 
@@ -216,16 +233,16 @@ def apply_for_brand(
         .execution_options(populate_existing=True)
     )
     if producer is None:
-        raise ValidationError.for_field("producer_id", "no such producer")
+        raise ValidationError.for_field("producer_id", "producer.no_such")
     authorize(actor, "brand.apply", producer.township_code)
     product = session.get(Product, product_id)
     if product is None:
-        raise ValidationError.for_field("product_id", "no such product")
+        raise ValidationError.for_field("product_id", "product.no_such")
     has_rules = session.scalar(
         select(BrandRule.id).where(BrandRule.brand == brand, BrandRule.is_active.is_(True))
     )
     if has_rules is None:
-        raise ValidationError.for_field("brand", f"{brand} has no admission rules")
+        raise ValidationError.for_field("brand", "brand.no_rules", brand=brand)
     open_one = session.scalar(
         select(BrandApplication.id).where(
             BrandApplication.brand == brand,
@@ -236,8 +253,8 @@ def apply_for_brand(
     )
     if open_one is not None:
         raise ConflictError(
-            f"application {open_one} for this producer and product is pending or approved",
-            {"product_id": ["an open application exists"]},
+            problem("brand_application.open_exists", id=open_one),
+            {"product_id": [problem("brand_application.open_exists", id=open_one)]},
         )
     application = BrandApplication(
         brand=brand,
@@ -262,7 +279,7 @@ def _locked(session: Session, application_id: int) -> BrandApplication:
         .execution_options(populate_existing=True)
     )
     if application is None:
-        raise NotFoundError(f"no brand application {application_id}")
+        raise NotFoundError(problem("brand_application.not_found", id=application_id))
     return application
 
 
@@ -271,8 +288,11 @@ def _pending(session: Session, actor: Actor | None, application_id: int) -> Bran
     application = _locked(session, application_id)
     if application.status is not ApplicationStatus.PENDING:
         raise InvalidTransitionError(
-            f"the application is {application.status.value}, not pending",
-            {"status": [application.status.value]},
+            problem(
+                "brand_application.not_pending",
+                status=application.status.value,
+            ),
+            {"status": [problem("brand_application.not_pending", status=application.status.value)]},
         )
     return application
 
@@ -287,10 +307,14 @@ def approve_application(
     """
     application = _pending(session, actor, application_id)
     results = evaluate_rules(session, application.brand, application.producer, application.product)
-    failing = {r["kind"]: [r["reason"]] for r in results if not r["passed"]}
+    failing = {
+        r["kind"]: [Problem(r["reason_code"]["code"], r["reason_code"]["params"])]
+        for r in results
+        if not r["passed"]
+    }
     if failing:
         raise InvalidTransitionError(
-            "the admission rules are not met: " + "; ".join(sorted(failing)), failing
+            problem("brand_application.rules_not_met", rules=sorted(failing)), failing
         )
     before = snapshot(application)
     application.status = ApplicationStatus.APPROVED
@@ -309,7 +333,7 @@ def reject_application(
     InvalidTransitionError, PermissionDeniedError."""
     application = _pending(session, actor, application_id)
     if not [r for r in reasons if r.strip()]:
-        raise ValidationError.for_field("reasons", "give at least one reason")
+        raise ValidationError.for_field("reasons", "brand_application.reason_required")
     before = snapshot(application)
     application.status = ApplicationStatus.REJECTED
     application.rule_results = evaluate_rules(
@@ -331,8 +355,15 @@ def suspend_application(
     application = _locked(session, application_id)
     if application.status is not ApplicationStatus.APPROVED:
         raise InvalidTransitionError(
-            f"only an approved admission can be suspended; this one is {application.status.value}",
-            {"status": [application.status.value]},
+            problem(
+                "brand_application.not_approved",
+                status=application.status.value,
+            ),
+            {
+                "status": [
+                    problem("brand_application.not_approved", status=application.status.value)
+                ]
+            },
         )
     before = snapshot(application)
     application.status = ApplicationStatus.SUSPENDED
@@ -347,7 +378,7 @@ def get_application(session: Session, actor: Actor | None, application_id: int) 
     authorize(actor, "record.read")
     application = session.get(BrandApplication, application_id)
     if application is None:
-        raise NotFoundError(f"no brand application {application_id}")
+        raise NotFoundError(problem("brand_application.not_found", id=application_id))
     return application
 
 
@@ -381,10 +412,10 @@ def marks_for(
     authorize(actor, "record.read")
     producer = session.get(Producer, producer_id)
     if producer is None:
-        raise ValidationError.for_field("producer_id", "no such producer")
+        raise ValidationError.for_field("producer_id", "producer.no_such")
     product = session.get(Product, product_id)
     if product is None:
-        raise ValidationError.for_field("product_id", "no such product")
+        raise ValidationError.for_field("product_id", "product.no_such")
     brand_mark, gi_mark = label_marks(session, producer, product)
     return {
         "producer_id": producer.id,

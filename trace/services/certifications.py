@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from trace.clock import local_today
 from trace.db import utcnow
-from trace.errors import ConflictError, NotFoundError, ValidationError
+from trace.errors import ConflictError, NotFoundError, ValidationError, problem
 from trace.models.batches import Batch
 from trace.models.certifications import (
     EXPIRY_WARNING_DAYS,
@@ -34,15 +34,10 @@ FILE_MAX_BYTES = 5 * 1024 * 1024
 
 # Number formats known for a type (DOMAIN.md, [V]); other types take the number as printed.
 NUMBER_FORMATS: dict[CertificationType, tuple[re.Pattern[str], str]] = {
-    CertificationType.ORGANIC: (
-        re.compile(r"^\d{17}$"),
-        "an organic code (有机码) is 17 digits: a 3-digit certification-body code, a 2-digit "
-        "year and 12 digits",
-    ),
+    CertificationType.ORGANIC: (re.compile(r"^\d{17}$"), "certification.organic_code"),
     CertificationType.GREEN_FOOD: (
         re.compile(r"^GF\d{6}\d{2}\d{4}$"),
-        "a green-food code is GF, a 6-digit county code, a 2-digit year and a 4-digit serial, "
-        "e.g. GF532326250001",
+        "certification.green_food_code",
     ),
 }
 # Types whose number may be unknown (the GI trademark's registration number is not on record).
@@ -66,9 +61,9 @@ def normalise_number(raw: str | None) -> str | None:
 
 
 def number_problem(cert_type: CertificationType, number: str | None) -> str | None:
-    """Why `number` is not a valid number for the type, or None when it is."""
+    """Why `number` is not a valid number for the type, as a message code, or None when it is."""
     if number is None:
-        return None if cert_type in NUMBER_OPTIONAL else "is required for this type"
+        return None if cert_type in NUMBER_OPTIONAL else "certification.number_required"
     known = NUMBER_FORMATS.get(cert_type)
     if known is not None and not known[0].match(number):
         return known[1]
@@ -77,25 +72,25 @@ def number_problem(cert_type: CertificationType, number: str | None) -> str | No
 
 def _validate(session: Session, data: dict[str, Any], cert_id: int | None = None) -> None:
     cert_type = CertificationType(data["cert_type"])
-    problem = number_problem(cert_type, data["number"])
-    if problem:
-        raise ValidationError.for_field("number", problem)
+    fault = number_problem(cert_type, data["number"])
+    if fault:
+        raise ValidationError.for_field("number", fault)
     valid_from: dt.date = data["valid_from"]
     valid_to: dt.date | None = data.get("valid_to")
     if valid_to is None and cert_type not in OPEN_ENDED:
-        raise ValidationError.for_field("valid_to", "is required for this type")
+        raise ValidationError.for_field("valid_to", "certification.valid_to_required")
     if valid_to is not None and valid_to < valid_from:
-        raise ValidationError.for_field("valid_to", "is before valid_from")
+        raise ValidationError.for_field("valid_to", "certification.valid_to_before_from")
     if (
         cert_type is CertificationType.ORGANIC
         and valid_to is not None
         and (valid_to - valid_from).days > ORGANIC_MAX_DAYS
     ):
-        raise ValidationError.for_field("valid_to", "an organic certificate is valid for one year")
+        raise ValidationError.for_field("valid_to", "certification.organic_one_year")
     scope = CertificationScope(data["scope"])
     model, _column = SCOPE_MODELS[scope]
     if session.get(model, data["scope_id"]) is None:
-        raise ValidationError.for_field("scope_id", f"no such {scope.value}")
+        raise ValidationError.for_field("scope_id", "certification.no_scope", scope=scope.value)
     if data["number"] is not None:
         clash = session.scalar(
             select(Certification.id).where(
@@ -104,8 +99,8 @@ def _validate(session: Session, data: dict[str, Any], cert_id: int | None = None
         )
         if clash is not None and clash != cert_id:
             raise ConflictError(
-                "a certificate of this type has this number already",
-                {"number": ["already recorded"]},
+                "certification.number_exists",
+                {"number": ["certification.number_exists"]},
             )
 
 
@@ -147,7 +142,7 @@ def update_certification(
     before = snapshot(certification)
     if ("scope" in changes) != ("scope_id" in changes):
         missing = "scope_id" if "scope" in changes else "scope"
-        raise ValidationError.for_field(missing, "scope and scope_id change together")
+        raise ValidationError.for_field(missing, "certification.scope_together")
     if "number" in changes:
         changes["number"] = normalise_number(changes["number"])
     merged: dict[str, Any] = {
@@ -178,7 +173,7 @@ def get_certification(
     authorize(actor, "record.read")
     certification = session.get(Certification, certification_id)
     if certification is None:
-        raise NotFoundError(f"no certification {certification_id}")
+        raise NotFoundError(problem("certification.not_found", id=certification_id))
     return certification
 
 
@@ -300,7 +295,7 @@ def certificate_file(
     """The certificate and the path of its scan, for signed-in staff. Raises NotFoundError."""
     certification = get_certification(session, actor, certification_id)
     if certification.file_stored_name is None:
-        raise NotFoundError("no scan is attached to this certificate")
+        raise NotFoundError("certification.no_scan")
     return certification, uploads.stored_path(
         upload_dir, FILE_FOLDER, certification.file_stored_name
     )

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
-from trace.errors import InvalidTransitionError, NotFoundError, TraceError
+from trace.errors import InvalidTransitionError, NotFoundError, TraceError, problem
 from trace.models.audit import AuditEntry
 from trace.models.transparency import Checkpoint, ConsistencyCheck
 from trace.services.verify import ChainReport, verify_chains
@@ -54,7 +54,7 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     if path.exists():
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
-            raise CheckpointInvalidError(f"{path} is not an Ed25519 private key")
+            raise CheckpointInvalidError(problem("checkpoint.private_key", path=path))
         return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
@@ -81,9 +81,9 @@ def load_public_key(pem: str | bytes) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(data)
     except ValueError as error:
-        raise CheckpointInvalidError(f"not a public key: {error}") from None
+        raise CheckpointInvalidError(problem("checkpoint.public_key", error=error)) from None
     if not isinstance(key, Ed25519PublicKey):
-        raise CheckpointInvalidError("the public key is not an Ed25519 key")
+        raise CheckpointInvalidError("checkpoint.key_not_ed25519")
     return key
 
 
@@ -137,14 +137,14 @@ def root_from_proof(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) 
     node, steps = leaf, list(proof)
     while size > 1:
         if (index % 2 or index + 1 < size) and not steps:
-            raise CheckpointInvalidError("the proof is shorter than the tree")
+            raise CheckpointInvalidError("checkpoint.proof_too_short")
         if index % 2:
             node = _node(steps.pop(0), node)
         elif index + 1 < size:
             node = _node(node, steps.pop(0))
         index, size = index // 2, (size + 1) // 2
     if steps:
-        raise CheckpointInvalidError("the proof is longer than the tree")
+        raise CheckpointInvalidError("checkpoint.proof_too_long")
     return node
 
 
@@ -186,7 +186,7 @@ def get_checkpoint(session: Session, sequence: int) -> Checkpoint:
     """Raises NotFoundError."""
     cp = session.scalar(select(Checkpoint).where(Checkpoint.sequence == sequence))
     if cp is None:
-        raise NotFoundError(f"no checkpoint {sequence}")
+        raise NotFoundError(problem("checkpoint.not_found", sequence=sequence))
     return cp
 
 
@@ -201,7 +201,7 @@ def create_checkpoint(
     report = verify_chains(session)
     if not report.is_intact:
         lots = ", ".join(sorted({link.lot for link in report.broken})[:20])
-        raise InvalidTransitionError(f"chains are broken, no checkpoint made: {lots}")
+        raise InvalidTransitionError(problem("checkpoint.chains_broken", lots=lots))
     heads = sorted(report.heads.values(), key=lambda head: head.lot)
     leaves = [[head.lot, head.count, head.head] for head in heads]
     previous = latest_checkpoint(session)
@@ -252,15 +252,17 @@ def verify_statement(document: dict[str, Any], public_key: Ed25519PublicKey) -> 
         body, signature = document["checkpoint"], document["signature"]
         raw = base64.b64decode(signature, validate=True)
     except (KeyError, TypeError, ValueError):
-        raise CheckpointInvalidError("not a checkpoint document") from None
+        raise CheckpointInvalidError("checkpoint.not_document") from None
     if body.get("format") != FORMAT:
-        raise CheckpointInvalidError(f"unknown checkpoint format {body.get('format')!r}")
+        raise CheckpointInvalidError(
+            problem("checkpoint.unknown_format", format=body.get("format"))
+        )
     try:
         public_key.verify(raw, _canonical(body))
     except InvalidSignature:
-        raise CheckpointInvalidError("the signature does not verify with this public key") from None
+        raise CheckpointInvalidError("checkpoint.bad_signature") from None
     if document.get("hash") not in (None, _signed_hash(body, signature)):
-        raise CheckpointInvalidError("the checkpoint's hash does not match its content")
+        raise CheckpointInvalidError("checkpoint.hash_mismatch")
     return dict(body)
 
 
@@ -271,13 +273,13 @@ def verify_document(
     body = verify_statement(document, public_key)
     leaves = document.get("leaves")
     if not isinstance(leaves, list):
-        raise CheckpointInvalidError("the document carries no leaves")
+        raise CheckpointInvalidError("checkpoint.no_leaves")
     try:
         root = merkle_root([leaf_hash(str(lot), int(n), str(head)) for lot, n, head in leaves])
     except (TypeError, ValueError):
-        raise CheckpointInvalidError("malformed leaves") from None
+        raise CheckpointInvalidError("checkpoint.malformed_leaves") from None
     if root.hex() != body["root"] or len(leaves) != body["lot_count"]:
-        raise CheckpointInvalidError("the leaves do not add up to the signed root")
+        raise CheckpointInvalidError("checkpoint.root_mismatch")
     return body, leaves
 
 
@@ -363,7 +365,7 @@ def lot_proof(cp: Checkpoint, lot: str) -> dict[str, Any]:
     leaves = json.loads(cp.leaves)
     index = next((i for i, leaf in enumerate(leaves) if leaf[0] == lot), None)
     if index is None:
-        raise NotFoundError(f"lot {lot} is not in checkpoint {cp.sequence}")
+        raise NotFoundError(problem("checkpoint.lot_missing", lot=lot, sequence=cp.sequence))
     hashes = [leaf_hash(str(lot), int(n), str(head)) for lot, n, head in leaves]
     return {
         "checkpoint": statement(cp),
@@ -386,10 +388,10 @@ def verify_lot_proof(proof: dict[str, Any], public_key: Ed25519PublicKey) -> lis
         index, size = int(proof["index"]), int(proof["tree_size"])
         path = [bytes.fromhex(node) for node in proof["proof"]]
     except (KeyError, TypeError, ValueError):
-        raise CheckpointInvalidError("malformed inclusion proof") from None
+        raise CheckpointInvalidError("checkpoint.malformed_proof") from None
     if size != body["lot_count"] or not 0 <= index < size:
-        raise CheckpointInvalidError("the proof's tree size is not the checkpoint's")
+        raise CheckpointInvalidError("checkpoint.proof_size")
     root = root_from_proof(leaf_hash(str(lot), int(count), str(head)), index, size, path)
     if root.hex() != body["root"]:
-        raise CheckpointInvalidError("the lot's leaf does not lead to the signed root")
+        raise CheckpointInvalidError("checkpoint.proof_root")
     return [lot, count, head]

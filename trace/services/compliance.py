@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from trace.clock import local_date
 from trace.db import utcnow
-from trace.errors import InvalidTransitionError, NotFoundError, ValidationError
+from trace.errors import InvalidTransitionError, NotFoundError, Problem, ValidationError, problem
 from trace.models.batches import Batch
 from trace.models.compliance import PROMISES, CertificateSource, ComplianceRecord
 from trace.models.genealogy import LotOperation
@@ -31,22 +31,23 @@ from trace.services.inspections import release_problem
 COUNTY = "云南省楚雄彝族自治州大姚县"
 # Refusals for a certificate: a lot not yet inspected may still be promised (the certificate is
 # the producer's own promise); one that is held, recalled, closed or failed may not.
-_NOT_YET_INSPECTED = "inspection", "the batch has no passed inspection yet"
+_NOT_YET_INSPECTED = "batch.not_inspected"
 
 
-def certificate_problem(session: Session, batch: Batch) -> tuple[str, str] | None:
-    """Why no 合格证 may be issued for the batch, as (field, reason), or None."""
-    problem = release_problem(session, batch)
-    return None if problem == _NOT_YET_INSPECTED else problem
+def certificate_problem(session: Session, batch: Batch) -> tuple[str, Problem] | None:
+    """Why no 合格证 may be issued for the batch, as (field, problem), or None."""
+    found = release_problem(session, batch)
+    return None if found is not None and found[1].code == _NOT_YET_INSPECTED else found
 
 
 def assert_certifiable(session: Session, batch: Batch) -> None:
     """Raise InvalidTransitionError (409) with the reason when no 合格证 may be issued."""
-    problem = certificate_problem(session, batch)
-    if problem is not None:
-        field, reason = problem
+    found = certificate_problem(session, batch)
+    if found is not None:
+        field, reason = found
         raise InvalidTransitionError(
-            f"no 合格证 for batch {batch.lot}: {reason}", {field: [reason]}
+            problem("compliance.not_certifiable", lot=batch.lot, reason=reason.code),
+            {field: [reason]},
         )
 
 
@@ -81,7 +82,7 @@ def issue_certificate(
     authorize(actor, "compliance.issue")
     batch = session.scalar(select(Batch).where(Batch.id == batch_id).with_for_update(of=Batch))
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     authorize(actor, "compliance.issue", batch.township_code)
     return _issue(session, actor, batch, quantity, contact, CertificateSource.ISSUED, None)
 
@@ -100,13 +101,14 @@ def _issue(
     if not 0 < amount <= batch.quantity:
         raise ValidationError.for_field(
             "quantity",
-            f"must be more than 0 and at most the batch's {batch.quantity.normalize():f}",
+            "compliance.quantity_range",
+            max=f"{batch.quantity.normalize():f}",
         )
     phone = (contact if contact is not None else batch.producer.phone).strip()
     if not phone:
-        raise ValidationError.for_field("contact", "the certificate needs a contact (联系方式)")
+        raise ValidationError.for_field("contact", "compliance.contact_required")
     if len(phone) > 40:
-        raise ValidationError.for_field("contact", "at most 40 characters")
+        raise ValidationError.for_field("contact", "field.too_long", max=40)
     now = utcnow()
     record = ComplianceRecord(
         number=_number(session, batch, now),
@@ -177,7 +179,7 @@ def get_certificate(session: Session, actor: Actor | None, certificate_id: int) 
     authorize(actor, "record.read")
     record = session.get(ComplianceRecord, certificate_id)
     if record is None:
-        raise NotFoundError(f"no compliance certificate {certificate_id}")
+        raise NotFoundError(problem("compliance.not_found", id=certificate_id))
     return record
 
 
@@ -195,7 +197,7 @@ def latest_or_issue(session: Session, actor: Actor | None, batch_id: int) -> Com
     authorize(actor, "compliance.issue")
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     assert_certifiable(session, batch)
     latest = session.scalar(
         select(ComplianceRecord)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from trace.errors import NotFoundError, ValidationError
+from trace.errors import NotFoundError, ValidationError, problem
 from trace.models.disclosure import DisclosureFigure, Notice, NoticeAttachment, NoticeCategory
 from trace.models.targets import Target
 from trace.policy import Actor, authorize
@@ -55,7 +55,7 @@ def update_notice(session: Session, actor: Actor | None, notice_id: int, **chang
 def _notice(session: Session, notice_id: int) -> Notice:
     notice = session.get(Notice, notice_id)
     if notice is None:
-        raise NotFoundError(f"no notice {notice_id}")
+        raise NotFoundError(problem("notice.not_found", id=notice_id))
     return notice
 
 
@@ -106,7 +106,7 @@ def public_notice(session: Session, notice_id: int) -> Notice:
     """A published notice. Raises NotFoundError for drafts and withdrawn ones too."""
     notice = session.get(Notice, notice_id)
     if notice is None or not notice.is_published:
-        raise NotFoundError(f"no published notice {notice_id}")
+        raise NotFoundError(problem("notice.not_published", id=notice_id))
     return notice
 
 
@@ -163,7 +163,7 @@ def attachment_file(
     notice = get_notice(session, actor, notice_id) if actor else public_notice(session, notice_id)
     attachment = session.get(NoticeAttachment, attachment_id)
     if attachment is None or attachment.notice_id != notice.id:
-        raise NotFoundError(f"notice {notice_id} has no attachment {attachment_id}")
+        raise NotFoundError(problem("notice.no_attachment", id=notice_id, attachment=attachment_id))
     return attachment, uploads.stored_path(upload_dir, ATTACHMENT_FOLDER, attachment.stored_name)
 
 
@@ -173,7 +173,7 @@ def attachment_file(
 def _check_figure(session: Session, data: dict[str, Any]) -> None:
     code = data.get("target_code")
     if code and session.scalar(select(Target.id).where(Target.code == code)) is None:
-        raise ValidationError.for_field("target_code", f"no target has the code {code}")
+        raise ValidationError.for_field("target_code", "target.no_code", code=code)
 
 
 def create_figure(session: Session, actor: Actor | None, **data: Any) -> DisclosureFigure:
@@ -214,7 +214,7 @@ def get_figure(session: Session, actor: Actor | None, figure_id: int) -> Disclos
     authorize(actor, "record.read")
     figure = session.get(DisclosureFigure, figure_id)
     if figure is None:
-        raise NotFoundError(f"no figure {figure_id}")
+        raise NotFoundError(problem("figure.not_found", id=figure_id))
     return figure
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from trace.errors import NotFoundError, ValidationError
+from trace.errors import NotFoundError, ValidationError, problem
 from trace.models.audit import AuditEntry
 from trace.models.producers import Producer, ProducerKind
 from trace.policy import Actor, authorize
@@ -44,12 +44,12 @@ def erase_producer(
     if not system:
         authorize(actor, "user.manage")
     if not reason.strip():
-        raise ValidationError.for_field("reason", "say why (the request or the legal ground)")
+        raise ValidationError.for_field("reason", "erasure.reason_required")
     producer = session.get(Producer, producer_id)
     if producer is None:
-        raise NotFoundError(f"no producer {producer_id}")
+        raise NotFoundError(problem("producer.not_found", id=producer_id))
     if producer.kind not in NATURAL_PERSONS:
-        raise ValidationError.for_field("producer", "only a natural person's data is erased")
+        raise ValidationError.for_field("producer", "erasure.person_only")
     entries = list(
         session.execute(
             select(AuditEntry.id, AuditEntry.before, AuditEntry.after).where(

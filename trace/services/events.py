@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from trace.clock import check_not_future
 from trace.db import utcnow
-from trace.errors import NotFoundError, ValidationError
+from trace.errors import NotFoundError, ValidationError, problem
 from trace.measurements import check_measurements
 from trace.models.batches import GENESIS_HASH, Batch
 from trace.models.events import EventType, TraceEvent
@@ -132,16 +132,14 @@ def append_event(
         authorize(actor, "event.write", batch.township_code)
     owner = OWNED_EVENT_TYPES.get(EventType(event_type))
     if owner is not None and not (system or by_owner):
-        raise ValidationError.for_field("event_type", f"is recorded by {owner}, not typed in")
+        raise ValidationError.for_field("event_type", "event.recorded_by", owner=owner)
     check_not_future(occurred_at, "occurred_at")
     # Measured values (drying's moisture...) are checked and written before they are hashed.
     details = check_measurements(event_type, details or {})
     if corrects_event_id is not None:
         target = session.get(TraceEvent, corrects_event_id)
         if target is None or target.batch_id != batch.id:
-            raise ValidationError.for_field(
-                "corrects_event_id", "must name an earlier event of the same batch"
-            )
+            raise ValidationError.for_field("corrects_event_id", "event.corrects_unknown")
     # Lock the batch row so two writers cannot take the same place in the chain (PostgreSQL);
     # the (batch_id, sequence) unique constraint is the backstop on every backend.
     session.execute(select(Batch.id).where(Batch.id == batch.id).with_for_update())
@@ -176,6 +174,6 @@ def list_events(session: Session, actor: Actor | None, batch_id: int) -> list[Tr
     """A batch's events in chain order. Raises NotFoundError."""
     authorize(actor, "record.read")
     if session.get(Batch, batch_id) is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     query = select(TraceEvent).where(TraceEvent.batch_id == batch_id).order_by(TraceEvent.sequence)
     return list(session.scalars(query))

@@ -27,7 +27,7 @@ from trace import gs1
 from trace.cells import XLSX_OPTIONS, SafeCsvWriter, write_string_row
 from trace.clock import local_datetime, zone
 from trace.db import utcnow
-from trace.errors import NotFoundError, ValidationError
+from trace.errors import NotFoundError, ValidationError, problem
 from trace.models.batches import Batch, Unit
 from trace.models.events import EventType, TraceEvent
 from trace.models.genealogy import LineRole, LotOperation
@@ -105,16 +105,16 @@ def check_scope(session: Session, actor: Actor | None, scope: ExportScope) -> Ba
     authorize(actor, "trace.export")
     if scope.batch_id is None and scope.occurred_from is None and scope.occurred_to is None:
         raise ValidationError(
-            "give a lot (batch_id) or a date range (occurred_from, occurred_to)",
-            {"batch_id": ["give a lot or a date range"]},
+            "export.scope_required",
+            {"batch_id": ["export.scope_required"]},
         )
     if scope.occurred_from and scope.occurred_to and scope.occurred_from > scope.occurred_to:
-        raise ValidationError.for_field("occurred_to", "is before occurred_from")
+        raise ValidationError.for_field("occurred_to", "date.before_start")
     if scope.batch_id is None:
         return None
     batch = session.get(Batch, scope.batch_id)
     if batch is None:
-        raise NotFoundError(f"no batch {scope.batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=scope.batch_id))
     return batch
 
 
@@ -386,7 +386,7 @@ def epcis_document(
     authorize(actor, "trace.export")
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     vocabulary = _Vocabulary(host)
     lots = lineage_lots(session, batch)
     batches = {b.id: b for b in session.scalars(select(Batch).where(Batch.id.in_(list(lots))))}

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trace.clock import check_not_future, local_date
-from trace.errors import InvalidTransitionError, NotFoundError, ValidationError
+from trace.errors import InvalidTransitionError, NotFoundError, ValidationError, problem
 from trace.models.batches import Batch, BatchStatus, Unit
 from trace.models.events import EventType, TraceEvent
 from trace.models.genealogy import LineRole, LotLink, LotOperation, LotOperationLine, OperationKind
@@ -117,15 +117,15 @@ class _Output:
 
 def _check_shape(kind: OperationKind, inputs: list[Any], outputs: list[Any]) -> None:
     if not inputs:
-        raise ValidationError.for_field("inputs", "name at least one input lot")
+        raise ValidationError.for_field("inputs", "operation.inputs_required")
     if not outputs:
-        raise ValidationError.for_field("outputs", "name at least one output lot")
+        raise ValidationError.for_field("outputs", "operation.outputs_required")
     if kind is OperationKind.SPLIT and len(inputs) != 1:
-        raise ValidationError.for_field("inputs", "a split takes exactly one lot")
+        raise ValidationError.for_field("inputs", "operation.split_one_input")
     if kind is OperationKind.MERGE and len(inputs) < 2:
-        raise ValidationError.for_field("inputs", "a merge takes two lots or more")
+        raise ValidationError.for_field("inputs", "operation.merge_inputs")
     if kind is OperationKind.MERGE and len(outputs) != 1:
-        raise ValidationError.for_field("outputs", "a merge makes exactly one lot")
+        raise ValidationError.for_field("outputs", "operation.merge_one_output")
 
 
 def _load_inputs(
@@ -150,32 +150,37 @@ def _load_inputs(
         prefix = f"inputs.{number}"
         batch = locked.get(line["batch_id"])
         if batch is None:
-            raise ValidationError.for_field(f"{prefix}.batch_id", f"no batch {line['batch_id']}")
+            raise ValidationError.for_field(
+                f"{prefix}.batch_id", "batch.not_found", id=line["batch_id"]
+            )
         if batch.id in seen:
             raise ValidationError.for_field(
-                f"{prefix}.batch_id", f"lot {batch.lot} is listed twice"
+                f"{prefix}.batch_id", "operation.lot_twice", lot=batch.lot
             )
         seen.add(batch.id)
         authorize(actor, "batch.write", batch.township_code, field=f"{prefix}.batch_id")
         if batch.status is not BatchStatus.ACTIVE:
-            message = f"lot {batch.lot} is {batch.status.value}; it cannot be split or processed"
-            raise InvalidTransitionError(message, {f"{prefix}.batch_id": [message]})
+            refused = problem("operation.lot_not_active", lot=batch.lot, status=batch.status.value)
+            raise InvalidTransitionError(refused, {f"{prefix}.batch_id": [refused]})
         if local_date(occurred_at) < batch.harvested_on:
-            raise ValidationError.for_field("occurred_at", f"is before lot {batch.lot} existed")
+            raise ValidationError.for_field("occurred_at", "operation.before_lot", lot=batch.lot)
         unit = Unit(line.get("unit") or batch.unit)
         quantity: Decimal = line["quantity"]
         try:
             in_lot_unit = convert(quantity, unit, batch.unit)
         except UnitMismatchError:
             raise ValidationError.for_field(
-                f"{prefix}.unit", f"lot {batch.lot} is counted in {batch.unit.value}; use that unit"
+                f"{prefix}.unit", "operation.lot_unit", lot=batch.lot, unit=batch.unit.value
             ) from None
         left = batch.quantity - used_quantity(session, batch)
         if in_lot_unit > left:
             raise ValidationError.for_field(
                 f"{prefix}.quantity",
-                f"lot {batch.lot} has {_fmt(left)} {batch.unit.value} left, "
-                f"not {_fmt(in_lot_unit)}",
+                "operation.not_enough_left",
+                lot=batch.lot,
+                left=_fmt(left),
+                unit=batch.unit.value,
+                asked=_fmt(in_lot_unit),
             )
         inputs.append(_Input(batch, quantity, unit, measure(quantity, unit)))
     return inputs
@@ -200,30 +205,31 @@ def _load_outputs(
         prefix = f"outputs.{number}"
         product_id = line.get("product_id") or _common(inputs, "product_id")
         if product_id is None:
-            raise ValidationError.for_field(
-                f"{prefix}.product_id", "the inputs are different products: say which is made"
-            )
+            raise ValidationError.for_field(f"{prefix}.product_id", "operation.product_required")
         product = session.get(Product, product_id)
         if product is None:
-            raise ValidationError.for_field(f"{prefix}.product_id", f"no product {product_id}")
+            raise ValidationError.for_field(
+                f"{prefix}.product_id", "product.not_found", id=product_id
+            )
         if kind is not OperationKind.TRANSFORM and {product.category} != input_categories:
             raise ValidationError.for_field(
                 f"{prefix}.product_id",
-                f"a {kind.value} keeps the product category; record a transform instead",
+                "operation.keeps_category",
+                kind=kind.value,
             )
         producer_id = line.get("producer_id") or _common(inputs, "producer_id")
         if producer_id is None:
-            raise ValidationError.for_field(
-                f"{prefix}.producer_id", "the inputs come from several producers: say who made it"
-            )
+            raise ValidationError.for_field(f"{prefix}.producer_id", "operation.producer_required")
         producer = session.get(Producer, producer_id)
         if producer is None:
-            raise ValidationError.for_field(f"{prefix}.producer_id", f"no producer {producer_id}")
+            raise ValidationError.for_field(
+                f"{prefix}.producer_id", "producer.not_found", id=producer_id
+            )
         authorize(actor, "batch.write", producer.township_code, field=f"{prefix}.producer_id")
         township_code = line.get("township_code") or _common(inputs, "township_code")
         if township_code is None:
             raise ValidationError.for_field(
-                f"{prefix}.township_code", "the inputs come from several townships: say where"
+                f"{prefix}.township_code", "operation.township_required"
             )
         require_township(session, township_code)
         authorize(actor, "batch.write", township_code, field=f"{prefix}.township_code")
@@ -231,9 +237,7 @@ def _load_outputs(
         check_printable(printed_fields(line, BATCH_FIELDS), prefix=f"{prefix}.")
         kg_per_unit = line.get("kg_per_unit")
         if kg_per_unit is not None and unit in KG_PER:
-            raise ValidationError.for_field(
-                f"{prefix}.kg_per_unit", "only a count (bottles, boxes, pieces) takes a factor"
-            )
+            raise ValidationError.for_field(f"{prefix}.kg_per_unit", "operation.factor_count_only")
         data = {
             "product_id": product.id,
             "producer_id": producer_id,
@@ -260,21 +264,21 @@ def _check_balance(kind: OperationKind, inputs: list[_Input], outputs: list[_Out
     dimension = inputs[0].amount.dimension
     for number, item in enumerate(inputs):
         if item.amount.dimension != dimension:
-            raise ValidationError.for_field(
-                f"inputs.{number}.unit", "inputs mix mass and count units, or different counts"
-            )
+            raise ValidationError.for_field(f"inputs.{number}.unit", "operation.mixed_units")
     for number, out in enumerate(outputs):
         if out.amount.dimension != dimension:
-            message = (
-                f"{out.unit.value} cannot be compared with {dimension}: declare kg_per_unit"
+            code = (
+                "operation.unit_needs_factor"
                 if dimension == "kg" or out.amount.dimension == "kg"
-                else f"{out.unit.value} cannot be compared with {dimension}"
+                else "operation.unit_not_comparable"
             )
             raise ValidationError.for_field(
                 f"outputs.{number}.kg_per_unit"
                 if out.unit not in KG_PER
                 else f"outputs.{number}.unit",
-                message,
+                code,
+                unit=out.unit.value,
+                dimension=dimension,
             )
     used = sum((i.amount.value for i in inputs), Decimal(0))
     made = sum((o.amount.value for o in outputs), Decimal(0))
@@ -282,14 +286,19 @@ def _check_balance(kind: OperationKind, inputs: list[_Input], outputs: list[_Out
     if made > used + tolerance:
         raise ValidationError.for_field(
             "outputs",
-            f"makes {_fmt(made)} {dimension} from {_fmt(used)} {dimension} used: "
-            + ("a transform cannot gain" if kind is OperationKind.TRANSFORM else "more than used"),
+            "operation.gains",
+            made=_fmt(made),
+            used=_fmt(used),
+            dimension=dimension,
         )
     if kind is not OperationKind.TRANSFORM and made < used - tolerance:
         raise ValidationError.for_field(
             "outputs",
-            f"makes {_fmt(made)} {dimension} from {_fmt(used)} {dimension} used: "
-            f"a {kind.value} may differ by at most {(TOLERANCE[kind] * 100).normalize():f}%",
+            "operation.loses",
+            made=_fmt(made),
+            used=_fmt(used),
+            dimension=dimension,
+            tolerance=f"{(TOLERANCE[kind] * 100).normalize():f}",
         )
 
 
@@ -436,7 +445,7 @@ def get_operation(session: Session, actor: Actor | None, operation_id: int) -> L
     authorize(actor, "record.read")
     operation = session.get(LotOperation, operation_id)
     if operation is None:
-        raise NotFoundError(f"no lot operation {operation_id}")
+        raise NotFoundError(problem("operation.not_found", id=operation_id))
     return operation
 
 
@@ -476,7 +485,7 @@ def lot_history(session: Session, actor: Actor | None, batch_id: int) -> list[Hi
     authorize(actor, "record.read")
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     lots = lineage_lots(session, batch)
     events = session.scalars(
         select(TraceEvent)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from trace.clock import check_not_future, local_datetime
 from trace.db import utcnow
-from trace.errors import ConflictError, NotFoundError, ValidationError
+from trace.errors import ConflictError, NotFoundError, ValidationError, problem
 from trace.models.batches import Batch
 from trace.models.events import EventType
 from trace.models.grading import (
@@ -71,8 +71,8 @@ class Check:
 
     def describe(self) -> str:
         sign = "≥" if self.bound is Bound.MIN else "≤"
-        measured = "not measured" if self.value is None else f"measured {self.value}"
-        return f"{self.measure} {sign} {self.limit} ({measured})"
+        measured = "—" if self.value is None else f"{self.value}"
+        return f"{self.measure} {sign} {self.limit}: {measured}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -133,28 +133,30 @@ def current_standard(
 
 def _check_grades(kind: StandardKind, grades: Sequence[Mapping[str, Any]]) -> None:
     if not grades:
-        raise ValidationError.for_field("grades", "a standard needs at least one grade")
+        raise ValidationError.for_field("grades", "standard.grade_required")
     if kind is StandardKind.GI_CONFORMITY and len(grades) != 1:
-        raise ValidationError.for_field("grades", "a conformity standard has exactly one grade")
+        raise ValidationError.for_field("grades", "standard.conformity_one_grade")
     ranks = [g["rank"] for g in grades]
     names = [normalise_grade(g["name"]) for g in grades]
     if len(set(ranks)) != len(ranks):
-        raise ValidationError.for_field("grades", "two grades have the same rank")
+        raise ValidationError.for_field("grades", "standard.rank_twice")
     if len(set(names)) != len(names):
-        raise ValidationError.for_field("grades", "two grades have the same name")
+        raise ValidationError.for_field("grades", "standard.name_twice")
     if BELOW_GRADE in names:
-        raise ValidationError.for_field("grades", f"{BELOW_GRADE} means below every grade")
+        raise ValidationError.for_field("grades", "standard.below_reserved", name=BELOW_GRADE)
     for index, grade in enumerate(grades):
         seen: set[tuple[str, str]] = set()
         for threshold in grade["thresholds"]:
             if threshold["measure"] not in MEASURES:
                 raise ValidationError.for_field(
-                    f"grades.{index}.thresholds", f"unknown measure {threshold['measure']!r}"
+                    f"grades.{index}.thresholds",
+                    "threshold.unknown_measure",
+                    measure=threshold["measure"],
                 )
             key = (threshold["measure"], Bound(threshold["bound"]).value)
             if key in seen:
                 raise ValidationError.for_field(
-                    f"grades.{index}.thresholds", f"{key[0]} {key[1]} is given twice"
+                    f"grades.{index}.thresholds", "threshold.twice", measure=key[0], bound=key[1]
                 )
             seen.add(key)
 
@@ -202,7 +204,8 @@ def create_standard(
     )
     if clash is not None:
         raise ConflictError(
-            f"{code}-{version} exists already", {"version": ["already recorded for this code"]}
+            problem("standard.exists", code=code, version=version),
+            {"version": [problem("standard.exists", code=code, version=version)]},
         )
     standard = GradingStandard(
         code=code,
@@ -238,7 +241,8 @@ def create_standard(
             session.flush()
     except IntegrityError:
         raise ConflictError(
-            f"{code}-{version} exists already", {"version": ["already recorded for this code"]}
+            problem("standard.exists", code=code, version=version),
+            {"version": [problem("standard.exists", code=code, version=version)]},
         ) from None
     if is_current:
         _make_current(session, actor, standard)
@@ -273,7 +277,7 @@ def update_threshold(
     authorize(actor, "standard.write")
     threshold = session.get(GradeThreshold, threshold_id)
     if threshold is None:
-        raise NotFoundError(f"no grade threshold {threshold_id}")
+        raise NotFoundError(problem("threshold.not_found", id=threshold_id))
     before = snapshot(threshold)
     for key, value in changes.items():
         setattr(threshold, key, value)
@@ -285,7 +289,7 @@ def get_standard(session: Session, actor: Actor | None, standard_id: int) -> Gra
     authorize(actor, "record.read")
     standard = session.get(GradingStandard, standard_id)
     if standard is None:
-        raise NotFoundError(f"no grading standard {standard_id}")
+        raise NotFoundError(problem("standard.not_found", id=standard_id))
     return standard
 
 
@@ -321,15 +325,18 @@ def _grading_standard(session: Session, batch: Batch, standard_id: int | None) -
         standard = current_standard(session, StandardKind.GRADE, category)
         if standard is None:
             raise ValidationError.for_field(
-                "standard_id", f"there is no current grading standard for {category.value}"
+                "standard_id", "standard.none_current", category=category.value
             )
         return standard
     standard = session.get(GradingStandard, standard_id)
     if standard is None:
-        raise ValidationError.for_field("standard_id", "no such grading standard")
+        raise ValidationError.for_field("standard_id", "standard.no_such")
     if standard.kind is not StandardKind.GRADE or standard.product_category is not category:
         raise ValidationError.for_field(
-            "standard_id", f"{standard.label} does not grade {category.value}"
+            "standard_id",
+            "standard.wrong_category",
+            standard=standard.label,
+            category=category.value,
         )
     return standard
 
@@ -371,10 +378,10 @@ def grade_batch(
     authorize(actor, "grading.write")
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     check_not_future(graded_on, "graded_on")
     if graded_on < batch.harvested_on:
-        raise ValidationError.for_field("graded_on", "is before the harvest")
+        raise ValidationError.for_field("graded_on", "date.before_harvest")
     standard = _grading_standard(session, batch, standard_id)
     outcome = evaluate(standard, measurements)
     computed = outcome.grade.name if outcome.grade else BELOW_GRADE
@@ -418,18 +425,22 @@ def _check_claim(standard: GradingStandard, outcome: GradeOutcome, claimed: str)
         return BELOW_GRADE
     spec = find_grade(standard, claimed)
     if spec is None:
-        names = ", ".join(g.name for g in standard.grades)
         raise ValidationError.for_field(
-            "claimed_grade", f"not a grade of {standard.label} ({names})"
+            "claimed_grade",
+            "grading.not_a_grade",
+            standard=standard.label,
+            grades=[g.name for g in standard.grades],
         )
     if outcome.grade is not None and spec.rank >= outcome.grade.rank:
         return spec.name  # the claim is the grade met or a lower one: selling below is allowed
     failed = next(f for s, f in outcome.shortfalls if s.id == spec.id)
     met = outcome.grade.name if outcome.grade else BELOW_GRADE
-    reasons = "; ".join(c.describe() for c in failed)
     raise ValidationError.for_field(
         "claimed_grade",
-        f"the measurements do not support {spec.name} (they meet {met}): {reasons}",
+        "grading.claim_unsupported",
+        grade=spec.name,
+        met=met,
+        shortfalls=[c.describe() for c in failed],
     )
 
 
@@ -437,7 +448,7 @@ def get_grading(session: Session, actor: Actor | None, batch_id: int, grading_id
     authorize(actor, "record.read")
     grading = session.get(Grading, grading_id)
     if grading is None or grading.batch_id != batch_id:
-        raise NotFoundError(f"no grading {grading_id} for batch {batch_id}")
+        raise NotFoundError(problem("grading.not_found", id=grading_id, batch=batch_id))
     return grading
 
 
@@ -445,7 +456,7 @@ def list_gradings(session: Session, actor: Actor | None, batch_id: int) -> list[
     """A batch's gradings, newest first. Raises NotFoundError."""
     authorize(actor, "record.read")
     if session.get(Batch, batch_id) is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     query = select(Grading).where(Grading.batch_id == batch_id).order_by(Grading.id.desc())
     return list(session.scalars(query))
 

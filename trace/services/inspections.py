@@ -15,7 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trace.clock import check_not_future, local_today
-from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
+from trace.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    Problem,
+    ValidationError,
+    problem,
+)
 from trace.models.batches import Batch, BatchStatus
 from trace.models.events import EventType
 from trace.models.inspections import (
@@ -51,7 +58,7 @@ def canonical_unit(unit: str) -> str:
 
 def _check_limit_values(min_value: Decimal | None, max_value: Decimal | None) -> None:
     if min_value is not None and max_value is not None and min_value > max_value:
-        raise ValidationError.for_field("max_value", "is below min_value")
+        raise ValidationError.for_field("max_value", "limit.below_min")
 
 
 def create_limit(session: Session, actor: Actor | None, **data: Any) -> InspectionLimit:
@@ -62,7 +69,7 @@ def create_limit(session: Session, actor: Actor | None, **data: Any) -> Inspecti
     authorize(actor, "standard.write")
     data["product_category"] = ProductCategory(data["product_category"])
     if not ITEM_RE.match(data["item"]):
-        raise ValidationError.for_field("item", "use a snake_case code such as aflatoxin_b1")
+        raise ValidationError.for_field("item", "limit.item_code")
     _check_limit_values(data.get("min_value"), data.get("max_value"))
     clash = session.scalar(
         select(InspectionLimit.id).where(
@@ -71,9 +78,7 @@ def create_limit(session: Session, actor: Actor | None, **data: Any) -> Inspecti
         )
     )
     if clash is not None:
-        raise ConflictError(
-            "this category has a limit for the item already", {"item": ["already has a limit"]}
-        )
+        raise ConflictError("limit.exists", {"item": ["limit.exists"]})
     limit = InspectionLimit(**data)
     session.add(limit)
     record_change(session, actor, "inspection_limit.create", limit)
@@ -103,7 +108,7 @@ def get_limit(session: Session, actor: Actor | None, limit_id: int) -> Inspectio
     authorize(actor, "record.read")
     limit = session.get(InspectionLimit, limit_id)
     if limit is None:
-        raise NotFoundError(f"no inspection limit {limit_id}")
+        raise NotFoundError(problem("limit.not_found", id=limit_id))
     return limit
 
 
@@ -153,26 +158,33 @@ def _judge(
     limits: Mapping[str, InspectionLimit], category: ProductCategory, results: Sequence[Any]
 ) -> list[InspectionResult]:
     if not results:
-        raise ValidationError.for_field("results", "give at least one test item")
+        raise ValidationError.for_field("results", "inspection.items_required")
     judged: list[InspectionResult] = []
     seen: set[str] = set()
     for index, result in enumerate(results):
         item = result["item"]
         if item in seen:
-            raise ValidationError.for_field(f"results.{index}.item", f"{item} is given twice")
+            raise ValidationError.for_field(
+                f"results.{index}.item", "inspection.item_twice", item=item
+            )
         seen.add(item)
         limit = limits.get(item)
         if limit is None:
             known = ", ".join(sorted(limits)) or "none"
             raise ValidationError.for_field(
                 f"results.{index}.item",
-                f"no limit for {item} in {category.value} (known: {known}); an admin or qc "
-                "user can add one",
+                "inspection.no_limit",
+                item=item,
+                category=category.value,
+                known=known,
             )
         if canonical_unit(result["unit"]) != canonical_unit(limit.unit):
             raise ValidationError.for_field(
                 f"results.{index}.unit",
-                f"{item} is limited in {limit.unit}, not {result['unit']}; convert the value",
+                "inspection.unit_mismatch",
+                item=item,
+                unit=limit.unit,
+                given=result["unit"],
             )
         value: Decimal = result["value"]
         bounded = limit.min_value is not None or limit.max_value is not None
@@ -200,7 +212,7 @@ def _judge(
 def _get_batch(session: Session, batch_id: int) -> Batch:
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     return batch
 
 
@@ -214,7 +226,7 @@ def _locked_batch(session: Session, batch_id: int) -> Batch:
         .execution_options(populate_existing=True)
     )
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     return batch
 
 
@@ -242,24 +254,20 @@ def record_inspection(
     check_not_future(sampled_on, "sampled_on")
     check_not_future(tested_on, "tested_on")
     if tested_on < sampled_on:
-        raise ValidationError.for_field("tested_on", "is before sampled_on")
+        raise ValidationError.for_field("tested_on", "inspection.before_sampled")
     if sampled_on < batch.harvested_on:
-        raise ValidationError.for_field("sampled_on", "is before the harvest")
+        raise ValidationError.for_field("sampled_on", "date.before_harvest")
     if corrects_inspection_id is not None:
         target = session.get(Inspection, corrects_inspection_id)
         if target is None or target.batch_id != batch.id:
-            raise ValidationError.for_field(
-                "corrects_inspection_id", "must name an earlier inspection of the same batch"
-            )
+            raise ValidationError.for_field("corrects_inspection_id", "inspection.corrects_unknown")
     category = batch.product.category
     judged = _judge(_limits_for(session, category), category, results)
     clash = session.scalar(
         select(Inspection.id).where(Inspection.lab == lab, Inspection.report_no == report_no)
     )
     if clash is not None:
-        raise ConflictError(
-            "this lab's report is recorded already", {"report_no": ["already recorded"]}
-        )
+        raise ConflictError("inspection.report_exists", {"report_no": ["inspection.report_exists"]})
 
     inspection = Inspection(
         batch_id=batch.id,
@@ -309,7 +317,7 @@ def get_inspection(
     authorize(actor, "record.read")
     inspection = session.get(Inspection, inspection_id)
     if inspection is None or inspection.batch_id != batch_id:
-        raise NotFoundError(f"no inspection {inspection_id} for batch {batch_id}")
+        raise NotFoundError(problem("inspection.not_found", id=inspection_id, batch=batch_id))
     return inspection
 
 
@@ -371,8 +379,8 @@ def attach_report(
     inspection = get_inspection(session, actor, batch_id, inspection_id)
     if inspection.report is not None:
         raise ConflictError(
-            "this inspection has its report already; record a corrected inspection instead",
-            {"file": ["a report is attached already"]},
+            "inspection.has_report_correct",
+            {"file": ["inspection.has_report"]},
         )
     stored = uploads.store_upload(
         upload_dir, REPORT_FOLDER, data, content_type, filename, REPORT_TYPES, max_bytes
@@ -392,9 +400,7 @@ def attach_report(
             session.flush()
     except IntegrityError:
         uploads.discard_upload(upload_dir, REPORT_FOLDER, stored.stored_name)
-        raise ConflictError(
-            "this inspection has its report already", {"file": ["a report is attached already"]}
-        ) from None
+        raise ConflictError("inspection.has_report", {"file": ["inspection.has_report"]}) from None
     record_change(session, actor, "inspection_report.create", report)
     session.expire(inspection, ["report"])
     return report
@@ -406,7 +412,7 @@ def report_file(
     """The stored report and its path, for signed-in staff. Raises NotFoundError."""
     inspection = get_inspection(session, actor, batch_id, inspection_id)
     if inspection.report is None:
-        raise NotFoundError("no report is attached to this inspection")
+        raise NotFoundError("inspection.no_report")
     report = inspection.report
     return report, uploads.stored_path(upload_dir, REPORT_FOLDER, report.stored_name)
 
@@ -443,19 +449,19 @@ def record_disposition(
     disposition_kind = DispositionKind(kind)
     if batch.status is not BatchStatus.ON_HOLD:
         raise InvalidTransitionError(
-            f"only a batch on hold takes a disposition; this one is {batch.status.value}",
-            {"kind": ["the batch is not on hold"]},
+            problem("disposition.not_on_hold", status=batch.status.value),
+            {"kind": [problem("disposition.not_on_hold", status=batch.status.value)]},
         )
     if disposition_kind is DispositionKind.DOWNGRADE:
         if not grade:
-            raise ValidationError.for_field("grade", "a downgrade needs the new grade")
+            raise ValidationError.for_field("grade", "disposition.grade_required")
     elif grade:
-        raise ValidationError.for_field("grade", "only a downgrade sets a grade")
+        raise ValidationError.for_field("grade", "disposition.grade_only_downgrade")
     latest = latest_inspection(session, batch.id)
     if disposition_kind is DispositionKind.RELEASE and (latest is None or not latest.passed):
         raise InvalidTransitionError(
-            "a release needs a passing re-test: record the new inspection first",
-            {"kind": ["the latest inspection did not pass"]},
+            "disposition.needs_retest",
+            {"kind": ["disposition.needs_retest"]},
         )
 
     disposition = Disposition(
@@ -504,25 +510,22 @@ def list_dispositions(session: Session, actor: Actor | None, batch_id: int) -> l
     return list(session.scalars(query))
 
 
-def release_problem(session: Session, batch: Batch) -> tuple[str, str] | None:
-    """Why the batch may not get labels or be shipped, as (field, reason), or None if it may."""
+def release_problem(session: Session, batch: Batch) -> tuple[str, Problem] | None:
+    """Why the batch may not get labels or be shipped, as (field, problem), or None if it may."""
     if batch.status is BatchStatus.RECALLED:
-        return "status", "the batch has been recalled"
+        return "status", problem("batch.recalled", lot=batch.lot)
     if batch.status is BatchStatus.ON_HOLD:
-        return (
-            "status",
-            "the batch is on hold after a failed inspection until qc records a disposition",
-        )
+        return "status", problem("batch.on_hold", lot=batch.lot)
     if batch.status is BatchStatus.CLOSED:
         last = _latest_disposition(session, batch.id)
         if last is not None and last.kind is DispositionKind.DESTROY:
-            return "status", "the batch was destroyed after a failed inspection"
-        return "status", "the batch is closed"
+            return "status", problem("batch.destroyed", lot=batch.lot)
+        return "status", problem("batch.closed", lot=batch.lot)
     if not category_has_limits(session, batch.product.category):
         return None
     latest = latest_inspection(session, batch.id)
     if latest is None:
-        return "inspection", "the batch has no passed inspection yet"
+        return "inspection", problem("batch.not_inspected", lot=batch.lot)
     if latest.passed:
         return None
     # A failed lot that qc accepted at a lower grade or use may go on as that.
@@ -533,13 +536,13 @@ def release_problem(session: Session, batch: Batch) -> tuple[str, str] | None:
         and last.inspection_id == latest.id
     ):
         return None
-    return "inspection", f"the latest inspection (report {latest.report_no}) failed"
+    return "inspection", problem("batch.inspection_failed", lot=batch.lot, report=latest.report_no)
 
 
 def assert_batch_releasable(session: Session, batch: Batch) -> None:
     """Raise InvalidTransitionError with the reason when the batch may not get labels or ship:
     on hold, recalled, closed, or (for categories with inspection limits) no passed inspection."""
-    problem = release_problem(session, batch)
-    if problem is not None:
-        field, reason = problem
-        raise InvalidTransitionError(f"batch {batch.lot}: {reason}", {field: [reason]})
+    found = release_problem(session, batch)
+    if found is not None:
+        field, reason = found
+        raise InvalidTransitionError(reason, {field: [reason]})

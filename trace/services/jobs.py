@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from trace import spreadsheets
 from trace.db import utcnow
-from trace.errors import NotFoundError, ValidationError
+from trace.errors import NotFoundError, ValidationError, problem
 from trace.models.jobs import Job, JobKind, JobStatus
 from trace.models.users import Role, User
 from trace.policy import Actor, authorize
@@ -116,7 +116,7 @@ def start_events_export(
     NotFoundError, PermissionDeniedError (as trace.services.exports.check_scope)."""
     batch = exports.check_scope(session, actor, scope)
     if file_format not in ("csv", "xlsx"):
-        raise ValidationError.for_field("format", "must be csv or xlsx")
+        raise ValidationError.for_field("format", "export.format")
     job = Job(
         kind=JobKind.EVENTS_EXPORT,
         owner_id=_actor_id(actor),
@@ -209,7 +209,7 @@ def get_job(session: Session, actor: Actor | None, job_id: int) -> Job:
     authorize(actor, "record.read")
     job = session.get(Job, job_id)
     if job is None or not _may_see(actor, job):
-        raise NotFoundError(f"no job {job_id}")
+        raise NotFoundError(problem("job.not_found", id=job_id))
     return job
 
 
@@ -398,7 +398,7 @@ def _save(session: Session, job: Job) -> Job:
 def _actor_id(actor: Actor | None) -> int:
     actor_id = getattr(actor, "id", None)
     if actor_id is None:
-        raise NotFoundError("jobs belong to signed-in staff")
+        raise NotFoundError("job.staff_only")
     return int(actor_id)
 
 

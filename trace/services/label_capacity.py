@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trace.errors import ValidationError
+from trace.errors import ValidationError, problem
 from trace.models.batches import Batch
 from trace.models.labels import CodeStatus, LabelRun, PackCode
 from trace.models.products import Product
@@ -72,8 +72,5 @@ def check_capacity(session: Session, batch: Batch, item: Product, count: int) ->
     if room is None or count <= room.codes:
         return
     left = f"{room.left.quantize(Decimal('0.001')).normalize():f}"
-    raise ValidationError(
-        f"too many codes for batch {batch.lot}: at most {room.codes} more fit "
-        f"({left} {room.unit} of the lot left)",
-        {"count": [f"at most {room.codes} more codes fit this batch ({left} {room.unit} left)"]},
-    )
+    refused = problem("label.capacity", lot=batch.lot, n=room.codes, left=f"{left} {room.unit}")
+    raise ValidationError(refused, {"count": [refused]})

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from trace import gs1
 from trace.clock import check_not_future, local_date, local_today
-from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
+from trace.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+    problem,
+)
 from trace.models.batches import Batch
 from trace.models.compliance import PROMISES, ComplianceRecord
 from trace.models.labels import MAX_RUN, CodeStatus, LabelRun, PackCode
@@ -51,8 +57,8 @@ def _existing_run(
         return None
     if (run.batch_id, run.count, run.template) != (batch_id, count, template):
         raise ConflictError(
-            "this idempotency key was used for a different label run",
-            {"idempotency_key": ["already used with other values"]},
+            "label.idempotency_reused",
+            {"idempotency_key": ["label.idempotency_reused"]},
         )
     return run
 
@@ -92,7 +98,7 @@ def issue_label_run(
         if existing is not None:
             return existing
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     # On hold, recalled, closed, or no passed inspection where the category has limits.
     assert_batch_releasable(session, batch)
     check_label_text(batch.product, batch.producer, batch)  # never a PDF failing mid-stream
@@ -141,7 +147,7 @@ def check_label_run(
     _check_count_and_template(count, template)
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     assert_batch_releasable(session, batch)
     check_label_text(batch.product, batch.producer, batch)
     _pack_date(batch, pack_date)
@@ -156,7 +162,7 @@ def _pack_date(batch: Batch, pack_date: dt.date | None) -> dt.date:
     check_not_future(pack_date, "pack_date")
     if pack_date < batch.harvested_on:
         raise ValidationError.for_field(
-            "pack_date", f"is before the harvest ({batch.harvested_on.isoformat()})"
+            "pack_date", "date.before_harvest_on", date=batch.harvested_on.isoformat()
         )
     return pack_date
 
@@ -168,9 +174,7 @@ def trade_item(session: Session, batch: Batch, template: str) -> Product:
     product = batch.product
     if kind == "pack":
         if product.pack_product_id is not None:
-            raise ValidationError.for_field(
-                "template", f"{product.gtin} is a carton GTIN: use a carton template"
-            )
+            raise ValidationError.for_field("template", "label.carton_gtin", gtin=product.gtin)
         return product
     if product.pack_product_id is not None:
         return product
@@ -180,21 +184,23 @@ def trade_item(session: Session, batch: Batch, template: str) -> Product:
     if carton is None:
         raise ValidationError.for_field(
             "template",
-            f"{product.gtin} is a consumer GTIN: register a carton product (its own GTIN and "
-            "packs per carton) before printing carton labels",
+            "label.consumer_gtin",
+            gtin=product.gtin,
         )
     return carton
 
 
 def _check_count_and_template(count: int, template: str) -> None:
     if not 1 <= count <= MAX_RUN:
-        raise ValidationError.for_field("count", f"must be between 1 and {MAX_RUN}")
+        raise ValidationError.for_field("count", "label.count_range", max=MAX_RUN)
     try:
         tpl = load_template(template)
-    except TemplateError as exc:
-        raise ValidationError.for_field("template", str(exc)) from None
+    except TemplateError:
+        raise ValidationError.for_field(
+            "template", "label.template_unknown", template=template
+        ) from None
     if tpl.kind != "pack":
-        raise ValidationError.for_field("template", f"{template} is not a pack label template")
+        raise ValidationError.for_field("template", "label.not_pack_template", template=template)
 
 
 # Codes inserted per statement: progress is heard between chunks (10,000 take about 1 s).
@@ -231,14 +237,14 @@ def _insert_codes(
         except IntegrityError as exc:
             if "serial" not in str(exc).lower():
                 raise
-    raise ConflictError("could not draw unique serials; try again")  # pragma: no cover
+    raise ConflictError("label.serials_not_unique")  # pragma: no cover
 
 
 def get_label_run(session: Session, actor: Actor | None, run_id: int) -> LabelRun:
     authorize(actor, "record.read")
     run = session.get(LabelRun, run_id)
     if run is None:
-        raise NotFoundError(f"no label run {run_id}")
+        raise NotFoundError(problem("label_run.not_found", id=run_id))
     return run
 
 
@@ -247,7 +253,7 @@ def pack_label(session: Session, actor: Actor | None, serial: str, host: str) ->
     authorize(actor, "label.issue")
     code = session.scalar(select(PackCode).where(PackCode.serial == serial))
     if code is None:
-        raise NotFoundError(f"no pack code {serial}")
+        raise NotFoundError(problem("pack_code.not_found", serial=serial))
     run = session.get(LabelRun, code.label_run_id)
     assert run is not None
     return next(pack_labels(session, run, host, serial))
@@ -269,7 +275,7 @@ def _locked_run(session: Session, run_id: int) -> LabelRun:
         .execution_options(populate_existing=True)
     )
     if run is None:
-        raise NotFoundError(f"no label run {run_id}")
+        raise NotFoundError(problem("label_run.not_found", id=run_id))
     return run
 
 
@@ -283,10 +289,12 @@ def void_label_run(session: Session, actor: Actor | None, run_id: int, reason: s
     """Void every code of a run (a misprinted or lost sheet). Raises NotFoundError."""
     authorize(actor, "label.void")
     if not reason.strip():
-        raise ValidationError.for_field("reason", "say why the labels are voided")
+        raise ValidationError.for_field("reason", "label.void_reason")
     run = _locked_run(session, run_id)
     if run.status is CodeStatus.VOID:  # voided meanwhile by another request: one void, one audit
-        raise InvalidTransitionError("this run is voided already", {"run": ["voided"]})
+        raise InvalidTransitionError(
+            "label_run.voided_already", {"run": ["label_run.voided_already"]}
+        )
     before = snapshot(run)
     run.status = CodeStatus.VOID
     run.void_reason = reason
@@ -305,7 +313,7 @@ def void_pack_codes(
     """Void single codes (a torn label). Raises ValidationError naming unknown serials."""
     authorize(actor, "label.void")
     if not reason.strip():
-        raise ValidationError.for_field("reason", "say why the labels are voided")
+        raise ValidationError.for_field("reason", "label.void_reason")
     # Locked and read afresh: a code voided meanwhile by another request is not voided twice.
     codes = list(
         session.scalars(
@@ -318,7 +326,7 @@ def void_pack_codes(
     )
     missing = sorted(set(serials) - {c.serial for c in codes})
     if missing:
-        raise ValidationError.for_field("serials", f"unknown serials: {', '.join(missing[:10])}")
+        raise ValidationError.for_field("serials", "label.unknown_serials", serials=missing[:10])
     for code in codes:
         if code.status is CodeStatus.VOID:
             continue
@@ -354,7 +362,7 @@ def void_run_code(
         query = query.where(PackCode.serial == text)
     found = session.scalar(query)
     if found is None:
-        raise ValidationError.for_field("code", "no such code in this run")
+        raise ValidationError.for_field("code", "label.code_not_in_run")
     return void_pack_codes(session, actor, [found.serial], reason)[0]
 
 
@@ -363,7 +371,9 @@ def record_reprint(session: Session, actor: Actor | None, run_id: int, reason: s
     authorize(actor, "label.issue")
     run = _locked_run(session, run_id)  # two reprints at once count two, a void comes first
     if run.status is CodeStatus.VOID:
-        raise InvalidTransitionError("a voided run cannot be reprinted", {"run": ["voided"]})
+        raise InvalidTransitionError(
+            "label_run.voided_no_reprint", {"run": ["label_run.voided_no_reprint"]}
+        )
     before = snapshot(run)
     run.reprint_count += 1
     record_change(session, actor, "label_run.reprint", run, before, note=reason)

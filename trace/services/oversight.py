@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Date, String, case, cast, func, or_, selec
 from sqlalchemy.orm import Session
 
 from trace.clock import local_today, utcnow, zone
-from trace.errors import NotFoundError
+from trace.errors import NotFoundError, problem
 from trace.models.audit import AuditEntry
 from trace.models.batches import Batch, BatchStatus
 from trace.models.certifications import Certification, CertificationType
@@ -139,7 +139,7 @@ def scan_statistics(
     """Scans of the lot's pack codes: per day over `days`, verdict counts, suspicious codes."""
     authorize(actor, "record.read")
     if session.get(Batch, batch_id) is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     stats = ScanStats()
     codes = select(PackCode.id).where(PackCode.batch_id == batch_id)
     stats.codes, stats.scanned_codes = session.execute(
@@ -228,7 +228,7 @@ def lot_audit_trail(
     label runs, inspections, dispositions, certificates, operations, shipments, recalls)."""
     authorize(actor, "audit.read")
     if session.get(Batch, batch_id) is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     related: list[tuple[str, Any]] = [
         ("batches", select(Batch.id).where(Batch.id == batch_id)),
         ("trace_events", select(TraceEvent.id).where(TraceEvent.batch_id == batch_id)),

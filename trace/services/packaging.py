@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trace.errors import ConflictError, NotFoundError, ValidationError
+from trace.errors import ConflictError, NotFoundError, ValidationError, problem
 from trace.models.packaging import PackageType, PackagingSpec
 from trace.models.products import Product
 from trace.models.targets import Target
@@ -29,23 +29,19 @@ def _products(session: Session, product_ids: Sequence[int]) -> list[Product]:
     found = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
     missing = [str(i) for i in ids if i not in found]
     if missing:
-        raise ValidationError.for_field("product_ids", f"no such product: {', '.join(missing)}")
+        raise ValidationError.for_field("product_ids", "product.no_such_list", ids=missing)
     return [found[i] for i in ids]
 
 
 def _check(session: Session, data: dict[str, Any], spec_id: int | None = None) -> None:
     if "label_template" in data and not TEMPLATE_RE.match(data["label_template"]):
-        raise ValidationError.for_field(
-            "label_template", "a template name such as a4-3x8 or thermal-60x40"
-        )
+        raise ValidationError.for_field("label_template", "packaging.template_name")
     if "design_code" in data:
         clash = session.scalar(
             select(PackagingSpec.id).where(PackagingSpec.design_code == data["design_code"])
         )
         if clash is not None and clash != spec_id:
-            raise ConflictError(
-                "another design has this code", {"design_code": ["already registered"]}
-            )
+            raise ConflictError("packaging.code_exists", {"design_code": ["packaging.code_exists"]})
 
 
 def create_spec(session: Session, actor: Actor | None, **data: Any) -> PackagingSpec:
@@ -89,7 +85,7 @@ def get_spec(session: Session, actor: Actor | None, spec_id: int) -> PackagingSp
     authorize(actor, "record.read")
     spec = session.get(PackagingSpec, spec_id)
     if spec is None:
-        raise NotFoundError(f"no packaging design {spec_id}")
+        raise NotFoundError(problem("packaging.not_found", id=spec_id))
     return spec
 
 

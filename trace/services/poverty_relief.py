@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trace.clock import check_not_future
-from trace.errors import ConflictError, NotFoundError, ValidationError
+from trace.errors import ConflictError, NotFoundError, ValidationError, problem
 from trace.models.logistics import Facility
 from trace.models.poverty_relief import LiftedHousehold, ModelEnterprise, StaffCount
 from trace.models.producers import Producer, ProducerKind
@@ -62,7 +62,7 @@ def link_household(
     ConflictError, PermissionDeniedError."""
     authorize(actor, "target.manage")
     if session.get(ModelEnterprise, enterprise_id) is None:
-        raise NotFoundError(f"no model enterprise {enterprise_id}")
+        raise NotFoundError(problem("model_enterprise.not_found", id=enterprise_id))
     if (producer_id is None) == (trainee_id is None):
         raise ValidationError.for_field("producer_id", "lifted_household.one_of")
     if producer_id is not None:

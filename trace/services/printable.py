@@ -12,7 +12,7 @@ import logging
 import unicodedata
 from collections.abc import Mapping
 
-from trace.errors import ValidationError
+from trace.errors import Problem, ValidationError, problem
 from trace.printing import FontNotFoundError, load_font
 
 log = logging.getLogger(__name__)
@@ -50,15 +50,15 @@ def describe(chars: list[str]) -> str:
 
 def check_printable(values: Mapping[str, object], prefix: str = "") -> None:
     """Raise ValidationError naming every field whose text the label font cannot print."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Problem]] = {}
     for field, value in values.items():
         if not isinstance(value, str) or not value:
             continue
         missing = unprintable(value)
         if missing:
-            errors[prefix + field] = [f"cannot be printed on labels: {describe(missing)}"]
+            errors[prefix + field] = [problem("label.unprintable", chars=describe(missing))]
     if errors:
-        raise ValidationError("text the label font cannot print", errors)
+        raise ValidationError("label.unprintable_text", errors)
 
 
 def printed_fields(data: Mapping[str, object], names: tuple[str, ...]) -> dict[str, object]:

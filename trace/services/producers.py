@@ -81,21 +81,19 @@ def _check(session: Session, data: dict[str, Any], producer_id: int | None = Non
     require_township(session, data["township_code"])
     credit_code = data.get("credit_code") or None
     if kind in LEGAL_PERSON_KINDS and not credit_code:
-        raise ValidationError.for_field(
-            "credit_code", "cooperatives and enterprises need their 统一社会信用代码"
-        )
+        raise ValidationError.for_field("credit_code", "producer.credit_code_required")
     if credit_code:
-        problem = credit_code_problem(credit_code)
-        if problem:
-            raise ValidationError.for_field("credit_code", problem)
+        fault = credit_code_problem(credit_code)
+        if fault:
+            raise ValidationError.for_field("credit_code", fault)
         clash = session.scalar(select(Producer.id).where(Producer.credit_code == credit_code))
         if clash is not None and clash != producer_id:
             raise ConflictError(
-                "another producer has this credit code", {"credit_code": ["already registered"]}
+                "producer.credit_code_exists", {"credit_code": ["producer.credit_code_exists"]}
             )
     phone = data.get("phone") or ""
     if phone and not is_valid_phone(phone):
-        raise ValidationError.for_field("phone", "not a mainland mobile or landline number")
+        raise ValidationError.for_field("phone", "phone.invalid")
     check_printable(printed_fields(data, PRODUCER_FIELDS))
 
 
@@ -161,7 +159,7 @@ def get_producer(session: Session, actor: Actor | None, producer_id: int) -> Pro
     authorize(actor, "record.read")
     producer = session.get(Producer, producer_id)
     if producer is None:
-        raise NotFoundError(f"no producer {producer_id}")
+        raise NotFoundError(problem("producer.not_found", id=producer_id))
     return producer
 
 

@@ -7,7 +7,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
+from trace.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+    problem,
+)
 from trace.gs1 import GS1Error, normalize_gtin
 from trace.models.batches import Batch
 from trace.models.products import Product, ProductCategory
@@ -16,15 +22,23 @@ from trace.services.audit import record_change, snapshot
 from trace.services.pages import Page, paginate
 from trace.services.printable import PRODUCT_FIELDS, check_printable, printed_fields
 
+# The GS1 check that failed (GS1Error.code) -> the message code people read.
+GTIN_PROBLEMS = {
+    "NON_DIGIT_CHARACTER": "gtin.digits",
+    "INVALID_LENGTH": "gtin.length",
+    "INCORRECT_CHECK_DIGIT": "gtin.check_digit",
+}
+
 
 def _gtin(session: Session, raw: str, product_id: int | None = None) -> str:
     try:
         gtin = normalize_gtin(raw)
     except GS1Error as exc:
-        raise ValidationError.for_field("gtin", str(exc)) from None
+        code = GTIN_PROBLEMS.get(exc.code or "", "gtin.invalid")
+        raise ValidationError.for_field("gtin", code, **exc.params) from None
     clash = session.scalar(select(Product.id).where(Product.gtin == gtin))
     if clash is not None and clash != product_id:
-        raise ConflictError("another product has this GTIN", {"gtin": ["already registered"]})
+        raise ConflictError("product.gtin_exists", {"gtin": ["product.gtin_exists"]})
     return gtin
 
 
@@ -46,17 +60,17 @@ def _check_carton(session: Session, data: dict[str, Any]) -> None:
     pack_id, packs = data.get("pack_product_id"), data.get("packs_per_case")
     if pack_id is None:
         if packs is not None:
-            raise ValidationError.for_field("pack_product_id", "a carton names the pack it holds")
+            raise ValidationError.for_field("pack_product_id", "product.carton_pack_required")
         return
     if not packs:
-        raise ValidationError.for_field("packs_per_case", "say how many packs a carton holds")
+        raise ValidationError.for_field("packs_per_case", "product.carton_packs_required")
     pack = session.get(Product, pack_id)
     if pack is None:
-        raise ValidationError.for_field("pack_product_id", "no such product")
+        raise ValidationError.for_field("pack_product_id", "product.no_such")
     if pack.pack_product_id is not None:
-        raise ValidationError.for_field("pack_product_id", "a carton holds consumer packs")
+        raise ValidationError.for_field("pack_product_id", "product.carton_holds_pack")
     if pack.gtin == data["gtin"]:
-        raise ValidationError.for_field("gtin", "a carton has its own GTIN, not the pack's")
+        raise ValidationError.for_field("gtin", "product.carton_own_gtin")
 
 
 def update_product(
@@ -77,8 +91,8 @@ def update_product(
         )
         if gtin != product.gtin and has_batches is not None:
             raise InvalidTransitionError(
-                "the GTIN cannot change once batches exist; register a new product",
-                {"gtin": ["frozen: batches (and possibly printed codes) use it"]},
+                "product.gtin_locked",
+                {"gtin": ["product.gtin_locked"]},
             )
         changes["gtin"] = gtin
     if "category" in changes:
@@ -90,7 +104,7 @@ def update_product(
             "packs_per_case": changes.get("packs_per_case", product.packs_per_case),
         }
         if merged["pack_product_id"] == product.id:
-            raise ValidationError.for_field("pack_product_id", "a carton holds another product")
+            raise ValidationError.for_field("pack_product_id", "product.carton_other")
         _check_carton(session, merged)
     for key, value in changes.items():
         setattr(product, key, value)
@@ -102,7 +116,7 @@ def get_product(session: Session, actor: Actor | None, product_id: int) -> Produ
     authorize(actor, "record.read")
     product = session.get(Product, product_id)
     if product is None:
-        raise NotFoundError(f"no product {product_id}")
+        raise NotFoundError(problem("product.not_found", id=product_id))
     return product
 
 

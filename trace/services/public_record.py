@@ -20,7 +20,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, noload
 
 from trace.clock import utcnow
-from trace.errors import NotFoundError
+from trace.errors import NotFoundError, problem
 from trace.identifiers import looks_like_person_name, mask_person_name
 from trace.models.batches import Batch
 from trace.models.certifications import Certification, CertificationType
@@ -280,7 +280,7 @@ def public_batch_record(session: Session, batch_id: int) -> dict[str, Any]:
         .where(Batch.id == batch_id)
     ).first()
     if row is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     batch, township, village_en = row
     brand_mark, gi_mark = label_marks(session, batch.producer, batch.product)
     lineage = reached(batch.id, Direction.UP)  # the lot and its ancestors, as a CTE

@@ -52,27 +52,25 @@ def check_upload(
 ) -> str:
     """Return the checked content type. Raises ValidationError naming `field`."""
     if not data:
-        raise ValidationError.for_field(field, "the file is empty")
+        raise ValidationError.for_field(field, "file.empty")
     if len(data) > max_bytes:
-        raise ValidationError.for_field(field, f"the file is larger than {max_bytes} bytes")
+        raise ValidationError.for_field(field, "file.too_large", max=max_bytes)
     declared = (declared_type or "").split(";")[0].strip().lower()
     accepted = ", ".join(sorted(allowed))
     if declared not in allowed:
         raise ValidationError.for_field(
-            field, f"content type {declared!r} is not one of {accepted}"
+            field, "file.type_not_accepted", type=declared, accepted=accepted
         )
     actual = sniff(data)
     if actual != declared:
-        raise ValidationError.for_field(
-            field, f"the file's content is not {declared} (its first bytes do not match)"
-        )
+        raise ValidationError.for_field(field, "file.content_mismatch", type=declared)
     if actual == PDF:
         active = active_content(data)
         if active:
             raise ValidationError.for_field(
                 field,
-                "the PDF has active content (" + ", ".join(active) + "); "
-                "upload a plain copy (print it to PDF)",
+                "file.pdf_active",
+                active=active,
             )
     return actual
 
@@ -124,8 +122,8 @@ def discard_upload(upload_dir: Path, folder: str, stored_name: str) -> None:
 def stored_path(upload_dir: Path, folder: str, stored_name: str) -> Path:
     """The path of a stored file. Raises NotFoundError when it is missing."""
     if not _STORED_NAME_RE.match(stored_name):
-        raise NotFoundError("no such file")
+        raise NotFoundError("file.not_found")
     path = upload_dir / folder / stored_name
     if not path.is_file():
-        raise NotFoundError("the stored file is missing")
+        raise NotFoundError("file.missing")
     return path

@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 
 from trace.clock import check_not_future, local_date
 from trace.db import utcnow
-from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
+from trace.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+    problem,
+)
 from trace.models.batches import Batch, BatchStatus, Unit
 from trace.models.events import EventType
 from trace.models.feedback import FeedbackReport, FeedbackStep, ReportAction, ReportStatus
@@ -97,13 +103,13 @@ def open_recall(
     authorize(actor, "recall.open")
     report = _answering_report(session, report_id, public_reason, instructions)
     if level not in DEADLINES:
-        raise ValidationError.for_field("level", "must be 1, 2 or 3")
+        raise ValidationError.for_field("level", "recall.level")
     if not reason.strip():
-        raise ValidationError.for_field("reason", "say why the lot is recalled")
+        raise ValidationError.for_field("reason", "recall.reason_required")
     if not instructions.strip():
-        raise ValidationError.for_field("instructions", "say what holders and consumers must do")
+        raise ValidationError.for_field("instructions", "recall.instructions_required")
     if session.get(Batch, batch_id) is None:
-        raise ValidationError.for_field("batch_id", f"no batch {batch_id}")
+        raise ValidationError.for_field("batch_id", "batch.not_found", id=batch_id)
     depths = lineage_ids(session, batch_id, Direction.DOWN)
     # Lock the lot and every lot made from it first, in id order (two recalls over overlapping
     # lots then wait for each other instead of deadlocking), and read them afresh: a recall
@@ -126,10 +132,12 @@ def open_recall(
         .limit(1)
     )
     if existing is not None or root.status is BatchStatus.RECALLED:
-        message = f"lot {root.lot} is already recalled" + (
-            f" (recall {existing})" if existing else ""
+        refused = (
+            problem("recall.lot_in_recall", lot=root.lot, recall=existing)
+            if existing
+            else problem("recall.lot_recalled", lot=root.lot)
         )
-        raise ConflictError(message, {"batch_id": [message]})
+        raise ConflictError(refused, {"batch_id": [refused]})
 
     opened_at = utcnow()
     start_due, finish_due = deadlines(level, opened_at)
@@ -196,14 +204,12 @@ def _answering_report(
         return None
     report = session.get(FeedbackReport, report_id)
     if report is None:
-        raise ValidationError.for_field("report_id", f"no report {report_id}")
+        raise ValidationError.for_field("report_id", "report.not_found", id=report_id)
     if not public_reason.strip():
-        raise ValidationError.for_field("public_reason", "say why, in words for the public")
+        raise ValidationError.for_field("public_reason", "recall.public_reason_required")
     for name, text in (("public_reason", public_reason), ("instructions", instructions)):
         if report.reference and report.reference.lower() in text.lower():
-            raise ValidationError.for_field(
-                name, "the public notice may not quote the report's reference"
-            )
+            raise ValidationError.for_field(name, "recall.quotes_reference")
     return report
 
 
@@ -237,9 +243,9 @@ def close_recall(session: Session, actor: Actor | None, recall_id: int, note: st
     authorize(actor, "recall.open")
     recall = _get(session, recall_id)
     if recall.status is RecallStatus.CLOSED:
-        raise InvalidTransitionError("this recall is closed already", {"status": ["closed"]})
+        raise InvalidTransitionError("recall.closed_already", {"status": ["recall.closed_already"]})
     if not note.strip():
-        raise ValidationError.for_field("note", "say how the recall ended")
+        raise ValidationError.for_field("note", "recall.outcome_required")
     before = snapshot(recall)
     recall.status = RecallStatus.CLOSED
     recall.closed_at = utcnow()
@@ -270,7 +276,7 @@ def record_action(
     authorize(actor, "recall.progress")
     recall = _get(session, recall_id)
     if recall.status is RecallStatus.CLOSED:
-        raise InvalidTransitionError("this recall is closed", {"status": ["closed"]})
+        raise InvalidTransitionError("recall.closed", {"status": ["recall.closed"]})
     action_kind = RecallActionKind(kind)
     occurred_at = occurred_at or utcnow()
     check_not_future(occurred_at, "occurred_at")
@@ -281,33 +287,33 @@ def record_action(
     if shipment_id is not None:
         shipment = session.get(Shipment, shipment_id)
         if shipment is None:
-            raise ValidationError.for_field("shipment_id", f"no shipment {shipment_id}")
+            raise ValidationError.for_field("shipment_id", "shipment.not_found", id=shipment_id)
         if not {line.batch_id for line in shipment.lines} & covered:
-            raise ValidationError.for_field("shipment_id", "carries no lot of this recall")
+            raise ValidationError.for_field("shipment_id", "recall.shipment_no_lot")
         holder = holder or shipment.destination_label
     batch = None
     if batch_id is not None:
         if batch_id not in covered:
-            raise ValidationError.for_field("batch_id", "is not a lot of this recall")
+            raise ValidationError.for_field("batch_id", "recall.not_a_lot")
         batch = session.get(Batch, batch_id)
     _authorize_progress(session, actor, recall, batch, shipment, covered)
     if action_kind is RecallActionKind.NOTIFIED and not (shipment or holder.strip()):
-        raise ValidationError.for_field("holder", "say who was notified, or give the shipment")
+        raise ValidationError.for_field("holder", "recall.notified_required")
     action_unit: Unit | None = None
     if action_kind is RecallActionKind.RECOVERED:
         if batch is None:
-            raise ValidationError.for_field("batch_id", "say which lot the quantity is of")
+            raise ValidationError.for_field("batch_id", "recall.quantity_lot_required")
         if quantity is None:
-            raise ValidationError.for_field("quantity", "say how much was recovered")
+            raise ValidationError.for_field("quantity", "recall.quantity_required")
         action_unit = Unit(unit) if unit else batch.unit
         try:
             convert(quantity, action_unit, batch.unit)
         except UnitMismatchError:
             raise ValidationError.for_field(
-                "unit", f"lot {batch.lot} is counted in {batch.unit.value}"
+                "unit", "recall.lot_unit", lot=batch.lot, unit=batch.unit.value
             ) from None
     elif quantity is not None:
-        raise ValidationError.for_field("quantity", "only a recovery records a quantity")
+        raise ValidationError.for_field("quantity", "recall.quantity_recovery_only")
     action = RecallAction(
         recall_id=recall.id,
         kind=action_kind,
@@ -357,7 +363,7 @@ def _authorize_progress(
 def _get(session: Session, recall_id: int) -> Recall:
     recall = session.get(Recall, recall_id)
     if recall is None:
-        raise NotFoundError(f"no recall {recall_id}")
+        raise NotFoundError(problem("recall.not_found", id=recall_id))
     return recall
 
 

@@ -24,5 +24,5 @@ def require_township(session: Session, code: str, field: str = "township_code") 
     """The township with this code. Raises ValidationError naming `field`."""
     township = session.get(Township, code)
     if township is None:
-        raise ValidationError.for_field(field, f"no township {code!r} in Dayao (532326xxx)")
+        raise ValidationError.for_field(field, "township.unknown", code=code)
     return township

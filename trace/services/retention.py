@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
-from trace.errors import TraceError
+from trace.errors import TraceError, problem
 from trace.models.audit import AuditEntry
 from trace.models.batches import Batch
 from trace.models.compliance import ComplianceRecord
@@ -149,12 +149,12 @@ def check_archive(path: Path) -> dict[str, Any]:
                 for name in manifest["files"]
             }
     except (OSError, KeyError, ValueError, tarfile.TarError) as error:
-        raise RetentionError(f"{path.name} cannot be read back: {error}") from None
+        raise RetentionError(problem("retention.unreadable", file=path.name, error=error)) from None
     lines = records.decode().splitlines()
     if hashlib.sha256(records).hexdigest() != manifest["records_sha256"]:
-        raise RetentionError(f"{path.name}: records do not match their checksum")
+        raise RetentionError(problem("retention.checksum", file=path.name))
     if len(lines) != manifest["records"] or files != manifest["files"]:
-        raise RetentionError(f"{path.name}: contents do not match the manifest")
+        raise RetentionError(problem("retention.manifest", file=path.name))
     return dict(manifest)
 
 
@@ -206,7 +206,9 @@ def _remove_scans(session: Session, cutoff: dt.datetime, path: Path) -> tuple[in
     )
     removed = getattr(result, "rowcount", -1)
     if removed != len(rows):
-        raise RetentionError(f"exported {len(rows)} scans but {removed} matched for removal")
+        raise RetentionError(
+            problem("retention.count_mismatch", exported=len(rows), removed=removed)
+        )
     return len(rows), digest
 
 

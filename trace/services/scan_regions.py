@@ -117,7 +117,7 @@ def pack_regions(session: Session, actor: Actor | None, serial: str, hours: int)
     authorize(actor, "scan.regions")
     code_id = session.scalar(select(PackCode.id).where(PackCode.serial == serial))
     if code_id is None:
-        raise NotFoundError("no pack with this code", {"serial": ["not registered"]})
+        raise NotFoundError("pack.no_such_code", {"serial": ["pack.no_such_code"]})
     where = PackCode.id == code_id
     regions = _by_region(session, where)
     return RegionReport(regions, sum(r.scans for r in regions), _far_apart(session, where, hours))
@@ -130,7 +130,7 @@ def lot_regions(session: Session, actor: Actor | None, batch_id: int, hours: int
     authorize(actor, "scan.regions")
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFoundError("no such lot", {"batch_id": ["not found"]})
+        raise NotFoundError("lot.no_such", {"batch_id": ["lot.no_such"]})
     where = PackCode.batch_id == batch_id
     regions = _by_region(session, where)
     report = RegionReport(
@@ -160,10 +160,10 @@ def mark_test_scans(session: Session, actor: Actor | None, serial: str, reason: 
     authorize(actor, "scan.mark_test")
     reason = reason.strip()
     if not reason:
-        raise ValidationError.for_field("reason", "say why these scans were QC's own")
+        raise ValidationError.for_field("reason", "scan_region.reason_required")
     code = session.scalar(select(PackCode).where(PackCode.serial == serial))
     if code is None:
-        raise NotFoundError("no pack with this code", {"serial": ["not registered"]})
+        raise NotFoundError("pack.no_such_code", {"serial": ["pack.no_such_code"]})
     before = snapshot(code)
     # The clients and addresses that looked are derived state, not the log: forgetting them lets
     # the next look count afresh. The scans themselves stay (append-only).

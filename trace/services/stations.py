@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from trace.errors import ConflictError, NotFoundError, ValidationError
+from trace.errors import ConflictError, NotFoundError, ValidationError, problem
 from trace.models.regions import Township, Village
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
 from trace.policy import Actor, authorize
@@ -44,7 +44,7 @@ def _village(session: Session, township_code: str, name: str) -> Village:
         select(Village).where(Village.township_code == township_code, Village.name_zh == name)
     )
     if village is None:
-        raise ValidationError.for_field("village", f"no village {name!r} in this township")
+        raise ValidationError.for_field("village", "village.unknown", name=name)
     return village
 
 
@@ -54,16 +54,14 @@ def _check(session: Session, data: dict[str, Any], station_id: int | None = None
     require_township(session, data["township_code"])
     name_clash = session.scalar(select(Station.id).where(Station.name == data["name"]))
     if name_clash is not None and name_clash != station_id:
-        raise ConflictError("another station has this name", {"name": ["already registered"]})
+        raise ConflictError("station.name_exists", {"name": ["station.name_exists"]})
     village_name = (data.get("village") or "").strip()
     if tier is StationTier.VILLAGE:
         if not village_name:
-            raise ValidationError.for_field("village", "a village station names its village")
+            raise ValidationError.for_field("village", "station.village_required")
         data["village_id"] = _village(session, data["township_code"], village_name).id
     elif village_name:
-        raise ValidationError.for_field(
-            "village", "only village stations name a village; county and township ones do not"
-        )
+        raise ValidationError.for_field("village", "station.village_only")
     else:
         data["village_id"] = None
     if data.get("is_funded") and data["village_id"] is not None:
@@ -79,9 +77,8 @@ def _check(session: Session, data: dict[str, Any], station_id: int | None = None
 
 
 def _funded_conflict(village: str, other: str | None = None) -> ConflictError:
-    holder = f" ({other})" if other else ""
-    message = f"village {village} already has a funded station{holder}; the plan funds one"
-    return ConflictError(message, {"village": [message]})
+    refused = problem("station.village_funded", village=village, station=other or "")
+    return ConflictError(refused, {"village": [refused]})
 
 
 def _flush_guarded(session: Session, station: Station, village: str) -> None:
@@ -95,7 +92,7 @@ def _flush_guarded(session: Session, station: Station, village: str) -> None:
         if FUNDED_VILLAGE_INDEX in reason or "stations.village_id" in reason:
             raise _funded_conflict(village) from exc
         if "uq_stations_name" in reason or "stations.name" in reason:
-            raise ConflictError("another station has this name", {"name": ["taken"]}) from exc
+            raise ConflictError("station.name_exists", {"name": ["station.name_exists"]}) from exc
         raise
 
 
@@ -154,7 +151,7 @@ def get_station(session: Session, actor: Actor | None, station_id: int) -> Stati
     authorize(actor, "record.read")
     station = session.get(Station, station_id)
     if station is None:
-        raise NotFoundError(f"no station {station_id}")
+        raise NotFoundError(problem("station.not_found", id=station_id))
     return station
 
 

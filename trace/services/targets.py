@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trace.clock import check_not_future, local_today
-from trace.errors import ConflictError, NotFoundError, ValidationError
+from trace.errors import ConflictError, NotFoundError, ValidationError, problem
 from trace.models.disclosure import DisclosureFigure
 from trace.models.targets import (
     Comparison,
@@ -197,9 +197,9 @@ class Progress:
 def _check(session: Session, data: dict[str, Any], target_id: int | None = None) -> None:
     clash = session.scalar(select(Target.id).where(Target.code == data["code"]))
     if clash is not None and clash != target_id:
-        raise ConflictError("another target has this code", {"code": ["already exists"]})
+        raise ConflictError("target.code_exists", {"code": ["target.code_exists"]})
     if Decimal(data["target_value"]) <= 0:
-        raise ValidationError.for_field("target_value", "must be more than zero")
+        raise ValidationError.for_field("target_value", "quantity.not_positive")
     if data.get("metric") is None and data.get("figure_source", "records") == "records":
         raise ValidationError.for_field("metric", "field.required")
 
@@ -233,7 +233,7 @@ def get_target(session: Session, actor: Actor | None, target_id: int) -> Target:
     authorize(actor, "record.read")
     target = session.get(Target, target_id)
     if target is None:
-        raise NotFoundError(f"no target {target_id}")
+        raise NotFoundError(problem("target.not_found", id=target_id))
     return target
 
 

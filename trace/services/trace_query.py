@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from trace.errors import NotFoundError
+from trace.errors import NotFoundError, problem
 from trace.models.batches import Batch
 from trace.models.events import TraceEvent
 from trace.models.genealogy import LotLink, LotOperation, OperationKind
@@ -140,7 +140,7 @@ def related_ids_query(batch_id: int) -> CompoundSelect[Any]:
 def _require(session: Session, batch_id: int) -> Batch:
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     return batch
 
 

@@ -10,7 +10,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from trace.clock import check_not_future, local_today
-from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
+from trace.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+    problem,
+)
 from trace.models.audit import AuditEntry
 from trace.models.regions import Township
 from trace.models.stations import Station
@@ -36,7 +42,7 @@ def create_course(session: Session, actor: Actor | None, **data: Any) -> Course:
     """Add a course. Raises ConflictError (title), PermissionDeniedError."""
     authorize(actor, "course.manage")
     if session.scalar(select(Course.id).where(Course.title == data["title"])) is not None:
-        raise ConflictError("a course has this title", {"title": ["already exists"]})
+        raise ConflictError("course.title_exists", {"title": ["course.title_exists"]})
     data["kind"] = TrainingKind(data["kind"])
     course = Course(**data)
     session.add(course)
@@ -48,7 +54,7 @@ def get_course(session: Session, actor: Actor | None, course_id: int) -> Course:
     authorize(actor, "record.read")
     course = session.get(Course, course_id)
     if course is None:
-        raise NotFoundError(f"no course {course_id}")
+        raise NotFoundError(problem("course.not_found", id=course_id))
     return course
 
 
@@ -76,15 +82,15 @@ def create_session(session: Session, actor: Actor | None, **data: Any) -> Traini
     """
     authorize(actor, "training.write", data.get("township_code"))
     if session.get(Course, data["course_id"]) is None:
-        raise ValidationError.for_field("course_id", f"no course {data['course_id']}")
+        raise ValidationError.for_field("course_id", "course.not_found", id=data["course_id"])
     require_township(session, data["township_code"])
     station_id = data.get("station_id")
     if station_id is not None:
         station = session.get(Station, station_id)
         if station is None:
-            raise ValidationError.for_field("station_id", f"no station {station_id}")
+            raise ValidationError.for_field("station_id", "station.not_found", id=station_id)
         if station.township_code != data["township_code"]:
-            raise ValidationError.for_field("station_id", "the station is in another township")
+            raise ValidationError.for_field("station_id", "training.station_other_township")
     training = TrainingSession(created_by_id=getattr(actor, "id", None), **data)
     session.add(training)
     record_change(session, actor, "training_session.create", training)
@@ -95,7 +101,7 @@ def get_session(session: Session, actor: Actor | None, session_id: int) -> Train
     authorize(actor, "record.read")
     training = session.get(TrainingSession, session_id)
     if training is None:
-        raise NotFoundError(f"no training session {session_id}")
+        raise NotFoundError(problem("training_session.not_found", id=session_id))
     return training
 
 
@@ -152,7 +158,7 @@ def get_trainee(session: Session, actor: Actor | None, trainee_id: int) -> Train
     authorize(actor, "record.read")
     trainee = session.get(Trainee, trainee_id)
     if trainee is None:
-        raise NotFoundError(f"no trainee {trainee_id}")
+        raise NotFoundError(problem("trainee.not_found", id=trainee_id))
     return trainee
 
 
@@ -191,16 +197,16 @@ def record_attendance(
     authorize(actor, "training.write", training.township_code)
     if training.held_on > local_today():
         raise InvalidTransitionError(
-            "attendance is recorded once the session has been held",
-            {"held_on": [f"{training.held_on.isoformat()} is still to come"]},
+            "training.not_held_yet",
+            {"held_on": [problem("training.not_held_yet", date=training.held_on.isoformat())]},
         )
     wanted = list(dict.fromkeys(trainee_ids))
     if not wanted:
-        raise ValidationError.for_field("trainee_ids", "name at least one trainee")
+        raise ValidationError.for_field("trainee_ids", "training.trainee_required")
     found = set(session.scalars(select(Trainee.id).where(Trainee.id.in_(wanted))))
     missing = [str(i) for i in wanted if i not in found]
     if missing:
-        raise ValidationError.for_field("trainee_ids", f"no trainee {', '.join(missing)}")
+        raise ValidationError.for_field("trainee_ids", "trainee.not_found_list", ids=missing)
     present = set(
         session.scalars(
             select(Attendance.trainee_id).where(
@@ -211,7 +217,8 @@ def record_attendance(
     if present:
         listed = ", ".join(str(i) for i in sorted(present))
         raise ConflictError(
-            "already recorded at this session", {"trainee_ids": [f"already present: {listed}"]}
+            "training.attended_already",
+            {"trainee_ids": [problem("training.attended_already_list", names=listed)]},
         )
     rows = [
         Attendance(
@@ -255,7 +262,7 @@ def list_attendance(session: Session, actor: Actor | None, session_id: int) -> l
 def _check_dates(started_on: dt.date, ended_on: dt.date | None) -> None:
     check_not_future(started_on, "started_on")
     if ended_on is not None and ended_on < started_on:
-        raise ValidationError.for_field("ended_on", "is before started_on")
+        raise ValidationError.for_field("ended_on", "incubation.before_start")
 
 
 def create_incubation(session: Session, actor: Actor | None, **data: Any) -> Incubation:
@@ -263,12 +270,12 @@ def create_incubation(session: Session, actor: Actor | None, **data: Any) -> Inc
     trainee = session.get(Trainee, data["trainee_id"])
     if trainee is None:
         authorize(actor, "training.write")
-        raise ValidationError.for_field("trainee_id", f"no trainee {data['trainee_id']}")
+        raise ValidationError.for_field("trainee_id", "trainee.not_found", id=data["trainee_id"])
     authorize(actor, "training.write", trainee.township_code)
     clash = session.scalar(select(Incubation.id).where(Incubation.trainee_id == trainee.id))
     if clash is not None:
         raise ConflictError(
-            "this trainee is being incubated already", {"trainee_id": [f"see incubation {clash}"]}
+            "incubation.exists", {"trainee_id": [problem("incubation.exists_id", id=clash)]}
         )
     _check_dates(data["started_on"], data.get("ended_on"))
     if "outcome" in data:
@@ -302,7 +309,7 @@ def get_incubation(session: Session, actor: Actor | None, incubation_id: int) ->
     authorize(actor, "record.read")
     incubation = session.get(Incubation, incubation_id)
     if incubation is None:
-        raise NotFoundError(f"no incubation {incubation_id}")
+        raise NotFoundError(problem("incubation.not_found", id=incubation_id))
     return incubation
 
 

@@ -46,23 +46,21 @@ def create_user(
         authorize(actor, "user.manage")
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
-        raise ValidationError.for_field("email", "not a valid e-mail address")
+        raise ValidationError.for_field("email", "email.invalid")
     try:
         role = Role(role)
     except ValueError:
         raise ValidationError.for_field(
-            "role", f"must be one of {', '.join(r.value for r in Role)}"
+            "role", "user.role_unknown", choices=[r.value for r in Role]
         ) from None
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError.for_field(
-            "password", f"must be at least {MIN_PASSWORD_LENGTH} characters"
-        )
+        raise ValidationError.for_field("password", "password.too_short", min=MIN_PASSWORD_LENGTH)
     if role is Role.STATION and not township_code:
-        raise ValidationError.for_field("township_code", "station staff need a township")
+        raise ValidationError.for_field("township_code", "user.township_required")
     if township_code and session.get(Township, township_code) is None:
-        raise ValidationError.for_field("township_code", "no such township in Dayao")
+        raise ValidationError.for_field("township_code", "township.no_such")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise ConflictError("a user with this e-mail exists", {"email": ["already registered"]})
+        raise ConflictError("user.email_exists", {"email": ["user.email_exists"]})
     user = User(
         email=email,
         name=name,
@@ -81,9 +79,9 @@ def authenticate(session: Session, email: str, password: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-        raise AuthenticationError("wrong e-mail or password")
+        raise AuthenticationError("auth.wrong_credentials")
     if not check_password_hash(user.password_hash, password) or not user.is_active:
-        raise AuthenticationError("wrong e-mail or password")
+        raise AuthenticationError("auth.wrong_credentials")
     return user
 
 
@@ -92,9 +90,7 @@ def set_password(session: Session, actor: Actor | None, user: User, password: st
     if actor is None or actor.id != user.id:
         authorize(actor, "user.manage")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError.for_field(
-            "password", f"must be at least {MIN_PASSWORD_LENGTH} characters"
-        )
+        raise ValidationError.for_field("password", "password.too_short", min=MIN_PASSWORD_LENGTH)
     before = snapshot(user)
     user.password_hash = generate_password_hash(password, method="scrypt")
     now = utcnow()
@@ -136,9 +132,9 @@ def user_for_token(session: Session, plain: str) -> User:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
-        raise AuthenticationError("the token is unknown, expired or revoked")
+        raise AuthenticationError("auth.token_invalid")
     if not token.user.is_active:
-        raise AuthenticationError("the account is disabled")
+        raise AuthenticationError("auth.account_disabled")
     return token.user
 
 
@@ -156,7 +152,7 @@ def revoke_token(session: Session, actor: Actor | None, token_id: int) -> ApiTok
     assert actor is not None
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.id and actor.role is not Role.ADMIN):
-        raise NotFoundError("no such token")
+        raise NotFoundError("token.not_found")
     if token.revoked_at is None:
         before = snapshot(token)
         token.revoked_at = utcnow()
@@ -168,7 +164,7 @@ def get_user(session: Session, actor: Actor | None, user_id: int) -> User:
     authorize(actor, "user.manage")
     user = session.get(User, user_id)
     if user is None:
-        raise NotFoundError("no such user")
+        raise NotFoundError("user.no_such")
     return user
 
 

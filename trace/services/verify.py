@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from trace.errors import NotFoundError
+from trace.errors import NotFoundError, problem
 from trace.models.batches import GENESIS_HASH, Batch
 from trace.models.events import TraceEvent
 from trace.policy import Actor, authorize
@@ -245,6 +245,6 @@ def verify_lot(session: Session, actor: Actor | None, batch_id: int) -> LotVerif
     authorize(actor, "audit.read")
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     report = verify_chains(session, [batch_id])
     return LotVerification(batch, report.events, report.broken[0] if report.broken else None)

@@ -19,10 +19,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, current_app, g, redirect, request, url_for
-from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 
-from trace.errors import AuthenticationError, PermissionDeniedError
+from trace.errors import AuthenticationError, PermissionDeniedError, Problem, problem
 from trace.policy import PERMISSIONS
 from trace.web.auth import current_actor
 from trace.web.database import rollback
@@ -424,7 +423,7 @@ def enforce() -> Response | None:
     permission = rule_for(endpoint, request.method)
     if permission is None:
         current_app.logger.error("endpoint %s is not in trace.web.access.ACCESS", endpoint)
-        raise PermissionDeniedError("this route has no access rule; it is closed to everyone")
+        raise PermissionDeniedError("auth.route_closed")
     if permission == PUBLIC:
         return None
     actor = current_actor()
@@ -434,9 +433,11 @@ def enforce() -> Response | None:
             expired = 1 if g.get("session_ended") else None  # says why, on the sign-in page
             login = url_for("staff.auth.sign_in", next=target, expired=expired)
             return redirect(login, 303)  # type: ignore[return-value]
-        raise AuthenticationError("sign in first")
+        raise AuthenticationError("auth.sign_in_first")
     if actor.role not in PERMISSIONS[permission]:
-        raise PermissionDeniedError(f"the {actor.role.value} role may not do {permission}")
+        raise PermissionDeniedError(
+            problem("auth.role_may_not", role=actor.role.value, permission=permission)
+        )
     return None
 
 
@@ -460,4 +461,4 @@ def init_app(app: Flask) -> None:
 def _refused_form(error: CSRFError) -> Any:
     """A form without a valid token: most often a page left open across a sign-out."""
     rollback()
-    return error_response(400, gettext("表单已失效，请返回刷新页面后重新提交。"))
+    return error_response(400, Problem("form.expired"))

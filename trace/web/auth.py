@@ -33,7 +33,7 @@ def current_actor() -> User | None:
     if header:
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
-            raise AuthenticationError("use 'Authorization: Bearer <token>'")
+            raise AuthenticationError("auth.bearer_format")
         actor = user_for_token(db(), credentials.strip())
     elif not request.path.startswith("/api/"):
         # The API takes bearer tokens only: a cookie-authenticated API call would need CSRF.

@@ -50,10 +50,10 @@ def wants_json() -> bool:
     )
 
 
-def _flatten(messages: Any) -> dict[str, list[str]]:
+def _flatten(messages: Any) -> dict[str, Any]:
     """webargs nests errors by location ({"json": {"gtin": [...]}}); the contract keys by field."""
     if not isinstance(messages, dict):
-        return {"_schema": [str(messages)]}
+        return {"_schema": messages if isinstance(messages, list) else [messages]}
     flat: dict[str, Any] = {}
     for location, errors in messages.items():
         if location in {"json", "query", "form", "files", "headers", "path"} and isinstance(
@@ -73,11 +73,11 @@ def error_response(
     `message_code`), which is what programs should match on."""
     name = HTTPStatus(status).phrase
     worded = wording.text(message)
+    message = wording.problem_of(message)
     if wants_json():
         body: dict[str, Any] = {"code": status, "status": name, "message": worded}
         body["errors"] = wording.texts(errors or {})
-        if isinstance(message, Problem):
-            body["message_code"] = message.code
+        body["message_code"] = message.code
         found = wording.codes(errors or {})
         if found:
             body["error_codes"] = found
@@ -95,22 +95,45 @@ def handle_trace_error(error: TraceError) -> Any:
 
 
 def handle_printing_error(error: PrintingError) -> Any:
-    """A missing font is the server's fault (503); a label that cannot be laid out, the input's."""
+    """A missing font is the server's fault (503); a label that cannot be laid out, the input's.
+    The printing layer's own text (for template authors) goes to the log and, as the `detail`
+    parameter, to the API's error_codes; people read the catalogue's wording."""
     rollback()
     if isinstance(error, FontNotFoundError):
         log.error("label printing unavailable: %s", error)
-        return error_response(503, str(error))
-    return error_response(422, str(error), {"template": [str(error)]})
+        return error_response(503, Problem("printing.font_missing"))
+    log.info("label cannot be printed: %s", error)
+    refused = Problem("printing.layout", {"detail": str(error)})
+    return error_response(422, refused, {"template": [refused]})
+
+
+# HTTP errors without a message of their own (werkzeug's English descriptions): by status.
+HTTP_PROBLEMS = {
+    400: "http.bad_request",
+    401: "http.unauthorized",
+    403: "http.forbidden",
+    404: "http.not_found",
+    405: "http.method_not_allowed",
+    406: "http.not_acceptable",
+    409: "http.conflict",
+    413: "http.too_large",
+    415: "http.unsupported_media_type",
+    422: "http.unprocessable",
+    429: "http.too_many_requests",
+    500: "http.internal_error",
+    503: "http.unavailable",
+}
 
 
 def handle_http_exception(error: HTTPException) -> Any:
     rollback()
     data = getattr(error, "data", None) or {}
     errors = _flatten(data["messages"]) if "messages" in data else data.get("errors")
-    message = data.get("message") or error.description or error.name
+    status = error.code or 500
+    message: Message = data.get("message") or Problem(HTTP_PROBLEMS.get(status, "http.error"))
     if errors and error.code == 422:
-        message = "the request has invalid fields: " + ", ".join(sorted(errors))
-    response, status = error_response(error.code or 500, str(message), errors)
+        message = Problem("request.invalid_fields", {"fields": sorted(errors)})
+    response, status = error_response(status, message, errors)
     headers = dict(data.get("headers") or {})  # Retry-After of a 429: on pages too
     if isinstance(response, str):
         return response, status, headers
@@ -131,7 +154,7 @@ def handle_database_unavailable(error: DBAPIError) -> Any:
         log.debug("rollback after a lost connection failed", exc_info=True)
     log.warning("database unavailable on %s %s: %s", request.method, request.path, error.orig)
     busy = is_busy(error)
-    message = "the database is busy; try again shortly" if busy else "the database is unavailable"
+    message = Problem("database.busy" if busy else "database.unavailable")
     response, status = error_response(503, message)
     retry = "2" if busy else "10"
     if isinstance(response, str):
@@ -158,7 +181,7 @@ def handle_unexpected(error: Exception) -> Any:
         log.error("append-only record change refused: %s", error)
     else:
         log.exception("unhandled error on %s %s", request.method, request.path)
-    return handle_http_exception(InternalServerError("an internal error occurred; it was logged"))
+    return handle_http_exception(InternalServerError())
 
 
 def init_app(app: Flask) -> None:

@@ -18,15 +18,16 @@ from flask import Flask, current_app, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import BadRequest, SecurityError
 
+from trace.errors import Problem
 from trace.json_limits import json_body_problem
 
-MESSAGE = "NUL characters (\\u0000) are not allowed in any field"
+MESSAGE = Problem("input.nul")
 # Keyword arguments of flask.url_for: never accepted as names of query parameters.
 RESERVED_QUERY_KEYS = frozenset({"_method", "_external", "_anchor", "_scheme"})
 
 
-def _refuse(message: str, field: str = "_input") -> BadRequest:
-    error = BadRequest(message)
+def _refuse(message: Problem, field: str = "_input") -> BadRequest:
+    error = BadRequest(str(message))
     error.data = {"message": message, "errors": {field: [message]}}  # type: ignore[attr-defined]
     return error
 
@@ -54,7 +55,7 @@ def refuse_nul() -> None:
 def refuse_reserved_query_keys() -> None:
     reserved = sorted(RESERVED_QUERY_KEYS & set(request.args))
     if reserved:
-        raise _refuse(f"query parameter {reserved[0]} is not accepted", reserved[0])
+        raise _refuse(Problem("input.reserved_query", {"name": reserved[0]}), reserved[0])
 
 
 def refuse_unreadable_json() -> None:
@@ -83,8 +84,7 @@ def refuse_untrusted_host() -> None:
         request_ctx.url_adapter = current_app.url_map.bind(
             str(current_app.config["PUBLIC_HOST"]), url_scheme=request.scheme
         )
-        message = "the Host header names a host this service does not answer to"
-        raise _refuse(message, "host")
+        raise _refuse(Problem("input.untrusted_host"), "host")
 
 
 def init_app(app: Flask) -> None:

@@ -1,9 +1,15 @@
-"""Problems (trace.errors.Problem) worded for people in the page's language, one place for all."""
+"""Problems (trace.errors.Problem) worded for people in the page's language, one place for all.
+
+What reaches these functions is a Problem, a code of the catalogue (trace/messages.py; marshmallow
+refuses with codes, see trace/schemas/common.py) or, nested, a dict or list of them as marshmallow
+collects them. Nothing here matches English text: text that is not a code is a bug, logged and
+shown as the generic "格式不对".
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import get_locale, gettext
@@ -14,32 +20,72 @@ from trace.messages import MESSAGES
 log = logging.getLogger(__name__)
 
 
+def problem_of(message: Any) -> Problem:
+    """`message` as a Problem: a Problem as it is, a code as a Problem without parameters.
+    Anything else is a bug (a message that escaped the catalogue): logged, and the generic
+    field.invalid is shown instead, never the raw text."""
+    if isinstance(message, Problem):
+        return message
+    if isinstance(message, str) and message in MESSAGES:
+        return Problem(message)
+    log.error("message without a code reached the web layer: %r", message)
+    return Problem("field.invalid", {"detail": str(message)})
+
+
 def text(message: Message) -> str:
     """The wording of a problem in the request's language. A code missing from the catalogue is
-    a bug: it is logged and shown as the generic "格式不对" rather than as a raw code. A plain
-    string (legacy, before its service moved to codes) is shown as it came."""
-    if not isinstance(message, Problem):
-        return str(message)
-    template = MESSAGES.get(message.code)
+    a bug: it is logged and shown as the generic "格式不对" rather than as a raw code."""
+    found = problem_of(message)
+    template = MESSAGES.get(found.code)
     if template is None:
-        log.error("message code %r has no wording in trace/messages.py", message.code)
+        log.error("message code %r has no wording in trace/messages.py", found.code)
         template = MESSAGES["field.invalid"]
-    return str(gettext(template, **{k: _shown(v) for k, v in message.params.items()}))
+    try:
+        return str(gettext(template, **{k: _shown(v) for k, v in found.params.items()}))
+    except (KeyError, TypeError, ValueError):
+        log.error("message %s lacks a parameter its wording names", found)
+        return str(gettext(MESSAGES["field.invalid"]))
 
 
-def texts(errors: Mapping[str, Sequence[Message]]) -> dict[str, list[str]]:
-    """Field errors worded: the `errors` of the JSON error body and of forms."""
-    return {name: [text(m) for m in messages] for name, messages in errors.items()}
+def flat(errors: Any, prefix: str = "") -> dict[str, list[Problem]]:
+    """Field errors as {field: [Problem]}: marshmallow's nesting ({"lines": {0: {"lot": [...]}}})
+    flattened to dotted names ("lines.0.lot"), codes made Problems."""
+    if isinstance(errors, Mapping):
+        found: dict[str, list[Problem]] = {}
+        for key, value in errors.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            for field, problems in flat(value, name).items():
+                found.setdefault(field, []).extend(problems)
+        return found
+    if isinstance(errors, list | tuple):
+        found = {}
+        for item in errors:
+            for field, problems in flat(item, prefix).items():
+                found.setdefault(field, []).extend(problems)
+        return found
+    return {prefix or "_schema": [problem_of(errors)]}
 
 
-def codes(errors: Mapping[str, Sequence[Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Field errors as codes and parameters (the JSON error body's `error_codes`): what a client
-    program matches on, whatever the language. Legacy strings have no code yet and are left out."""
-    found = {
-        name: [m.as_json() for m in messages if isinstance(m, Problem)]
-        for name, messages in errors.items()
+def texts(errors: Mapping[str, Any]) -> dict[str, Any]:
+    """Field errors worded: the `errors` of the JSON error body, in the shape they came in
+    (marshmallow nests a list's items: {"results": {"0": {"item": [...]}}})."""
+    return {str(name): _each(value, text) for name, value in errors.items()}
+
+
+def codes(errors: Mapping[str, Any]) -> dict[str, Any]:
+    """Field errors as codes and parameters (the JSON error body's `error_codes`), in the same
+    shape as `errors`: what a client program matches on, whatever the language."""
+    return {
+        str(name): _each(value, lambda m: problem_of(m).as_json()) for name, value in errors.items()
     }
-    return {name: listed for name, listed in found.items() if listed}
+
+
+def _each(value: Any, word: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _each(v, word) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_each(v, word) if isinstance(v, Mapping | list | tuple) else word(v) for v in value]
+    return [word(value)]
 
 
 def _shown(value: Any) -> Any:

@@ -54,22 +54,30 @@ def decimal_as_string(converter: Any, field: fields.Field, ret: dict[str, Any], 
 
 
 class ErrorSchema(SmorestErrorSchema):
-    """The error body as trace.web.errors answers it: with the codes of coded problems."""
+    """The error answer as documented: flask-smorest's `{code, status, message, errors}` with the
+    message codes beside the words (trace/messages.py; trace.web.errors.error_response)."""
 
-    message_code = fields.String(metadata={"description": "the message's code, when it has one"})
+    message_code = fields.String(
+        metadata={"description": "the message's stable code, e.g. producer.credit_code_required"}
+    )
     error_codes = fields.Dict(
-        metadata={"description": "by field: the problems' codes and parameters (trace/messages.py)"}
+        keys=fields.String(),
+        metadata={
+            "description": "the problems of `errors`, in the same shape, as stable codes and "
+            'their parameters: {"credit_code": [{"code": "credit_code.check_char", "params": {}}]}'
+            "; what programs match on, whatever the language"
+        },
     )
 
 
-class _Api(Api):
+class TraceApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
 
 def init_app(app: Flask) -> Api:
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
-    api = _Api(app)
+    api = TraceApi(app)
     api.ma_plugin.converter.add_attribute_function(decimal_as_string)
 
     @app.get("/api/v1/docs/assets/<path:filename>")

@@ -28,7 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from trace.errors import ConfigError
+from trace.errors import ConfigError, problem
 from trace.schemas.common import MAX_INTEGER
 from trace.web.rate_store import SQLiteRateStorage, rate_file
 
@@ -172,7 +172,7 @@ def limits_enabled() -> bool:
 def too_many(item: RateLimitItem, *keys: str) -> TooManyRequests:
     """A 429 whose answer (in the project's error format) carries Retry-After."""
     seconds = rate_limits().retry_after(item, *keys)
-    error = TooManyRequests("too many requests; try again later")
+    error = TooManyRequests()
     error.data = {"headers": {"Retry-After": str(seconds)}}  # type: ignore[attr-defined]
     request_log.info(json.dumps({"event": "rate_limited", "endpoint": request.endpoint}))
     return error
@@ -470,10 +470,12 @@ def _check_settings(app: Flask) -> None:
         try:
             parse(str(app.config[f"RATE_LIMIT_{name}"]))
         except ValueError:
-            raise ConfigError(f"TRACE_RATE_LIMIT_{name} must look like '120 per minute'") from None
+            raise ConfigError(
+                problem("config.rate_format", name=f"TRACE_RATE_LIMIT_{name}")
+            ) from None
     for name in ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_MINUTES"):
         if int(app.config[name]) < 1:
-            raise ConfigError(f"TRACE_{name} must be at least 1")
+            raise ConfigError(problem("config.at_least_one", name=f"TRACE_{name}"))
 
 
 class LeanSessionInterface(SecureCookieSessionInterface):

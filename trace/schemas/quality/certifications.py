@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from marshmallow import ValidationError as MarshmallowValidationError
 
 from trace.clock import local_today
+from trace.errors import problem
 from trace.models.certifications import (
     CertificationScope,
     CertificationStatus,
     CertificationType,
     certificate_status,
 )
+from trace.schemas import validate
 from trace.schemas.common import (
     ID,
     Integer,
@@ -40,7 +42,7 @@ _url = validate.URL(schemes={"http", "https"})
 
 def _blank_or_url(value: str) -> None:
     if len(value) > 200:
-        raise MarshmallowValidationError("at most 200 characters")
+        raise MarshmallowValidationError([problem("field.too_long", max=200)])
     if value:
         _url(value)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
+from trace.schemas import validate
 from trace.schemas.common import (
     ID,
     Integer,

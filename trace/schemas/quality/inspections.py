@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from trace.models.inspections import DispositionKind
 from trace.models.products import ProductCategory
+from trace.schemas import validate
 from trace.schemas.common import (
     ID,
     Integer,
@@ -159,7 +160,11 @@ class ReleaseCheckSchema(Schema):
     batch_id = Integer()
     status = fields.String()
     releasable = fields.Boolean()
-    reason = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "why not, in words"})
+    reason_code = fields.Dict(
+        allow_none=True,
+        metadata={"description": "why not, as a message code and its parameters"},
+    )
 
 
 InspectionLimitPageSchema = page_schema(InspectionLimitSchema, "InspectionLimitPage")

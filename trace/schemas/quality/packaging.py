@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from trace.models.packaging import PackageType
 from trace.models.products import ProductCategory
+from trace.schemas import validate
 from trace.schemas.common import (
     ID,
     Integer,

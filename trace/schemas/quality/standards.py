@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from trace.models.grading import MEASURES, Bound, StandardKind
 from trace.models.products import ProductCategory
+from trace.schemas import validate
 from trace.schemas.common import (
     Integer,
     QueryArgsSchema,

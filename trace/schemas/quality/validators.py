@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from marshmallow import validate
+from trace.schemas import validate
 
 PERCENT = validate.Range(min=0, max=100)
 POSITIVE = validate.Range(min=0, max=10**6)
-SNAKE_CASE = validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error="use a snake_case code")
+SNAKE_CASE = validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error="field.snake_case")

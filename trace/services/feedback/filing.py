@@ -70,10 +70,10 @@ def file_report(
     try:
         report_kind = ReportKind(kind)
     except ValueError:
-        raise ValidationError.for_field("kind", "not a kind of problem we know") from None
+        raise ValidationError.for_field("kind", "report.kind_unknown") from None
     text = description.strip()
     if not text:
-        raise ValidationError.for_field("description", "say what is wrong")
+        raise ValidationError.for_field("description", "report.description_required")
     contact_kind, contact_value = parse_contact(contact) if contact.strip() else (None, "")
     serial = serial_from(code)
     pack = find_pack(session, serial) if serial else None
@@ -155,7 +155,7 @@ def report_status(session: Session, reference: str) -> PublicStatus:
         else None
     )
     if report is None:
-        raise NotFoundError("no report has this reference number")
+        raise NotFoundError("report.reference_unknown")
     answers = session.execute(
         select(FeedbackStep.at, FeedbackStep.public_text)
         .where(FeedbackStep.report_id == report.id, FeedbackStep.public_text != "")

@@ -47,22 +47,22 @@ def prepare_photo(data: bytes, field_name: str = "photo") -> PreparedPhoto:
     Raises ValidationError naming `field_name`.
     """
     if not data:
-        raise ValidationError.for_field(field_name, "the file is empty")
+        raise ValidationError.for_field(field_name, "file.empty")
     if len(data) > PHOTO_MAX_BYTES:
         raise ValidationError.for_field(
-            field_name, f"the photo is larger than {PHOTO_MAX_BYTES // (1024 * 1024)} MB"
+            field_name, "photo.too_large", mb=PHOTO_MAX_BYTES // (1024 * 1024)
         )
     sniffed = uploads.sniff(data)
     if sniffed not in PHOTO_TYPES:
-        raise ValidationError.for_field(field_name, "only JPEG or PNG photos are accepted")
-    unreadable = ValidationError.for_field(field_name, "the file is not a readable JPEG or PNG")
+        raise ValidationError.for_field(field_name, "photo.type")
+    unreadable = ValidationError.for_field(field_name, "photo.unreadable")
     try:
         with Image.open(io.BytesIO(data)) as opened:
             if _PIL_FORMATS.get(opened.format or "") != sniffed:
                 raise unreadable
             width, height = opened.size
             if width * height > PHOTO_MAX_PIXELS:
-                raise ValidationError.for_field(field_name, "the photo has too many pixels")
+                raise ValidationError.for_field(field_name, "photo.too_many_pixels")
             opened.load()
             image = ImageOps.exif_transpose(opened)  # keep it upright once EXIF is gone
             image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
@@ -100,5 +100,5 @@ def photo_file(
     """The report's stored photo, for staff. Raises NotFoundError."""
     report = get_report(session, actor, report_id)
     if not report.photo_stored_name:
-        raise NotFoundError("this report has no photo")
+        raise NotFoundError("photo.none")
     return report, uploads.stored_path(photo_dir, "", report.photo_stored_name)

@@ -98,7 +98,7 @@ def parse_contact(text: str) -> tuple[ContactKind, str]:
             phone = phone[3:]
         if is_valid_phone(phone):
             return ContactKind.PHONE, phone
-    raise ValidationError.for_field("contact", "enter a mainland phone number or an e-mail address")
+    raise ValidationError.for_field("contact", "report.contact_invalid")
 
 
 def mask_contact(contact: FeedbackContact | None) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trace.errors import NotFoundError
+from trace.errors import NotFoundError, problem
 from trace.models.batches import Batch
 from trace.models.feedback import (
     OPEN_STATUSES,
@@ -36,7 +36,7 @@ def get_report(session: Session, actor: Actor | None, report_id: int) -> Feedbac
     authorize(actor, "report.read")
     report = session.get(FeedbackReport, report_id)
     if report is None:
-        raise NotFoundError(f"no report {report_id}")
+        raise NotFoundError(problem("report.not_found", id=report_id))
     return report
 
 

@@ -27,4 +27,4 @@ def spend_stamp(session: Session, nonce: str) -> None:
             session.add(SpentFormStamp(nonce=nonce[:32]))
             session.flush()
     except IntegrityError:
-        raise ConflictError("this form was sent already", {"form_token": ["used"]}) from None
+        raise ConflictError("form.sent_already", {"form_token": ["form.sent_already"]}) from None

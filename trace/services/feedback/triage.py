@@ -24,9 +24,7 @@ def _open_report(session: Session, actor: Actor | None, report_id: int) -> Feedb
     authorize(actor, "report.triage")
     report = get_report(session, actor, report_id)
     if report.status is ReportStatus.CLOSED:
-        raise InvalidTransitionError(
-            "the report is closed", {"status": ["the report is closed already"]}
-        )
+        raise InvalidTransitionError("report.closed", {"status": ["report.closed"]})
     return report
 
 
@@ -67,7 +65,7 @@ def assign_report(
     report = _open_report(session, actor, report_id)
     assignee = session.get(User, assignee_id)
     if assignee is None or not assignee.is_active or assignee.role not in TRIAGE_ROLES:
-        raise ValidationError.for_field("assignee_id", "no active QC or admin user has this id")
+        raise ValidationError.for_field("assignee_id", "report.no_such_assignee")
     before = snapshot(report)
     previous = report.status
     report.assignee_id = assignee.id
@@ -94,7 +92,7 @@ def answer_report(
     Raises NotFoundError, ValidationError (public_answer), InvalidTransitionError (closed).
     """
     report = _open_report(session, actor, report_id)
-    text = _required(public_answer, "public_answer", "write the answer the reporter will see")
+    text = _required(public_answer, "public_answer", "report.answer_required")
     before = snapshot(report)
     previous = report.status
     report.public_answer = text[:2000]
@@ -121,10 +119,10 @@ def escalate_report(
     """Refer the report to the regulator. Raises NotFoundError, ValidationError (reason),
     InvalidTransitionError (closed, or escalated already)."""
     report = _open_report(session, actor, report_id)
-    text = _required(reason, "reason", "say why the regulator should look at it")
+    text = _required(reason, "reason", "report.escalation_reason_required")
     if report.status is ReportStatus.ESCALATED:
         raise InvalidTransitionError(
-            "the report is escalated already", {"status": ["escalated already"]}
+            "report.escalated_already", {"status": ["report.escalated_already"]}
         )
     before = snapshot(report)
     previous = report.status
@@ -146,8 +144,8 @@ def close_report(
     try:
         result = ReportOutcome(outcome)
     except ValueError:
-        raise ValidationError.for_field("outcome", "not an outcome we know") from None
-    text = _required(reason, "reason", "say why the report is closed")
+        raise ValidationError.for_field("outcome", "report.outcome_unknown") from None
+    text = _required(reason, "reason", "report.close_reason_required")
     before = snapshot(report)
     previous = report.status
     report.status = ReportStatus.CLOSED
@@ -165,7 +163,7 @@ def reveal_contact(session: Session, actor: Actor | None, report_id: int) -> Fee
     report = get_report(session, actor, report_id)
     contact = session.get(FeedbackContact, report.id)
     if contact is None:
-        raise NotFoundError("the reporter left no contact")
+        raise NotFoundError("report.no_contact")
     _step(session, actor, report, ReportAction.CONTACT_REVEALED, report.status)
     record_change(session, actor, "report.reveal_contact", report, note="contact revealed")
     return contact

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from trace.errors import ConflictError, NotFoundError, ValidationError
+from trace.errors import ConflictError, NotFoundError, ValidationError, problem
 from trace.models.logistics import (
     Facility,
     FacilityKind,
@@ -27,14 +27,14 @@ def _check_facility(session: Session, data: dict[str, Any], facility_id: int | N
     require_township(session, data["township_code"])
     clash = session.scalar(select(Facility.id).where(Facility.name == data["name"]))
     if clash is not None and clash != facility_id:
-        raise ConflictError("another facility has this name", {"name": ["already registered"]})
+        raise ConflictError("facility.name_exists", {"name": ["facility.name_exists"]})
     if kind is FacilityKind.COLD_STORE and not data.get("volume_m3"):
-        raise ValidationError.for_field("volume_m3", "a cold store records its volume in m³")
+        raise ValidationError.for_field("volume_m3", "facility.volume_required")
     if kind in NEEDS_AREA and not data.get("floor_area_m2"):
-        raise ValidationError.for_field("floor_area_m2", "record the floor area in m²")
+        raise ValidationError.for_field("floor_area_m2", "facility.area_required")
     station_id = data.get("station_id")
     if station_id is not None and session.get(Station, station_id) is None:
-        raise ValidationError.for_field("station_id", f"no station {station_id}")
+        raise ValidationError.for_field("station_id", "station.not_found", id=station_id)
 
 
 def create_facility(session: Session, actor: Actor | None, **data: Any) -> Facility:
@@ -69,7 +69,7 @@ def get_facility(session: Session, actor: Actor | None, facility_id: int) -> Fac
     authorize(actor, "record.read")
     facility = session.get(Facility, facility_id)
     if facility is None:
-        raise NotFoundError(f"no facility {facility_id}")
+        raise NotFoundError(problem("facility.not_found", id=facility_id))
     return facility
 
 

@@ -11,7 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trace.clock import check_not_future, local_today
-from trace.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
+from trace.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+    problem,
+)
 from trace.models.batches import Batch, BatchStatus
 from trace.models.events import EventType
 from trace.models.logistics import (
@@ -28,9 +34,9 @@ from trace.services.pages import Page, paginate
 
 # Lots in these states may not leave: a held lot awaits QC, a recalled one must come back.
 UNSHIPPABLE = {
-    BatchStatus.ON_HOLD: "is on hold awaiting a QC disposition",
-    BatchStatus.RECALLED: "has been recalled",
-    BatchStatus.CLOSED: "is closed (fully sold or used)",
+    BatchStatus.ON_HOLD: "shipment.lot_on_hold",
+    BatchStatus.RECALLED: "shipment.lot_recalled",
+    BatchStatus.CLOSED: "shipment.lot_closed",
 }
 
 
@@ -40,12 +46,14 @@ def _end(
     if facility_id is not None:
         facility = session.get(Facility, facility_id)
         if facility is None:
-            raise ValidationError.for_field(f"{prefix}_facility_id", f"no facility {facility_id}")
+            raise ValidationError.for_field(
+                f"{prefix}_facility_id", "facility.not_found", id=facility_id
+            )
         return facility, ""
     if not name:
-        message = f"give the {prefix} as a facility id or as a name (carrier, buyer, producer)"
+        refused = problem(f"shipment.{prefix}_required")
         raise ValidationError(
-            message, {f"{prefix}_facility_id": [message], f"{prefix}_name": [message]}
+            refused, {f"{prefix}_facility_id": [refused], f"{prefix}_name": [refused]}
         )
     return None, name
 
@@ -54,8 +62,8 @@ def _refuse_unshippable(batches: list[Batch]) -> None:
     for batch in batches:
         reason = UNSHIPPABLE.get(batch.status)
         if reason:
-            message = f"lot {batch.lot} {reason}; it cannot be shipped"
-            raise InvalidTransitionError(message, {"lines": [message]})
+            refused = problem(reason, lot=batch.lot)
+            raise InvalidTransitionError(refused, {"lines": [refused]})
 
 
 def _check_quantities(session: Session, shipment: Shipment) -> None:
@@ -68,8 +76,12 @@ def _check_quantities(session: Session, shipment: Shipment) -> None:
             if line.quantity > have:
                 raise ValidationError.for_field(
                     "lines",
-                    f"lot {line.batch.lot}: {shipment.origin_label} holds {have.normalize():f} "
-                    f"{line.batch.unit.value}, not {line.quantity.normalize():f}",
+                    "shipment.not_held",
+                    lot=line.batch.lot,
+                    origin=shipment.origin_label,
+                    have=f"{have.normalize():f}",
+                    unit=line.batch.unit.value,
+                    asked=f"{line.quantity.normalize():f}",
                 )
         return
     for line in shipment.lines:
@@ -86,8 +98,11 @@ def _check_quantities(session: Session, shipment: Shipment) -> None:
         if Decimal(sent or 0) + line.quantity > line.batch.quantity:
             raise ValidationError.for_field(
                 "lines",
-                f"lot {line.batch.lot} has {line.batch.quantity.normalize():f} "
-                f"{line.batch.unit.value} in all; {Decimal(sent or 0).normalize():f} already left",
+                "shipment.more_than_lot",
+                lot=line.batch.lot,
+                total=f"{line.batch.quantity.normalize():f}",
+                unit=line.batch.unit.value,
+                sent=f"{Decimal(sent or 0).normalize():f}",
             )
 
 
@@ -123,17 +138,21 @@ def create_shipment(
         session, destination_facility_id, destination_name, "destination"
     )
     if origin is not None and origin is destination:
-        raise ValidationError.for_field("destination_facility_id", "is the origin itself")
+        raise ValidationError.for_field("destination_facility_id", "shipment.same_ends")
     if not lines:
-        raise ValidationError.for_field("lines", "a shipment carries at least one lot")
+        raise ValidationError.for_field("lines", "shipment.lines_required")
     seen: set[int] = set()
     batches: list[Batch] = []
     for number, line in enumerate(lines, start=1):
         batch = session.get(Batch, line["batch_id"])
         if batch is None:
-            raise ValidationError.for_field("lines", f"line {number}: no batch {line['batch_id']}")
+            raise ValidationError.for_field(
+                "lines", "shipment.line_no_batch", line=number, id=line["batch_id"]
+            )
         if batch.id in seen:
-            raise ValidationError.for_field("lines", f"line {number}: lot {batch.lot} twice")
+            raise ValidationError.for_field(
+                "lines", "shipment.line_lot_twice", line=number, lot=batch.lot
+            )
         seen.add(batch.id)
         batches.append(batch)
     _refuse_unshippable(batches)
@@ -165,7 +184,7 @@ def create_shipment(
             if "reference" not in str(exc.orig).lower():
                 raise
     else:  # pragma: no cover - five clashes in a row means something else is wrong
-        raise ConflictError("could not assign a shipment reference; try again")
+        raise ConflictError("shipment.reference_not_unique")
     record_change(session, actor, "shipment.create", shipment)
     if departed_at is not None:
         depart_shipment(session, actor, shipment.id, departed_at)
@@ -196,8 +215,8 @@ def depart_shipment(
     shipment = get_shipment(session, actor, shipment_id)
     if shipment.status is not ShipmentStatus.PLANNED:
         raise InvalidTransitionError(
-            f"shipment {shipment.reference} has already left",
-            {"status": [f"is {shipment.status.value}, not planned"]},
+            problem("shipment.left_already", reference=shipment.reference),
+            {"status": [problem("shipment.left_already", reference=shipment.reference)]},
         )
     check_not_future(departed_at, "departed_at")
     _refuse_unshippable([line.batch for line in shipment.lines])
@@ -221,12 +240,12 @@ def arrive_shipment(
     shipment = get_shipment(session, actor, shipment_id)
     if shipment.status is not ShipmentStatus.IN_TRANSIT:
         raise InvalidTransitionError(
-            f"shipment {shipment.reference} is not on its way",
-            {"status": [f"is {shipment.status.value}, not in_transit"]},
+            problem("shipment.not_on_way", reference=shipment.reference),
+            {"status": [problem("shipment.not_on_way", reference=shipment.reference)]},
         )
     check_not_future(arrived_at, "arrived_at")
     if shipment.departed_at is not None and arrived_at < shipment.departed_at:
-        raise ValidationError.for_field("arrived_at", "is before the departure")
+        raise ValidationError.for_field("arrived_at", "shipment.before_departure")
     before = snapshot(shipment)
     shipment.status = ShipmentStatus.DELIVERED
     shipment.arrived_at = arrived_at
@@ -262,7 +281,7 @@ def get_shipment(session: Session, actor: Actor | None, shipment_id: int) -> Shi
     authorize(actor, "record.read")
     shipment = session.get(Shipment, shipment_id)
     if shipment is None:
-        raise NotFoundError(f"no shipment {shipment_id}")
+        raise NotFoundError(problem("shipment.not_found", id=shipment_id))
     return shipment
 
 

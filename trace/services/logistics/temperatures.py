@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from trace.clock import check_not_future
 from trace.db import utcnow
-from trace.errors import InvalidTransitionError, NotFoundError, ValidationError
+from trace.errors import InvalidTransitionError, NotFoundError, ValidationError, problem
 from trace.models.logistics import (
     Facility,
     Shipment,
@@ -45,9 +45,9 @@ def set_limit(
     PermissionDeniedError."""
     authorize(actor, "temperature.write")
     if product_category not in {c.value for c in ProductCategory}:
-        raise NotFoundError(f"no product category {product_category!r}")
+        raise NotFoundError(problem("temperature.no_category", category=product_category))
     if min_c >= max_c:
-        raise ValidationError.for_field("max_c", "must be above min_c")
+        raise ValidationError.for_field("max_c", "temperature.max_not_above_min")
     category = ProductCategory(product_category)
     limit = session.get(TemperatureLimit, category)
     before = snapshot(limit) if limit is not None else None
@@ -75,15 +75,15 @@ def record_reading(
     """
     authorize(actor, "temperature.write")
     if facility_id is not None and session.get(Facility, facility_id) is None:
-        raise ValidationError.for_field("facility_id", f"no facility {facility_id}")
+        raise ValidationError.for_field("facility_id", "facility.not_found", id=facility_id)
     if shipment_id is not None:
         shipment = session.get(Shipment, shipment_id)
         if shipment is None:
-            raise ValidationError.for_field("shipment_id", f"no shipment {shipment_id}")
+            raise ValidationError.for_field("shipment_id", "shipment.not_found", id=shipment_id)
         vehicle = vehicle or shipment.vehicle
     if facility_id is None and not vehicle:
-        message = "say where: a facility (cold store) or a vehicle"
-        raise ValidationError(message, {"facility_id": [message], "vehicle": [message]})
+        refused = problem("temperature.place_required")
+        raise ValidationError(refused, {"facility_id": [refused], "vehicle": [refused]})
     check_not_future(measured_at, "measured_at")
     category = ProductCategory(product_category)
     reading = TemperatureReading(
@@ -176,10 +176,11 @@ def acknowledge_alert(
     authorize(actor, "temperature.write")
     alert = session.get(TemperatureAlert, alert_id)
     if alert is None:
-        raise NotFoundError(f"no temperature alert {alert_id}")
+        raise NotFoundError(problem("temperature_alert.not_found", id=alert_id))
     if alert.acknowledged_at is not None:
         raise InvalidTransitionError(
-            "this alert was acknowledged already", {"acknowledged_at": ["already set"]}
+            "temperature_alert.acknowledged",
+            {"acknowledged_at": ["temperature_alert.acknowledged"]},
         )
     before = snapshot(alert)
     alert.acknowledged_at = utcnow()

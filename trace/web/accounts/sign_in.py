@@ -58,18 +58,18 @@ def sign_in() -> Any:
     if not email or not password:
         for name, value in (("email", email), ("password", password)):
             if not value:
-                form.add(name, _("必填"))
+                form.add(name, "field.required")
         return render_template("staff/sign_in.html", form=form, expired=False), 422
     status = 422
     try:
         SignInThrottle.check(email)
         user = user_service.authenticate(db(), email, password)
     except TooManyRequests as exc:
-        form.add("_form", _("登录失败次数过多，请 %(n)s 分钟后再试。", n=_retry_minutes(exc)))
+        form.add("_form", "auth.sign_in_throttled", n=_retry_minutes(exc))
         status = 429
     except AuthenticationError:
         SignInThrottle.failed(email)
-        form.add("_form", _("电子邮箱或密码不对。"))
+        form.add("_form", "auth.sign_in_failed")
     else:
         SignInThrottle.succeeded(email)
         web_auth.sign_in(user)
@@ -97,13 +97,13 @@ def password() -> Any:
             SignInThrottle.check(actor.email)
             user_service.authenticate(db(), actor.email, current)
         except TooManyRequests as exc:
-            form.add("_form", _("失败次数过多，请 %(n)s 分钟后再试。", n=_retry_minutes(exc)))
+            form.add("_form", "auth.throttled", n=_retry_minutes(exc))
             return render_template("staff/password.html", form=form), 429
         except AuthenticationError:
             SignInThrottle.failed(actor.email)
-            form.add("current_password", _("当前密码不对"))
+            form.add("current_password", "password.current_wrong")
         if new != confirm:
-            form.add("confirm_password", _("两次输入的新密码不一致"))
+            form.add("confirm_password", "password.mismatch")
         if form.is_valid:
             session = db()
             try:
@@ -133,7 +133,7 @@ def tokens() -> Any:
     if request.method == "POST":
         label = str(form.value("label")).strip()
         if len(label) > 100:
-            form.add("label", _("太长了"))
+            form.add("label", "field.too_long_plain")
             status = 422
         else:
             ttl = dt.timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])

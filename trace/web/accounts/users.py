@@ -76,7 +76,7 @@ def reset_password(user_id: int) -> Any:
     if request.method == "POST":
         new = request.form.get("new_password", "")
         if new != request.form.get("confirm_password", ""):
-            form.add("confirm_password", _("两次输入的新密码不一致"))
+            form.add("confirm_password", "password.mismatch")
         else:
             try:
                 user_service.set_password(session, actor, user, new)

@@ -21,7 +21,7 @@ blp = Blueprint("users", __name__, description="Staff accounts")
 def me() -> Any:
     actor = current_actor()
     if actor is None:
-        raise AuthenticationError("sign in first")
+        raise AuthenticationError("auth.sign_in_first")
     return actor
 
 

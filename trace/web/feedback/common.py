@@ -10,8 +10,7 @@ from flask import current_app
 from limits import parse
 
 from trace import storage
-from trace.errors import ConfigError, TraceError
-from trace.web.feedback.names import message
+from trace.errors import ConfigError, TraceError, problem
 from trace.web.forms import Form
 from trace.web.security import client_key, limit, limits_enabled, rate_limits, too_many
 
@@ -29,9 +28,9 @@ def check_settings(config: dict[str, Any]) -> None:
         try:
             parse(str(config[name]))
         except ValueError:
-            raise ConfigError(f"TRACE_{name} must look like '5 per hour'") from None
+            raise ConfigError(problem("config.rate_format", name=f"TRACE_{name}")) from None
     if int(config["REPORT_MIN_SECONDS"]) < 0:
-        raise ConfigError("TRACE_REPORT_MIN_SECONDS must be 0 or more")
+        raise ConfigError("config.report_min_seconds")
 
 
 def over_limit(name: str) -> Any | None:
@@ -52,6 +51,6 @@ def fail(form: Form, error: TraceError, fields: Iterable[str] | None = None) -> 
         for field, messages in error.errors.items():
             target = field if shown is None or field in shown else "_form"
             for text in messages:
-                form.add(target, message(text))
+                form.add(target, text)
     else:
-        form.add("_form", message(error.message))
+        form.add("_form", error.message)

@@ -12,12 +12,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import TooManyRequests
 
 from trace.db import utcnow
-from trace.errors import ConflictError, NotFoundError, ValidationError
+from trace.errors import ConflictError, NotFoundError, Problem, ValidationError
 from trace.models.feedback import ReportKind
 from trace.schemas.feedback import PublicStatusSchema, ReportCreateSchema
 from trace.services import feedback as service
@@ -113,18 +112,18 @@ def report_form() -> Any:
     form = Form({name: request.form.get(name, "") for name in FIELDS})
     limited = over_limit("report")
     if isinstance(limited, TooManyRequests):
-        form.add("_form", _("提交过于频繁，请稍后再试。"))
+        form.add("_form", "report.rate_limited")
         headers = getattr(limited, "data", {}).get("headers", {})
         return _page(form, 429, headers.get("Retry-After"))
     if request.form.get(HONEYPOT, "").strip():
-        form.add("_form", _("提交未通过检查，请重新填写后提交。"))
+        form.add("_form", "report.spam_check")
         return _page(form, 422)
     problem, nonce = read_token(request.form.get(TOKEN_FIELD, ""))
     if problem == "too_fast":
-        form.add("_form", _("提交太快了，请核对内容后再提交。"))
+        form.add("_form", "report.too_fast")
         return _page(form, 422)
     if problem is not None:
-        form.add("_form", _("表单已过期，请重新提交。"))
+        form.add("_form", "report.form_expired")
         return _page(form, 422)
 
     data = form.load(ReportCreateSchema(), fields=FIELDS)
@@ -146,7 +145,7 @@ def report_form() -> Any:
         service.spend_stamp(session, nonce)
     except ConflictError:
         rollback()
-        form.add("_form", _("这份表单已经提交过了，请刷新页面后重新填写。"))
+        form.add("_form", "report.form_sent")
         return _page(form, 409)
     try:
         report = service.file_report(
@@ -189,9 +188,12 @@ def report_status() -> Any:
             code = 404
     if wants_json():
         if not reference:
-            return error_response(422, "give the reference number", {"ref": ["required"]})
+            return error_response(
+                422, Problem("report.reference_required"), {"ref": ["field.required"]}
+            )
         if status is None:
-            return error_response(404, "no report has this reference number", {"ref": ["unknown"]})
+            unknown = Problem("report.reference_unknown")
+            return error_response(404, unknown, {"ref": [unknown]})
         response = jsonify(PublicStatusSchema().dump(status))
     else:
         response = current_app.make_response(

@@ -128,7 +128,7 @@ def recall_from_report(data: dict[str, Any], report_id: int) -> Any:
     actor = current_actor()
     report = service.get_report(session, actor, report_id)
     if report.batch_id is None:
-        raise ValidationError.for_field("report_id", "the report names no lot to recall")
+        raise ValidationError.for_field("report_id", "report.no_lot")
     # The recall service escalates the report and links the two (its history says so).
     recall = open_recall(session, actor, report.batch_id, report_id=report.id, **data)
     session.commit()

@@ -215,7 +215,7 @@ def recall(report_id: int) -> Any:
     form = Form(request.form)
     data = form.load(RecallFormSchema())
     if open_recall is None or report_record.batch_id is None:
-        form.add("_form", _("此反映没有对应的批次，或召回模块尚未启用。"))
+        form.add("_form", "report.no_recall_lot")
     elif data is not None:
         try:
             # The recall service escalates the report and links the two both ways.

@@ -130,7 +130,7 @@ def upload(notice_id: int) -> Any:
     upload_form = Form()
     storage = request.files.get("file")
     if storage is None or not storage.filename:
-        upload_form.add("file", _("请选择 PDF 文件"))
+        upload_form.add("file", "upload.pdf_required")
     else:
         try:
             service.attach_file(

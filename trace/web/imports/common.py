@@ -25,8 +25,9 @@ from trace.services import jobs as job_service
 from trace.services.imports import ImportKind, Issue, Report, Vocabulary
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
-from trace.web.forms import friendly
 from trace.web.jobs import dispatch
+from trace.web.messages import problem_of
+from trace.web.messages import text as friendly
 from trace.web.names import PRODUCER_KINDS, UNITS
 
 TITLES = {
@@ -178,13 +179,13 @@ def worded(message: Message) -> str:
 
 def issue_json(issue: Issue) -> dict[str, Any]:
     """One problem for the API: row, column (its header), field, code and worded message.
-    A refusal still worded as text by its service carries the generic code field.invalid."""
+    Marshmallow's refusals arrive as codes (trace/schemas/common.py) and are Problems here."""
     message = issue.message
     return {
         "row": issue.row,
         "column": issue.column.header if issue.column else None,
         "field": issue.field,
-        "code": message.code if isinstance(message, Problem) else "field.invalid",
+        "code": problem_of(message).code,
         "message": worded(message),
     }
 

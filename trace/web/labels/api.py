@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
-from trace.errors import ConflictError
+from trace.errors import ConflictError, problem
 from trace.policy import authorize
 from trace.printing.render import (
     render_compliance_certificate_pdf,
@@ -77,12 +77,8 @@ def check_direct_pdf(run: Any) -> None:
     (a worker could be cut off mid-body): 409 before the first byte, saying how to get it."""
     limit = int(current_app.config["LABEL_PDF_DIRECT_MAX"])
     if run.count > limit:
-        message = (
-            f"label run {run.id} has {run.count} labels, more than {limit} sent at once: print it "
-            f"as a background job (POST /staff/label-runs/{run.id}/print, the label run's page), "
-            "then download the file from the job's page"
-        )
-        raise ConflictError(message, {"run_id": [message]})
+        refused = problem("label_run.too_large_direct", id=run.id, count=run.count, max=limit)
+        raise ConflictError(refused, {"run_id": [refused]})
 
 
 @blp.get("/label-runs/<int:run_id>/pdf")

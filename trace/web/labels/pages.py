@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import fields, validate
+from marshmallow import fields
 from werkzeug.exceptions import NotFound
 
 from trace.models.labels import MAX_RUN
 from trace.printing.errors import TemplateError
 from trace.printing.templates import DEFAULT_TEMPLATE, list_templates, load_template
+from trace.schemas import validate
 from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.services import batches as batch_service
 from trace.services import compliance

@@ -24,6 +24,7 @@ from trace.services import regions
 from trace.services import stations as station_service
 from trace.web.database import db, rollback
 from trace.web.forms import FORM_ERRORS, Form
+from trace.web.messages import flat
 from trace.web.program.logistics import KIND_NAMES, STATUS_NAMES
 from trace.web.program.staff_forms import (
     PER_PAGE,
@@ -32,7 +33,6 @@ from trace.web.program.staff_forms import (
     _facility_choices,
     _form_page,
     _posted,
-    _word,
     bp,
 )
 from trace.web.program.stations import SERVICE_NAMES, TIER_NAMES
@@ -181,24 +181,24 @@ def _shipment_lines(form: Form) -> list[dict[str, Any]]:
         if not lot and not quantity:
             continue
         if not lot:
-            form.add(f"lot_{row}", "Missing data for required field.")
+            form.add(f"lot_{row}", "field.required")
         if not quantity:
-            form.add(f"quantity_{row}", "Missing data for required field.")
+            form.add(f"quantity_{row}", "field.required")
             continue
         try:
             amount = quantity_field.deserialize(quantity)
         except SchemaError as exc:
-            for message in exc.messages if isinstance(exc.messages, list) else [exc.messages]:
-                form.add(f"quantity_{row}", str(message))
+            for found in flat(exc.messages).get("_schema", []):
+                form.add(f"quantity_{row}", found)
             continue
         if lot:
             batch_id = db().scalar(select(Batch.id).where(Batch.lot == lot))
             if batch_id is None:
-                form.add(f"lot_{row}", "no such lot")
+                form.add(f"lot_{row}", "lot.no_such")
                 continue
             lines.append({"batch_id": batch_id, "quantity": amount})
     if not lines and form.is_valid:
-        form.add("lines", _("至少填写一行批号和数量"))
+        form.add("lines", "shipment.line_required")
     return lines
 
 
@@ -244,7 +244,7 @@ def _move(shipment_id: int, arrive: bool) -> Any:
         rollback()
         refused = Form()
         refused.fail(exc)
-        flash("；".join(m for ms in _word(refused).errors.values() for m in ms), "error")
+        flash("；".join(m for ms in refused.errors.values() for m in ms), "error")
     else:
         session.commit()
         if arrive:

@@ -22,7 +22,6 @@ from trace.web.program.staff_forms import (
     _facility_choices,
     _form_page,
     _posted,
-    _word,
     bp,
 )
 
@@ -93,5 +92,5 @@ def acknowledge_alert(alert_id: int) -> Any:
         if form.is_valid:
             flash(_("已处理警报。"), "ok")
     if not form.is_valid:
-        flash("；".join(m for ms in _word(form).errors.values() for m in ms), "error")
+        flash("；".join(m for ms in form.errors.values() for m in ms), "error")
     return redirect(url_for(".alerts"), 303)

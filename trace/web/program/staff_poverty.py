@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import fields, validate
+from marshmallow import fields
 
-from trace.errors import NotFoundError
+from trace.errors import NotFoundError, problem
+from trace.schemas import validate
 from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.services import poverty_relief as service
 from trace.services import stations as station_service
@@ -72,7 +73,7 @@ def new_lifted_household(enterprise_id: int) -> Any:
         (e for e in service.list_enterprises(session, actor) if e.id == enterprise_id), None
     )
     if enterprise is None:
-        raise NotFoundError(f"no model enterprise {enterprise_id}")
+        raise NotFoundError(problem("model_enterprise.not_found", id=enterprise_id))
     form = Form(_posted() if request.method == "POST" else {})
     if request.method == "POST":
         data = form.load(HouseholdFormSchema())

@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import fields, validate
+from marshmallow import fields
 
+from trace.schemas import validate
 from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.services import targets as service
 from trace.web.database import db

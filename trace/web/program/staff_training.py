@@ -152,7 +152,7 @@ def _trainee_rows(form: Form, township_code: str) -> list[dict[str, Any]]:
         if data is not None:
             rows.append(data)
     if not rows and form.is_valid:
-        form.add("_form", _("至少填写一名学员的姓名"))
+        form.add("_form", "training.trainee_name_required")
     return rows
 
 

@@ -14,13 +14,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from trace.db import utcnow
+from trace.errors import Problem
 from trace.models.batches import Batch
 from trace.models.producers import Producer
 from trace.models.products import Product
@@ -499,4 +499,5 @@ def _shareable(response: Response, caching: str) -> Response:
 
 
 def _not_found() -> tuple[Response | str, int]:
-    return error_response(404, _("未找到此编码对应的记录。"), {"code": ["not registered"]})
+    missing = Problem("code.not_registered")
+    return error_response(404, missing, {"code": [missing]})

@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask.blueprints import BlueprintSetupState
-from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.routing import PathConverter
 from werkzeug.wrappers import Response as BaseResponse
 
 from trace import gs1
+from trace.errors import Problem
 from trace.models.batches import Batch
 from trace.models.labels import PackCode
 from trace.models.products import Product
@@ -83,14 +83,14 @@ _ZERO_SUPPRESSED = re.compile(r"^/01/(\d{8}|\d{12}|\d{13})(?=[/?#]|$)")
 
 
 def _malformed(exc: gs1.DigitalLinkError) -> tuple[Any, int]:
-    reason = str(exc)
+    """A malformed Digital Link, said by its kind (DigitalLinkError.kind); GS1's own wording of
+    the fault (for developers) is the `detail` parameter of the API's error_codes."""
+    reason = Problem(f"digital_link.{exc.kind}", {"ai": exc.ai or "", "detail": str(exc)})
     short = _ZERO_SUPPRESSED.match(_raw_path())
     if short is not None and gs1.has_valid_check_digit(short.group(1)):
         full = gs1.normalize_gtin(short.group(1))
-        reason = _("GTIN 在数字链接中须写成 14 位：%(gtin)s", gtin=full)
-    return error_response(
-        400, _("这不是有效的 GS1 数字链接：%(reason)s", reason=reason), {"uri": [reason]}
-    )
+        reason = Problem("digital_link.gtin_14", {"gtin": full})
+    return error_response(400, reason, {"uri": [reason]})
 
 
 def _resolve() -> Target | tuple[Any, int] | BaseResponse:
@@ -149,9 +149,8 @@ def _walk_up(href: str) -> BaseResponse:
 
 
 def _unknown() -> tuple[Any, int]:
-    return error_response(
-        404, _("此码未登记，可能是假冒产品。"), {"uri": ["not a registered code"]}
-    )
+    unknown = Problem("code.unregistered_fake")
+    return error_response(404, unknown, {"uri": [unknown]})
 
 
 def _absolute(endpoint: str, **values: Any) -> str:
@@ -324,9 +323,8 @@ def _answer() -> Any:
         wanted = wanted.removeprefix(GS1_VOC)
         links = _links(resolved).get(GS1_VOC + wanted)
         if not links:
-            body, status = error_response(
-                404, _("此码没有这种链接类型：%(type)s", type=link_type), {"linkType": ["none"]}
-            )
+            none = Problem("digital_link.no_link_type", {"type": link_type})
+            body, status = error_response(404, none, {"linkType": [none]})
             return _with_cors(body) if isinstance(body, Response) else body, status
         href = _in_language(links)["href"]
     else:

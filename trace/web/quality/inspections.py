@@ -26,6 +26,7 @@ from trace.services import batches as batch_service
 from trace.services import inspections as service
 from trace.web.auth import current_actor
 from trace.web.database import db
+from trace.web.messages import text as worded
 from trace.web.uploads import send_stored, upload_arguments, upload_dir
 
 PREFIX = ""
@@ -144,5 +145,6 @@ def release_check(batch_id: int) -> Any:
         "batch_id": batch.id,
         "status": batch.status.value,
         "releasable": problem is None,
-        "reason": problem[1] if problem else None,
+        "reason": worded(problem[1]) if problem else None,
+        "reason_code": problem[1].as_json() if problem else None,
     }

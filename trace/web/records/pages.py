@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
 
 from trace.clock import local_now, local_today, zone
@@ -20,6 +20,7 @@ from trace.models.products import ProductCategory
 from trace.models.regions import Township
 from trace.models.users import Role, User
 from trace.quantities import parse_quantity, to_kg
+from trace.schemas import validate
 from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.schemas.records import (
     BatchCreateSchema,
@@ -36,7 +37,8 @@ from trace.services import producers as producer_service
 from trace.services import products as product_service
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
-from trace.web.forms import FORM_ERRORS, Form, friendly
+from trace.web.forms import FORM_ERRORS, Form
+from trace.web.messages import text as worded
 from trace.web.names import STAFF_EVENT_TYPES
 
 bp = Blueprint("records", __name__, template_folder="templates")
@@ -255,7 +257,7 @@ def batch(batch_id: int) -> Any:
 def _certificate_problem(session: Any, record: Any) -> str | None:
     """Why no 合格证 may be issued for the batch now, in the page's language."""
     problem = compliance.certificate_problem(session, record)
-    return friendly(problem[1]) if problem else None
+    return worded(problem[1]) if problem else None
 
 
 def _batch_choices(actor: User) -> dict[str, Any]:
@@ -378,7 +380,7 @@ def new_event(batch_id: int) -> Any:
             and data["event_type"] == "correcting"
             and not data.get("corrects_event_id")
         ):
-            form.add("corrects_event_id", _("更正时须选择被更正的事件"))
+            form.add("corrects_event_id", "event.corrects_required")
             data = None
         if data is not None:
             note = data.pop("note")

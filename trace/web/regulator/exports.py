@@ -11,7 +11,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from trace.errors import ConflictError, NotFoundError
+from trace.errors import ConflictError, NotFoundError, problem
 from trace.models.batches import Batch
 from trace.schemas.recalls import ExportQueryArgsSchema
 from trace.services import exports as service
@@ -33,7 +33,7 @@ def scope_from(args: dict[str, Any]) -> tuple[service.ExportScope, str | None]:
     if args.get("lot"):
         batch_id = db().scalar(select(Batch.id).where(Batch.lot == args["lot"].strip().upper()))
         if batch_id is None:
-            raise NotFoundError(f"no lot {args['lot']}")
+            raise NotFoundError(problem("lot.not_found", lot=args["lot"]))
     scope = service.ExportScope(batch_id, args.get("occurred_from"), args.get("occurred_to"))
     batch = service.check_scope(db(), current_actor(), scope)
     return scope, batch.lot if batch is not None else None
@@ -65,11 +65,8 @@ def _direct_scope(args: dict[str, Any]) -> tuple[service.ExportScope, str | None
     rows = service.count_rows(db(), scope)
     limit = int(current_app.config["EXPORT_DIRECT_MAX_ROWS"])
     if rows > limit:
-        message = (
-            f"{rows} rows are more than {limit} sent at once: narrow occurred_from/occurred_to "
-            "or the lot, or start an export job on the regulator's export page (/regulator/exports)"
-        )
-        raise ConflictError(message, {"occurred_from": [message]})
+        refused = problem("export.too_large_direct", rows=rows, max=limit)
+        raise ConflictError(refused, {"occurred_from": [refused]})
     return scope, lot
 
 

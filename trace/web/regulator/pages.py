@@ -24,16 +24,17 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 
 from trace import clock
-from trace.errors import NotFoundError, TraceError, ValidationError
+from trace.errors import NotFoundError, TraceError, ValidationError, problem
 from trace.models.batches import Batch, BatchStatus, Unit
 from trace.models.certifications import CertificationType
 from trace.models.recalls import RecallStatus
 from trace.models.users import User
+from trace.schemas import validate
 from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.schemas.regulator import AuditArgsSchema, ExportFormArgsSchema, LotSearchArgsSchema
 from trace.services import audit as audit_service
@@ -50,6 +51,7 @@ from trace.web.auth import current_actor
 from trace.web.database import db, replica_safe
 from trace.web.forms import Form
 from trace.web.jobs import launch
+from trace.web.messages import flat
 from trace.web.messages import texts as worded_errors
 from trace.web.names import (
     ALL,
@@ -365,7 +367,7 @@ def lot(batch_id: int, forms: dict[str, Form] | None = None, status: int = 200) 
     actor = _actor()
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFoundError(f"no batch {batch_id}")
+        raise NotFoundError(problem("batch.not_found", id=batch_id))
     audit = oversight.lot_audit_trail(session, actor, batch_id)
     history = genealogy_service.lot_history(session, actor, batch_id)
     shipments = logistics_service.list_shipments(session, actor, batch_id=batch_id, per_page=50)
@@ -408,7 +410,7 @@ def lot_export(batch_id: int, fmt: str) -> Response:
         return export_views.xlsx_response({"batch_id": batch_id})
     if fmt == "csv":
         return export_views.csv_response({"batch_id": batch_id})
-    raise NotFoundError(f"no export format {fmt}")
+    raise NotFoundError(problem("export.format_unknown", format=fmt))
 
 
 @bp.get("/exports")
@@ -419,9 +421,7 @@ def exports() -> Any:
     try:
         args = ExportFormArgsSchema().load(raw)
     except SchemaError as exc:
-        errors = (
-            {k: list(v) for k, v in exc.messages.items()} if isinstance(exc.messages, dict) else {}
-        )
+        errors = worded_errors(exc.messages) if isinstance(exc.messages, dict) else {}
         args = {}
     fmt = args.pop("format", None)
     background: dict[str, Any] | None = None
@@ -448,7 +448,7 @@ def export_job() -> Any:
     try:
         args = ExportFormArgsSchema().load(raw)
     except SchemaError as exc:
-        raise ValidationError("the export form is not valid", exc.normalized_messages()) from exc
+        raise ValidationError("export.form_invalid", flat(exc.normalized_messages())) from exc
     fmt = args.pop("format", "csv")
     scope, _lot = export_views.scope_from(args)
     session = db()

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import validate
 
+from trace.schemas import validate
 from trace.schemas.common import Integer, StrictSchema, trimmed
 from trace.schemas.quality import (
     ApproveSchema,

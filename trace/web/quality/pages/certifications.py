@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import validate
 
 from trace.clock import local_today
+from trace.schemas import validate
 from trace.schemas.common import Integer
 from trace.schemas.quality import (
     CertificationCreateSchema,

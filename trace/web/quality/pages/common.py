@@ -15,6 +15,7 @@ from trace.models.users import User
 from trace.web import names
 from trace.web.auth import current_actor
 from trace.web.forms import Form
+from trace.web.messages import flat
 from trace.web.uploads import upload_arguments
 
 bp = Blueprint("staff_quality", __name__, url_prefix="/staff", template_folder="../templates")
@@ -53,17 +54,9 @@ def _load(form: Form, schema: Schema, raw: Mapping[str, Any]) -> dict[str, Any] 
 
 
 def _add_nested(form: Form, messages: Any, prefix: str) -> None:
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            _add_nested(form, value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(messages, list | tuple):
-        for message in messages:
-            if isinstance(message, str):
-                form.add(prefix or "_form", message)
-            else:
-                _add_nested(form, message, prefix)
-    else:
-        form.add(prefix or "_form", str(messages))
+    for field, problems in flat(messages, prefix).items():
+        for found in problems:
+            form.add("_form" if field == "_schema" else field, found)
 
 
 def _filled(form: Form, names: tuple[str, ...]) -> dict[str, str]:

@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from trace.printing.templates import list_templates
+from trace.schemas import validate
 from trace.schemas.common import Integer
 from trace.schemas.quality import (
     PackagingSpecCreateSchema,
