@@ -416,7 +416,7 @@ MESSAGES: dict[str, str] = {
     "auth.account_disabled": N_("账号已停用"),
     "auth.bearer_format": N_("请用“Authorization: Bearer <令牌>”"),
     "auth.own_township_only": N_("服务站人员只能登记本乡镇的记录"),
-    "auth.role_may_not": N_("您的角色无权进行此操作（%(permission)s）"),
+    "auth.role_may_not": N_("您的账号角色无权进行此操作；如需办理，请联系管理员"),
     "auth.route_closed": N_("这个页面没有访问规则，对所有人关闭"),
     "auth.sign_in_failed": N_("电子邮箱或密码不对。"),
     "auth.sign_in_first": N_("请先登录"),

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from trace.clock import local_today
 from trace.errors import Message, Problem, TraceError, problem
+from trace.messages import N_
 from trace.models.batches import Batch, Unit
 from trace.models.imports import SpreadsheetImport
 from trace.models.producers import Producer, ProducerKind
@@ -93,7 +94,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
     ImportKind.PRODUCERS: (
         Column(
             "name",
-            "名称",
+            N_("名称"),
             "农户姓名或单位全称，最多 100 字",
             required=True,
             max_length=100,
@@ -102,27 +103,29 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         ),
         Column(
             "kind",
-            "类型",
+            N_("类型"),
             "农户、家庭农场、合作社 或 企业",
             CHOICE,
             required=True,
             vocabulary="producer_kinds",
             example="农户",
         ),
-        Column("township_code", "乡镇", TOWNSHIP_NOTE, TOWNSHIP, required=True, example="三台乡"),
-        Column("village", "村", "行政村名称，最多 50 字", max_length=50, example="多底河村"),
+        Column(
+            "township_code", N_("乡镇"), TOWNSHIP_NOTE, TOWNSHIP, required=True, example="三台乡"
+        ),
+        Column("village", N_("村"), "行政村名称，最多 50 字", max_length=50, example="多底河村"),
         Column(
             "credit_code",
-            "统一社会信用代码",
+            N_("统一社会信用代码"),
             "18 位；合作社和企业必填，农户不填",
             max_length=18,
             width=22,
         ),
-        Column("phone", "联系电话", "手机或座机号码", max_length=20, example="13800001111"),
-        Column("is_poverty_registered", "建档立卡户", YES_NO_NOTE, YES_NO, example="否"),
+        Column("phone", N_("联系电话"), "手机或座机号码", max_length=20, example="13800001111"),
+        Column("is_poverty_registered", N_("建档立卡户"), YES_NO_NOTE, YES_NO, example="否"),
         Column(
             "is_gi_authorised",
-            "地理标志授权",
+            N_("地理标志授权"),
             "是否获准使用地理标志专用标志；" + YES_NO_NOTE,
             YES_NO,
             example="否",
@@ -131,7 +134,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
     ImportKind.BATCHES: (
         Column(
             "product",
-            "产品",
+            N_("产品"),
             "已登记的产品名称或 GTIN（14 位）",
             required=True,
             max_length=100,
@@ -140,7 +143,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         ),
         Column(
             "producer",
-            "生产主体",
+            N_("生产主体"),
             "已登记的生产主体名称（本乡镇）",
             required=True,
             max_length=100,
@@ -148,34 +151,39 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
             width=18,
         ),
         Column(
-            "producer_phone", "生产主体电话", "同名生产主体有多个时填写，用来区分", max_length=20
+            "producer_phone",
+            N_("生产主体电话"),
+            "同名生产主体有多个时填写，用来区分",
+            max_length=20,
         ),
         Column(
             "harvested_on",
-            "采收日期",
+            N_("采收日期"),
             "如 2026-09-15 或 2026年9月15日，不能晚于今天",
             DATE,
             required=True,
             example="2026-09-15",
         ),
-        Column("quantity", "数量", "只填数字，如 320", DECIMAL, required=True, example="320"),
+        Column("quantity", N_("数量"), "只填数字，如 320", DECIMAL, required=True, example="320"),
         Column(
             "unit",
-            "单位",
-            "千克（公斤）、克、吨、件、箱 或 瓶",
+            N_("单位"),
+            "千克（公斤）、斤、克、吨、件、箱 或 瓶",
             CHOICE,
             required=True,
             vocabulary="units",
             example="千克",
         ),
-        Column("township_code", "乡镇", TOWNSHIP_NOTE, TOWNSHIP, required=True, example="三台乡"),
-        Column("village", "村", "不填则用生产主体所在村", max_length=50),
-        Column("plot", "地块", "地块名称或编号，最多 100 字", max_length=100),
+        Column(
+            "township_code", N_("乡镇"), TOWNSHIP_NOTE, TOWNSHIP, required=True, example="三台乡"
+        ),
+        Column("village", N_("村"), "不填则用生产主体所在村", max_length=50),
+        Column("plot", N_("地块"), "地块名称或编号，最多 100 字", max_length=100),
     ),
     ImportKind.ATTENDANCE: (
         Column(
             "held_on",
-            "培训日期",
+            N_("培训日期"),
             "如 2026-11-20；从场次的到课登记页导入时可不填",
             DATE,
             required=True,
@@ -183,25 +191,27 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         ),
         Column(
             "course",
-            "课程",
+            N_("课程"),
             "已有课程的名称；从场次的到课登记页导入时可不填",
             required=True,
             max_length=100,
             example="电商基础（示例）",
             width=18,
         ),
-        Column("township_code", "乡镇", TOWNSHIP_NOTE, TOWNSHIP, required=True, example="三台乡"),
+        Column(
+            "township_code", N_("乡镇"), TOWNSHIP_NOTE, TOWNSHIP, required=True, example="三台乡"
+        ),
         Column(
             "name",
-            "姓名",
+            N_("姓名"),
             "学员姓名，最多 50 字；不登记身份证号",
             required=True,
             max_length=50,
             example="李桂芬（示例）",
         ),
-        Column("village", "村", "学员所在村，最多 50 字", max_length=50, example="多底河村"),
-        Column("is_poverty_registered", "建档立卡户", YES_NO_NOTE, YES_NO, example="否"),
-        Column("is_disabled", "残疾人", YES_NO_NOTE, YES_NO, example="否"),
+        Column("village", N_("村"), "学员所在村，最多 50 字", max_length=50, example="多底河村"),
+        Column("is_poverty_registered", N_("建档立卡户"), YES_NO_NOTE, YES_NO, example="否"),
+        Column("is_disabled", N_("残疾人"), YES_NO_NOTE, YES_NO, example="否"),
     ),
 }
 SHEET_NAMES = {

@@ -26,6 +26,7 @@ from trace.models.events import AppendOnlyError
 from trace.printing.errors import FontNotFoundError, PrintingError
 from trace.web import messages as wording
 from trace.web.database import rollback
+from trace.web.names import HTTP_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ def error_response(
         if found:
             body["error_codes"] = found
         return jsonify(body), status
-    return render_template("error.html", status=status, name=name, message=worded), status
+    shown = str(HTTP_STATUSES.get(status, name))
+    return render_template("error.html", status=status, name=shown, message=worded), status
 
 
 def handle_trace_error(error: TraceError) -> Any:

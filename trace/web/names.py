@@ -375,6 +375,12 @@ AUDIT_ACTIONS = {
     "user.enable": _l("启用账号"),
     "user.set_password": _l("修改密码"),
     "user.sign_out": _l("退出所有登录"),
+    "budget_line.create": _l("登记预算"),
+    "budget_line.update": _l("修改预算"),
+    "parcel_count.create": _l("登记包裹量"),
+    "spending.correct": _l("更正资金支出"),
+    "spending.create": _l("登记资金支出"),
+    "station_service.create": _l("登记站点服务"),
 }
 RECORD_TYPES = {
     "api_tokens": _l("API 令牌"),
@@ -443,6 +449,13 @@ RECORD_TYPES = {
     "training_sessions": _l("培训场次"),
     "users": _l("账号"),
     "villages": _l("村"),
+    "funding_tasks": _l("资金任务"),
+    "funding_rules": _l("资金使用规则"),
+    "budget_lines": _l("预算"),
+    "spending_entries": _l("资金支出"),
+    "station_service_records": _l("站点服务记录"),
+    "parcel_counts": _l("包裹量"),
+    "spreadsheet_imports": _l("表格导入"),
 }
 # Fields an audit entry shows as changed, and the table naming a record type's status values.
 AUDIT_FIELDS = {
@@ -527,6 +540,20 @@ FUNDING_RULE_KINDS = {
     "source_total": _l("资金总额"),
     "within_budget": _l("专款专用（不超预算）"),
     "single_funding": _l("不得重复支持"),
+}
+# HTTP answers as error pages name them (JSON keeps the standard English phrase).
+HTTP_STATUSES = {
+    400: _l("请求有误"),
+    401: _l("请先登录"),
+    403: _l("无权访问"),
+    404: _l("找不到页面或记录"),
+    405: _l("不支持这种操作"),
+    409: _l("与现有记录冲突"),
+    413: _l("内容太大"),
+    422: _l("填写有误"),
+    429: _l("操作太频繁"),
+    500: _l("服务器出错"),
+    503: _l("服务暂时不可用"),
 }
 
 ALL = {
