@@ -34,7 +34,9 @@ def test_upgrade_matches_models_then_downgrades(scratch_url):
     command.upgrade(config, "heads")
     engine = make_engine(scratch_url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         assert compare_metadata(context, Base.metadata) == []
         assert connection.scalar(select(Township.code).limit(1)) is not None
     command.downgrade(config, "base")

@@ -23,10 +23,10 @@ def daily_records(app: Flask) -> list[str]:
     lines: list[str] = []
     with app.app_context():
         with factory() as session:
-            made = partitions.ensure_partitions(session)
+            created = partitions.ensure_partitions(session)
             session.commit()
-            if made:
-                lines.append(f"partitions created ahead: {', '.join(made)}")
+            if created:
+                lines.append(f"partitions created ahead: {', '.join(created)}")
         with factory() as session:
             latest = checkpoints.latest_checkpoint(session)
             if latest is not None:

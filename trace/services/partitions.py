@@ -34,6 +34,8 @@ LOGS: dict[str, tuple[str, str]] = {
     "scans": ("scanned_at", "scan"),
     "audit_entries": ("at", "audit_entry"),
 }
+
+
 def month_start(moment: dt.datetime | dt.date) -> dt.date:
     day = moment.date() if isinstance(moment, dt.datetime) else moment
     return day.replace(day=1)

@@ -4,10 +4,11 @@ what is past its period, and the run that archives and then removes what may go.
 Only two kinds are ever removed: scan log rows (pseudonymous) and complaint photos; their rules
 say why. Trace events, inspections, sales records, compliance certificates and audit entries are
 kept beyond their legal minimum: the chains and the published checkpoints commit to them, and a
-printed code resolves for ever. On PostgreSQL the scan log is partitioned by month and whole months
-go first by partition (trace.services.partitions, the rule's attached_months). Removal is always: export to an archive file, read the archive
-back and check its count and checksum, then delete exactly what was exported, in one
-transaction, with an audit entry and a RetentionArchive row naming the file.
+printed code resolves for ever. On PostgreSQL the scan log is partitioned by month, and whole
+months go first, by partition (trace.services.partitions, the rule's attached_months). Removal is
+always: export to an archive file, read the archive back and check its count and checksum, then
+delete exactly what was exported, in one transaction, with an audit entry and a RetentionArchive
+row naming the file.
 """
 
 from __future__ import annotations
