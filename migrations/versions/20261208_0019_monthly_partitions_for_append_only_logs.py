@@ -1,8 +1,9 @@
 """monthly partitions for the append-only logs (PostgreSQL): scans by scanned_at and audit_entries
 by at, each with a DEFAULT partition; retention_rules.attached_months (how many months of a
-partitioned log stay attached before trace.services.partitions detaches and archives them)
+partitioned log stay attached before trace.services.partitions detaches and archives them); an
+index on audit_entries (entity_type, entity_id) (a record's trail without reading every month)
 
-On SQLite the logs stay plain tables; only the column is added.
+On SQLite the logs stay plain tables; only the column and the index are added.
 
 Why these two and not trace_events: a primary key or unique constraint on a partitioned table must
 include the partition key. scans and audit_entries are referenced by no foreign key and looked up
@@ -40,7 +41,11 @@ LOGS = {
     "audit_entries": (
         "at",
         [("fk_audit_entries_actor_id_users", "actor_id", "users(id)")],
-        [("ix_audit_entries_actor_id", "actor_id"), ("ix_audit_entries_at", "at")],
+        [
+            ("ix_audit_entries_actor_id", "actor_id"),
+            ("ix_audit_entries_at", "at"),
+            ("ix_audit_entries_entity_type_entity_id", "entity_type, entity_id"),
+        ],
     ),
 }
 # Scan rows past their period go by partition after 25 whole months attached (the 730-day rule
@@ -74,8 +79,8 @@ def _constraints(table: str, primary_key: str) -> None:
         op.execute(
             f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({column}) REFERENCES {target}"
         )
-    for name, column in indexes:
-        op.execute(f"CREATE INDEX {name} ON {table} ({column})")
+    for name, columns in indexes:
+        op.execute(f"CREATE INDEX {name} ON {table} ({columns})")
 
 
 def _rebuild(table: str, partitioned: bool) -> None:
@@ -92,8 +97,8 @@ def _rebuild(table: str, partitioned: bool) -> None:
         {"t": old},
     ).scalars():
         op.execute(f"ALTER TABLE {old} DROP CONSTRAINT {constraint}")
-    for _name, column in LOGS[table][2]:
-        op.execute(f"DROP INDEX IF EXISTS ix_{table}_{column}")
+    for name, _columns in LOGS[table][2]:
+        op.execute(f"DROP INDEX IF EXISTS {name}")
     op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {old}")
     how = f" PARTITION BY RANGE ({key})" if partitioned else ""
     op.execute(f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS){how}")
@@ -130,6 +135,10 @@ def upgrade() -> None:
             )
         )
     if op.get_bind().dialect.name != "postgresql":
+        with op.batch_alter_table("audit_entries", schema=None) as batch_op:
+            batch_op.create_index(
+                "ix_audit_entries_entity_type_entity_id", ["entity_type", "entity_id"]
+            )
         return
     for table in LOGS:
         _rebuild(table, partitioned=True)
@@ -141,5 +150,9 @@ def downgrade() -> None:
             # Detached partitions (archived by trace.services.partitions) are no longer part of
             # the table and are left as they are.
             _rebuild(table, partitioned=False)
+        op.execute("DROP INDEX ix_audit_entries_entity_type_entity_id")
+    else:
+        with op.batch_alter_table("audit_entries", schema=None) as batch_op:
+            batch_op.drop_index("ix_audit_entries_entity_type_entity_id")
     with op.batch_alter_table("retention_rules", schema=None) as batch_op:
         batch_op.drop_column("attached_months")
