@@ -8,8 +8,9 @@ three years, 1 million hash-chained events by default) into a new `trace_bench_s
 database that is KEPT (its name is printed; building takes long) unless --drop; --reuse NAME
 measures one an earlier run left (only a trace_bench_scale_ name is accepted). The small database
 (`trace_bench_scalesmall_<random>`: migrations and the demo data only) is made for the run and
-dropped. On both, bench/bench_scan.py's prepare() registers the same --lots lots with --packs
-fresh codes each, through the real services, and then:
+dropped. On both, the same --lots lots are registered with --packs
+fresh codes each, through the real services (bench_scan's prepare, runnable again on a reused
+database), and then:
 
 - scans: bench/bench_scan.py's harness (gunicorn sync workers + wrk, 32 connections, fresh packs
   per round) alternating small / big for --rounds rounds; median rate and p99 and their ratios
@@ -80,38 +81,63 @@ def _admin_and_model(session: Session) -> tuple[Any, Any]:
     return admin, model
 
 
-def released_lot(url: str, quantity: str = "100000") -> int:
-    """A new walnut lot like the demo's first, with a passed lab report; its id."""
+def _released(session: Session, admin: Any, model: Any, quantity: str) -> int:
+    """A new walnut lot like `model`, with a passed lab report of a number of its own; its id."""
     from trace.models.inspections import InspectionLimit
     from trace.services.batches import create_batch
     from trace.services.inspections import record_inspection
 
+    limits = session.scalars(
+        select(InspectionLimit).where(InspectionLimit.product_category == model.product.category)
+    ).all()
+    batch = create_batch(
+        session, admin, product_id=model.product_id, producer_id=model.producer_id,
+        harvested_on=model.harvested_on, quantity=Decimal(quantity), unit="kg",
+        township_code=model.township_code, village=model.village, plot=model.plot,
+        latitude=model.latitude, longitude=model.longitude, altitude_m=model.altitude_m,
+    )  # fmt: skip
+    record_inspection(
+        session, admin, batch.id, lab="县质检中心（示例）",
+        report_no=f"SCALE-{secrets.token_hex(6)}", sampled_on=batch.harvested_on,
+        tested_on=batch.harvested_on,
+        results=[
+            {"item": x.item, "value": x.min_value or Decimal(0), "unit": x.unit} for x in limits
+        ],
+    )  # fmt: skip
+    return int(batch.id)
+
+
+def released_lot(url: str, quantity: str = "100000") -> int:
+    """A new released walnut lot in the database `url` names; its id."""
     engine = _engine(url)
     with Session(engine) as session:
         admin, model = _admin_and_model(session)
-        limits = session.scalars(
-            select(InspectionLimit).where(
-                InspectionLimit.product_category == model.product.category
-            )
-        ).all()
-        batch = create_batch(
-            session, admin, product_id=model.product_id, producer_id=model.producer_id,
-            harvested_on=model.harvested_on, quantity=Decimal(quantity), unit="kg",
-            township_code=model.township_code, village=model.village, plot=model.plot,
-        )  # fmt: skip
-        record_inspection(
-            session, admin, batch.id, lab="县质检中心（示例）",
-            report_no=f"SCALE-{secrets.token_hex(3)}", sampled_on=batch.harvested_on,
-            tested_on=batch.harvested_on,
-            results=[
-                {"item": x.item, "value": x.min_value or Decimal(0), "unit": x.unit}
-                for x in limits
-            ],
-        )  # fmt: skip
+        batch_id = _released(session, admin, model, quantity)
         session.commit()
-        batch_id = int(batch.id)
     engine.dispose()
     return batch_id
+
+
+def prepare(url: str, lots: int, packs: int) -> list[list[str]]:
+    """As bench/bench_scan.py's prepare() (migrations, demo data, `lots` released lots of
+    `packs` codes each through the real services), but runnable again on a database an earlier
+    run prepared (lab report numbers of their own); the serials per lot."""
+    from trace.services.labels import issue_label_run, run_serials
+
+    scale_data.migrate_and_demo(url)
+    engine = _engine(url)
+    serials: list[list[str]] = []
+    with Session(engine) as session:
+        admin, model = _admin_and_model(session)
+        for number in range(lots):
+            batch_id = _released(session, admin, model, "3000")
+            run = issue_label_run(session, admin, batch_id, packs)
+            serials.append(run_serials(session, run.id))
+            if number % 100 == 99:
+                session.commit()
+        session.commit()
+    engine.dispose()
+    return serials
 
 
 def label_run_seconds(url: str, batch_id: int, count: int) -> float:
@@ -348,7 +374,7 @@ def main() -> int:
         serials = {
             name: timed_step(
                 f"prepare {name}: {args.lots} lots x {args.packs} codes",
-                lambda u=url: bench_scan.prepare(u, args.lots, args.packs),
+                lambda u=url: prepare(u, args.lots, args.packs),
             )
             for name, url in urls.items()
         }

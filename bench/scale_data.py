@@ -407,8 +407,8 @@ def generate(url: str, codes: int, scans: int, events: int, seed: int = 7) -> di
         for handle in handles.values():
             handle.close()
         for name, table, columns in (
-            ("scans", "scans", "id, pack_code_id, scanned_at, client_hash, user_agent_family, "
-             "is_public, verdict, is_counted, region"),
+            ("scans", "scans", "id, pack_code_id, batch_id, scanned_at, client_hash, "
+             "user_agent_family, is_public, verdict, is_counted, region"),
             ("clients", "scan_clients", "pack_code_id, client_key, seen_at, verdict"),
             ("addresses", "scan_addresses", "pack_code_id, address_hash, clients"),
         ):  # fmt: skip
@@ -576,8 +576,8 @@ def _codes_and_scans(
                         client = os.urandom(16).hex()
                         address = os.urandom(16).hex()
                         write_scan(
-                            f"{state['scan_id']}\t{code_id + offset}\t{stamp}\t{address}\t"
-                            f"{FAMILIES[number % 4]}\tt\t{verdict}\tt\t{region}\n"
+                            f"{state['scan_id']}\t{code_id + offset}\t{batch_id}\t{stamp}\t"
+                            f"{address}\t{FAMILIES[number % 4]}\tt\t{verdict}\tt\t{region}\n"
                         )
                         write_client(f"{code_id + offset}\t{client}\t{stamp}\t{verdict}\n")
                         write_address(f"{code_id + offset}\t{address}\t1\n")

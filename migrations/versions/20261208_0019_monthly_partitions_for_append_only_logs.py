@@ -1,9 +1,11 @@
 """monthly partitions for the append-only logs (PostgreSQL): scans by scanned_at and audit_entries
 by at, each with a DEFAULT partition; retention_rules.attached_months (how many months of a
 partitioned log stay attached before trace.services.partitions detaches and archives them); an
-index on audit_entries (entity_type, entity_id) (a record's trail without reading every month)
+index on audit_entries (entity_type, entity_id) (a record's trail without reading every month);
+scans.batch_id, the pack's lot copied at logging time, indexed (a lot's scans without probing every
+code in every month)
 
-On SQLite the logs stay plain tables; only the column and the index are added.
+On SQLite the logs stay plain tables; only the columns and the indexes are added.
 
 Why these two and not trace_events: a primary key or unique constraint on a partitioned table must
 include the partition key. scans and audit_entries are referenced by no foreign key and looked up
@@ -36,7 +38,11 @@ LOGS = {
     "scans": (
         "scanned_at",
         [("fk_scans_pack_code_id_pack_codes", "pack_code_id", "pack_codes(id)")],
-        [("ix_scans_pack_code_id", "pack_code_id"), ("ix_scans_scanned_at", "scanned_at")],
+        [
+            ("ix_scans_pack_code_id", "pack_code_id"),
+            ("ix_scans_scanned_at", "scanned_at"),
+            ("ix_scans_batch_id", "batch_id"),
+        ],
     ),
     "audit_entries": (
         "at",
@@ -125,9 +131,46 @@ def _rebuild(table: str, partitioned: bool) -> None:
     _append_only(table)
 
 
+BACKFILL = (
+    "UPDATE scans SET batch_id = pack_codes.batch_id FROM pack_codes "
+    "WHERE pack_codes.id = scans.pack_code_id"
+)
+
+
+# Any insert that leaves scans.batch_id out (a caller other than the scan service, a restore) gets
+# the pack's lot from the database itself.
+PG_FILL_FUNCTION = """
+CREATE FUNCTION trace_scan_batch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.batch_id IS NULL THEN
+        SELECT batch_id INTO NEW.batch_id FROM pack_codes WHERE id = NEW.pack_code_id;
+    END IF;
+    RETURN NEW;
+END
+$$
+"""
+PG_FILL_TRIGGER = (
+    "CREATE TRIGGER scans_batch_id BEFORE INSERT ON scans FOR EACH ROW "
+    "EXECUTE FUNCTION trace_scan_batch()"
+)
+SQLITE_FILL_TRIGGER = """
+CREATE TRIGGER scans_batch_id AFTER INSERT ON scans WHEN NEW.batch_id IS NULL
+BEGIN
+    UPDATE scans SET batch_id = (SELECT batch_id FROM pack_codes WHERE id = NEW.pack_code_id)
+    WHERE id = NEW.id;
+END
+"""
+
+
 def upgrade() -> None:
     with op.batch_alter_table("retention_rules", schema=None) as batch_op:
         batch_op.add_column(sa.Column("attached_months", sa.Integer(), nullable=True))
+    # scans.batch_id: the pack's lot, copied (a lot's scans by one index in each month).
+    with op.batch_alter_table("scans", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("batch_id", sa.Integer(), nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("SELECT set_config('trace.lawful_rewrite', 'scans', true)")
+    op.execute(BACKFILL)
     for kind, months in ATTACHED_MONTHS.items():
         op.execute(
             sa.text("UPDATE retention_rules SET attached_months = :m WHERE record_kind = :k").bindparams(
@@ -139,20 +182,34 @@ def upgrade() -> None:
             batch_op.create_index(
                 "ix_audit_entries_entity_type_entity_id", ["entity_type", "entity_id"]
             )
+        with op.batch_alter_table("scans", schema=None) as batch_op:
+            batch_op.create_index("ix_scans_batch_id", ["batch_id"])
+        op.execute(SQLITE_FILL_TRIGGER)
         return
     for table in LOGS:
         _rebuild(table, partitioned=True)
+    op.execute(PG_FILL_FUNCTION)
+    op.execute(PG_FILL_TRIGGER)  # on the partitioned table: every partition, now and later
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS scans_batch_id" + (
+        " ON scans" if op.get_bind().dialect.name == "postgresql" else ""
+    ))
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS trace_scan_batch()")
         for table in LOGS:
             # Detached partitions (archived by trace.services.partitions) are no longer part of
             # the table and are left as they are.
             _rebuild(table, partitioned=False)
         op.execute("DROP INDEX ix_audit_entries_entity_type_entity_id")
+        op.execute("DROP INDEX ix_scans_batch_id")
     else:
         with op.batch_alter_table("audit_entries", schema=None) as batch_op:
             batch_op.drop_index("ix_audit_entries_entity_type_entity_id")
+        with op.batch_alter_table("scans", schema=None) as batch_op:
+            batch_op.drop_index("ix_scans_batch_id")
+    with op.batch_alter_table("scans", schema=None) as batch_op:
+        batch_op.drop_column("batch_id")
     with op.batch_alter_table("retention_rules", schema=None) as batch_op:
         batch_op.drop_column("attached_months")

@@ -141,7 +141,6 @@ def scan_statistics(
     if session.get(Batch, batch_id) is None:
         raise NotFoundError(f"no batch {batch_id}")
     stats = ScanStats()
-    codes = select(PackCode.id).where(PackCode.batch_id == batch_id)
     stats.codes, stats.scanned_codes = session.execute(
         select(
             func.count(PackCode.id),
@@ -150,7 +149,7 @@ def scan_statistics(
     ).one()
     for is_public, verdict, count in session.execute(
         select(Scan.is_public, Scan.verdict, func.count(Scan.id))
-        .where(Scan.pack_code_id.in_(codes))
+        .where(Scan.batch_id == batch_id)
         .group_by(Scan.is_public, Scan.verdict)
     ):
         if is_public:
@@ -162,7 +161,7 @@ def scan_statistics(
     day = _local_day(session, Scan.scanned_at).label("day")
     per_day = session.execute(
         select(day, func.count(Scan.id))
-        .where(Scan.pack_code_id.in_(codes), Scan.is_public.is_(True), Scan.scanned_at >= since)
+        .where(Scan.batch_id == batch_id, Scan.is_public.is_(True), Scan.scanned_at >= since)
         .group_by(day)
         .order_by(day)
     ).all()
@@ -188,7 +187,7 @@ def _flagged(session: Session, batch_id: int) -> list[FlaggedCode]:
             exceeded,
         )
         .join(Scan, Scan.pack_code_id == PackCode.id)
-        .where(PackCode.batch_id == batch_id, Scan.is_public.is_(True))
+        .where(Scan.batch_id == batch_id, Scan.is_public.is_(True))
         .group_by(PackCode.id, PackCode.serial, PackCode.sequence)
         .having(func.count(Scan.id) > 1)
         .order_by(func.count(func.distinct(Scan.client_hash)).desc(), func.count(Scan.id).desc())

@@ -183,6 +183,7 @@ def _scan_rows(session: Session, cutoff: dt.datetime) -> Iterator[dict[str, Any]
         yield {
             "id": scan.id,
             "pack_code_id": scan.pack_code_id,
+            "batch_id": scan.batch_id,
             "scanned_at": scan.scanned_at.isoformat(),
             "client_hash": scan.client_hash,
             "user_agent_family": scan.user_agent_family,
