@@ -255,3 +255,26 @@ def test_the_generator_at_a_tiny_size(on_postgres, database_url):
         engine.dispose()
     finally:
         drop_database(url)
+
+
+def test_a_scan_logged_without_its_lot_gets_it_from_the_database(db_session, code_id):
+    """scans.batch_id (what a lot's statistics read) is filled by the database for any insert
+    that leaves it out: a Core insert here, a restore elsewhere."""
+    from sqlalchemy import insert
+
+    lot = db_session.scalar(select(PackCode.batch_id).where(PackCode.id == code_id))
+    db_session.execute(
+        insert(Scan),
+        [
+            {
+                "pack_code_id": code_id,
+                "scanned_at": NOW,
+                "client_hash": "cd" * 16,
+                "verdict": "repeat",
+            }
+        ],
+    )
+    found = db_session.scalar(
+        select(Scan.batch_id).where(Scan.pack_code_id == code_id, Scan.verdict == "repeat")
+    )
+    assert found == lot
