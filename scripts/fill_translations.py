@@ -31,6 +31,8 @@ def main() -> int:
             "babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "N_",
             "-o",
             str(POT),
             ".",

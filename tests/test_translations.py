@@ -16,7 +16,7 @@ def test_every_string_in_the_code_has_english(tmp_path):
     pot = tmp_path / "messages.pot"
     pybabel = str(Path(sys.executable).with_name("pybabel"))
     subprocess.run(
-        [pybabel, "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
+        [pybabel, "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-o", str(pot), "."],
         check=True,
         cwd=ROOT,
         capture_output=True,

@@ -16,6 +16,7 @@ from trace.cli_checkpoint import checkpoint_cli
 from trace.cli_records import privacy_cli, records_cli, retention_cli
 from trace.cli_verify import verify_command
 from trace.errors import TraceError
+from trace.messages import describe
 from trace.models import Batch, PackCode, Product
 from trace.models.users import Role
 from trace.schema import alembic_config, downgrade_losses
@@ -126,8 +127,10 @@ def users_create(
                 session, None, email, role, password, name, township_code, system=True
             )
         except TraceError as exc:
-            fields = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
-            message = f"{exc.message} ({fields})" if fields else exc.message
+            fields = "; ".join(
+                f"{k}: {', '.join(describe(m) for m in v)}" for k, v in exc.errors.items()
+            )
+            message = f"{describe(exc.message)} ({fields})" if fields else describe(exc.message)
             raise click.ClickException(message) from None
         session.commit()
         click.echo(f"created {user.role.value} user {user.email} (id {user.id})")

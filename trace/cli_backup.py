@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from trace import storage
 from trace.errors import TraceError
+from trace.messages import describe
 from trace.models import Batch, Inspection, PackCode, Scan, TraceEvent
 from trace.services import backup, checkpoints
 from trace.services.verify import verify_chains
@@ -81,7 +82,7 @@ def create_command(file: Path) -> None:
     try:
         manifest = make_backup(file)
     except TraceError as error:
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(describe(error.message)) from None
     click.echo(
         f"backup written to {file}: {manifest.dialect} database at revision "
         f"{manifest.schema_revision}, {len(manifest.files)} files, "
@@ -100,7 +101,7 @@ def scheduled_command(keep: int | None) -> None:
     try:
         line = scheduled_backup(current_app._get_current_object(), keep)  # type: ignore[attr-defined]
     except TraceError as error:
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(describe(error.message)) from None
     click.echo(line)
 
 
@@ -112,7 +113,7 @@ def restore_command(file: Path) -> None:
     try:
         manifest = backup.restore_backup(layout(), engine, file)
     except TraceError as error:
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(describe(error.message)) from None
     click.echo(
         f"restored {manifest['dialect']} database (revision {manifest['schema_revision']}, "
         f"made {manifest['created_at']}) and {len(manifest['files'])} files"

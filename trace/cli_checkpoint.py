@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from trace.errors import TraceError
+from trace.messages import describe
 from trace.services import checkpoints
 from trace.storage import checkpoint_key_path
 
@@ -75,7 +76,7 @@ def checkpoint_cli(context: click.Context, out: str | None) -> None:
         try:
             cp = checkpoints.create_checkpoint(session, key)
         except TraceError as error:
-            raise click.ClickException(error.message) from None
+            raise click.ClickException(describe(error.message)) from None
         document = checkpoints.checkpoint_document(cp)
         session.commit()
     click.echo(
@@ -107,7 +108,7 @@ def show_command(sequence: int | None, out: str | None) -> None:
                 else checkpoints.latest_checkpoint(session)
             )
         except TraceError as error:
-            raise click.ClickException(error.message) from None
+            raise click.ClickException(describe(error.message)) from None
         if cp is None:
             raise click.ClickException("no checkpoint yet")
         write_json(checkpoints.checkpoint_document(cp), out)
@@ -131,7 +132,7 @@ def prove_command(lot: str, sequence: int | None, out: str | None) -> None:
                 raise click.ClickException("no checkpoint yet")
             write_json(checkpoints.lot_proof(cp, lot), out)
         except TraceError as error:
-            raise click.ClickException(error.message) from None
+            raise click.ClickException(describe(error.message)) from None
 
 
 @checkpoint_cli.command("check-proof")
@@ -145,5 +146,5 @@ def check_proof_command(source: str, public_key: str | None) -> None:
             load_document(source), public_key_for(public_key)
         )
     except TraceError as error:
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(describe(error.message)) from None
     click.echo(f"lot {lot} is in the checkpoint with {count} events, newest {head}")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from trace import storage
 from trace.errors import TraceError
+from trace.messages import describe
 from trace.services import erasure, partitions, retention
 
 retention_cli = AppGroup("retention", help="Retention periods: what is due, and the removal run.")
@@ -58,7 +59,7 @@ def retention_run() -> None:
             session.commit()
         except TraceError as error:
             session.rollback()
-            raise click.ClickException(error.message) from None
+            raise click.ClickException(describe(error.message)) from None
         for archive in made:
             click.echo(
                 f"{archive.record_kind}: {archive.records} archived to {archive.archive_name} "
@@ -79,7 +80,7 @@ def erase_producer(producer_id: int, reason: str) -> None:
             session.commit()
         except TraceError as error:
             session.rollback()
-            raise click.ClickException(error.message) from None
+            raise click.ClickException(describe(error.message)) from None
     click.echo(f"producer {producer_id}: name and phone erased, {redacted} audit entries redacted")
 
 

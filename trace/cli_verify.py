@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from trace.cli_checkpoint import load_document, public_key_for
 from trace.errors import TraceError
+from trace.messages import describe
 from trace.models.batches import Batch
 from trace.services import checkpoints
 from trace.services.verify import verify_chains
@@ -69,7 +70,7 @@ def _verify_against(source: str, public_key: str | None, record: bool) -> None:
         document = load_document(source)
         body, leaves = checkpoints.verify_document(document, public_key_for(public_key))
     except TraceError as error:
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(describe(error.message)) from None
     click.echo(
         f"checkpoint {body['sequence']} of {body['created_at']}: signature good, "
         f"{body['lot_count']} lots, {body['event_count']} events"

@@ -18,13 +18,14 @@ def credit_code_check_char(first17: str) -> str:
 
 
 def credit_code_problem(code: str) -> str | None:
-    """Why `code` is not a valid 统一社会信用代码, or None when it is."""
+    """Why `code` is not a valid 统一社会信用代码, as a message code (trace.messages), or None
+    when it is."""
     if len(code) != 18:
-        return "must be 18 characters"
+        return "credit_code.length"
     if any(c not in CREDIT_CODE_ALPHABET for c in code):
-        return "may use only digits and capital letters other than I, O, S, V, Z"
+        return "credit_code.alphabet"
     if credit_code_check_char(code[:17]) != code[17]:
-        return "check character does not match (GB 32100-2015)"
+        return "credit_code.check_char"
     return None
 
 

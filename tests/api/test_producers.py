@@ -58,7 +58,15 @@ def test_bad_credit_code_check_character(client, as_role):
         "/api/v1/producers", json=cooperative(credit_code=wrong), headers=as_role("qc")
     )
     assert answer.status_code == 422
-    assert "check character" in answer.get_json()["errors"]["credit_code"][0]
+    body = answer.get_json()
+    assert body["error_codes"]["credit_code"] == [{"code": "credit_code.check_char", "params": {}}]
+    assert body["errors"]["credit_code"] == ["统一社会信用代码校验位不对，请核对（GB 32100-2015）"]
+    english = client.post(
+        "/api/v1/producers",
+        json=cooperative(credit_code=wrong),
+        headers={**as_role("qc"), "Accept-Language": "en"},
+    )
+    assert "check character" in english.get_json()["errors"]["credit_code"][0]
 
 
 def test_unknown_field_and_bad_enum_are_named(client, as_role):

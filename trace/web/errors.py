@@ -15,13 +15,16 @@ from trace.errors import (
     AuthenticationError,
     ConflictError,
     InvalidTransitionError,
+    Message,
     NotFoundError,
     PermissionDeniedError,
+    Problem,
     TraceError,
     ValidationError,
 )
 from trace.models.events import AppendOnlyError
 from trace.printing.errors import FontNotFoundError, PrintingError
+from trace.web import messages as wording
 from trace.web.database import rollback
 
 log = logging.getLogger(__name__)
@@ -63,14 +66,23 @@ def _flatten(messages: Any) -> dict[str, list[str]]:
 
 
 def error_response(
-    status: int, message: str, errors: dict[str, Any] | None = None
+    status: int, message: Message, errors: dict[str, Any] | None = None
 ) -> tuple[Response | str, int]:
+    """The error answer. `message` and the field `errors` may be Problems: they are worded in the
+    request's language, and JSON carries their codes too (`error_codes`, by field, and
+    `message_code`), which is what programs should match on."""
     name = HTTPStatus(status).phrase
+    worded = wording.text(message)
     if wants_json():
-        body: dict[str, Any] = {"code": status, "status": name, "message": message}
-        body["errors"] = errors or {}
+        body: dict[str, Any] = {"code": status, "status": name, "message": worded}
+        body["errors"] = wording.texts(errors or {})
+        if isinstance(message, Problem):
+            body["message_code"] = message.code
+        found = wording.codes(errors or {})
+        if found:
+            body["error_codes"] = found
         return jsonify(body), status
-    return render_template("error.html", status=status, name=name, message=message), status
+    return render_template("error.html", status=status, name=name, message=worded), status
 
 
 def handle_trace_error(error: TraceError) -> Any:

@@ -13,11 +13,14 @@ from marshmallow import ValidationError as SchemaError
 from trace.errors import (
     ConflictError,
     InvalidTransitionError,
+    Message,
     PermissionDeniedError,
+    Problem,
     TraceError,
     ValidationError,
 )
 from trace.web.database import db, rollback
+from trace.web.messages import text as worded
 
 T = TypeVar("T")
 
@@ -104,8 +107,10 @@ _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
 ]
 
 
-def friendly(message: str) -> str:
+def friendly(message: Message) -> str:
     """The user-facing wording of a schema or service message."""
+    if isinstance(message, Problem):
+        return worded(message)
     if message in _EXACT:
         return str(_EXACT[message])
     for pattern, sentence in _FILLED:
@@ -158,7 +163,7 @@ class Form:
     def is_valid(self) -> bool:
         return not self.errors
 
-    def add(self, field: str, message: str) -> None:
+    def add(self, field: str, message: Message) -> None:
         self.errors.setdefault(field, []).append(friendly(message))
 
     def load(self, schema: Schema, fields: tuple[str, ...] | None = None) -> dict[str, Any] | None:

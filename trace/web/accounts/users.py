@@ -15,6 +15,7 @@ from trace.web import auth as web_auth
 from trace.web.auth import current_actor
 from trace.web.database import db, rollback
 from trace.web.forms import FORM_ERRORS, Form
+from trace.web.messages import text as worded
 
 bp = Blueprint("users", __name__)
 
@@ -56,7 +57,7 @@ def set_active(user_id: int) -> Any:
         rollback()
         form = Form()
         form.fail(exc)
-        flash(form.error("is_active") or exc.message, "error")
+        flash(form.error("is_active") or worded(exc.message), "error")
     else:
         session.commit()
         if is_active:

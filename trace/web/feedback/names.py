@@ -6,6 +6,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from trace.errors import Message, Problem
+from trace.web import messages
+
 KINDS: dict[str, Any] = {
     "counterfeit": _l("疑似假冒"),
     "quality": _l("质量问题"),
@@ -96,8 +99,10 @@ def name(table: dict[str, Any], value: Any) -> str:
     return str(table.get(str(key), key if key is not None else ""))
 
 
-def message(text: str) -> str:
+def message(text: Message) -> str:
     """A service message in the page's language (the photo size message carries a number)."""
+    if isinstance(text, Problem):
+        return messages.text(text)
     if text.startswith("the photo is larger than"):
         return str(_l("照片不能超过 %(mb)s MB", mb=text.split()[-2]))
     if text.startswith("no target has the code"):

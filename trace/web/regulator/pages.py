@@ -49,6 +49,7 @@ from trace.web.auth import current_actor
 from trace.web.database import db
 from trace.web.forms import Form
 from trace.web.jobs import launch
+from trace.web.messages import texts as worded_errors
 from trace.web.names import ALL, name_of
 from trace.web.regulator import exports as export_views
 
@@ -409,7 +410,7 @@ def exports() -> Any:
             # Too many rows to wait for: offer a background job with a progress page.
             background = {"rows": rows, "format": fmt}
         except TraceError as exc:
-            errors = exc.errors or {"_form": [exc.message]}
+            errors = worded_errors(exc.errors or {"_form": [exc.message]})
     status = 422 if errors else 200
     return render_template(
         "regulator/exports.html", values=raw, errors=errors, background=background
