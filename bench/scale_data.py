@@ -157,7 +157,9 @@ def drop_keys(cursor: psycopg.Cursor[Any]) -> list[str]:
         cursor.execute(f"DROP INDEX {name}")
     return (
         [f"ALTER TABLE {t} ADD CONSTRAINT {n} {d}" for n, t, d, _k in keys]
-        + [d for _n, d in indexes]
+        # A partitioned table's index reads back as "ON ONLY parent": made so, its partitions
+        # would have none. Without ONLY it is made on every partition.
+        + [d.replace(" ON ONLY ", " ON ", 1) for _n, d in indexes]
         + [f"ALTER TABLE {t} ADD CONSTRAINT {n} {d}" for n, t, d, _k in foreign]
     )
 
