@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from bench import scale_data
 from bench.pgdb import drop_database
 from tests import factories
+from trace.db import utcnow
 from trace.models.audit import AuditEntry
 from trace.models.labels import PackCode
 from trace.models.retention import RetentionArchive, RetentionRule
@@ -240,6 +241,12 @@ def test_the_generator_at_a_tiny_size(on_postgres, database_url):
             counted = session.scalar(select(func.sum(PackCode.public_scan_count)))
             assert counted == session.scalar(select(func.count(Scan.id))) == 1000
             assert session.scalar(text("SELECT count(*) FROM scans_default")) == 0
+            # The indexes rebuilt after COPY are on every month, not on the parent only.
+            month = partitions.partition_name("scans", partitions.month_start(utcnow()))
+            indexes = session.scalars(
+                text("SELECT indexdef FROM pg_indexes WHERE tablename = :t"), {"t": month}
+            ).all()
+            assert len(indexes) == 4 and any("(batch_id)" in d for d in indexes), indexes
             runs = session.execute(
                 text("SELECT min(count), max(count) FROM label_runs WHERE template = 'a4-3x8' ")
             ).one()
