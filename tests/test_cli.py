@@ -63,3 +63,9 @@ def test_demo_load_is_idempotent_and_marks_examples(app, db_session):
     assert counts() == first
     assert all("示例" in p.name for p in db_session.scalars(select(Producer)))
     assert all("示例" in p.name for p in db_session.scalars(select(Product)))
+
+
+def test_targets_seed_is_safe_to_run_on_a_seeded_database(app, db_session):
+    result = app.test_cli_runner().invoke(args=["targets", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "every target is there" in result.output

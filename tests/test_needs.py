@@ -44,6 +44,10 @@ BY_DESIGN = {
         "tests/test_safe_databases.py",
         "pytest.skip(\"databases and schemas of their own are PostgreSQL's",
     ): "PostgreSQL databases and schemas; runs in the PostgreSQL pass",
+    (
+        "tests/cluster/test_two_nodes.py",
+        'pytest.skip("two app nodes share one PostgreSQL: this runs in the PostgreSQL pass")',
+    ): "two nodes need one PostgreSQL (SQLite is one machine's); runs in the PostgreSQL pass",
     ("tests/public/test_public_pages.py", 'pytest.skip("demo data present already")'): (
         "only when a database already holds the demo data; the suite's own never does"
     ),

@@ -46,6 +46,7 @@ def _session() -> Session:
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Dayao demonstration data (every invented name says 示例).")
+targets_cli = AppGroup("targets", help="The county plan's targets and milestones.")
 
 
 @db_cli.command("upgrade")
@@ -157,8 +158,20 @@ def demo_load() -> None:
         click.echo(f"a demo pack's QR code (open it after the host): {sample}")
 
 
+@targets_cli.command("seed")
+def targets_seed() -> None:
+    """Add the plan's targets (trace/plan_targets.json) that are missing, with their milestones;
+    targets already there keep the office's values. Safe to run twice."""
+    from trace.services.targets import seed_plan
+
+    with _session() as session:
+        added = seed_plan(session)
+        session.commit()
+    click.echo(f"targets added: {', '.join(added)}" if added else "every target is there")
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli):
+    for group in (db_cli, users_cli, demo_cli, targets_cli):
         app.cli.add_command(group)
     app.cli.add_command(verify_command)
     app.cli.add_command(worker_command)

@@ -26,6 +26,11 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "files, archives); unset: instance/ beside the code",
     ),
     "DATABASE_URL": (None, "SQLAlchemy URL; unset means SQLite at instance/trace.db"),
+    "READ_DATABASE_URL": (
+        None,
+        "optional read replica (a PostgreSQL streaming standby) for pages that only read and may "
+        "lag a second (public pages, regulator searches); never the scan or any write",
+    ),
     "SECRET_KEY": (
         None,
         "signs sessions and CSRF tokens; unset means a random key kept in instance/",
@@ -185,6 +190,9 @@ def load_settings(
         settings["DATABASE_URL"] = f"sqlite:///{instance_dir / 'trace.db'}"
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", str(settings["DATABASE_URL"])):
         raise ConfigError("TRACE_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+    replica = settings.get("READ_DATABASE_URL")
+    if replica and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", str(replica)):
+        raise ConfigError("TRACE_READ_DATABASE_URL must be a sqlite:// or postgresql:// URL")
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _instance_secret_key(instance_dir)
     if not settings["IP_REGION_DB"]:

@@ -21,16 +21,15 @@ SEEDED = {
     "township_stations",
     "village_stations",
     "village_coverage",
-    "training_person_times",
-    "skills_share",
-    "poor_person_times",
-    "poor_or_disabled_trainees",
-    "incubated",
-    "cold_store_volume",
-    "warehouse_area",
-    "county_centre_area",
-    "distribution_centre_area",
-    "brands",
+    "training_total",
+    "training_skills_share",
+    "training_poor",
+    "training_poor_disabled_jobs",
+    "incubation",
+    "cold_store",
+    "public_warehouse",
+    "sorting_centre",
+    "product_brands",
     "certified_products",
     "lots_traced",
     "packs_labelled",
@@ -67,24 +66,24 @@ def test_the_plans_targets_are_seeded(client, as_role):
     codes = {row["code"] for row in rows}
     assert codes >= SEEDED
     by_code = {row["code"]: row for row in rows}
-    assert by_code["training_person_times"]["target_value"] == "3000.00"
+    assert by_code["training_total"]["target_value"] == "3000.00"
     assert by_code["village_coverage"]["unit"] == "%"
-    assert by_code["cold_store_volume"]["target_value"] == "300.00"
-    assert by_code["skills_share"]["label_en"] == "Share of skills training"
+    assert by_code["cold_store"]["target_value"] == "300.00"
+    assert by_code["training_skills_share"]["label_en"] == "Share of skills training"
 
 
 def test_dashboard_number_moves_when_an_attendance_is_added(
     client, as_role, classroom, db_session, admin
 ):
     headers = as_role("regulator")
-    before = progress(client, headers)["training_person_times"]
+    before = progress(client, headers)["training_total"]
     person = training.create_trainee(db_session, admin, township_code=SANTAI)
     training.record_attendance(db_session, admin, classroom["general"].id, [person.id])
-    after = progress(client, headers)["training_person_times"]
+    after = progress(client, headers)["training_total"]
     assert Decimal(after["current"]) == Decimal(before["current"]) + 1
 
     page = client.get("/program/dashboard").get_data(as_text=True)
-    row = page.split('data-code="training_person_times"')[1].split("</tr>")[0]
+    row = page.split('data-code="training_total"')[1].split("</tr>")[0]
     assert f'data-value="{int(Decimal(after["current"])):,}"' in row
 
 
@@ -162,14 +161,14 @@ def test_unmeasured_target_is_blank_not_zero(client, as_role, monkeypatch):
 
 
 def test_admin_edits_a_target_and_the_dashboard_follows(client, as_role, db_session):
-    target = db_session.scalar(select(Target).where(Target.code == "training_person_times"))
+    target = db_session.scalar(select(Target).where(Target.code == "training_total"))
     changed = client.patch(
         f"/api/v1/targets/{target.id}",
         json={"target_value": "3500", "label_en": "Person-times trained"},
         headers=as_role("admin"),
     )
     assert changed.status_code == 200 and changed.get_json()["target_value"] == "3500.00"
-    row = progress(client, as_role("regulator"))["training_person_times"]
+    row = progress(client, as_role("regulator"))["training_total"]
     assert row["target_value"] == "3500.00" and row["label_en"] == "Person-times trained"
     english = client.get("/program/dashboard?lang=en").get_data(as_text=True)
     assert "Person-times trained" in english and "≥ 3,500" in english
@@ -178,26 +177,28 @@ def test_admin_edits_a_target_and_the_dashboard_follows(client, as_role, db_sess
 def test_target_validation_and_roles(client, as_role, db_session):
     before = count(db_session, Target)
     body = {
-        "code": "model_enterprises",
-        "label_zh": "电商扶贫示范企业",
-        "label_en": "Model poverty-alleviation e-commerce enterprises",
+        "code": "online_shops",
+        "label_zh": "网店数量",
+        "label_en": "Online shops",
         "target_value": "5",
         "unit": "家",
-        "metric": "brands",
+        "metric": "product_brands",
     }
     for field, value in (("metric", "weather"), ("target_value", "0"), ("code", "Bad Code")):
         answer = client.post(
             "/api/v1/targets", json={**body, field: value}, headers=as_role("admin")
         )
         assert answer.status_code == 422 and field in answer.get_json()["errors"]
-    dup = client.post("/api/v1/targets", json={**body, "code": "brands"}, headers=as_role("admin"))
+    dup = client.post(
+        "/api/v1/targets", json={**body, "code": "product_brands"}, headers=as_role("admin")
+    )
     assert dup.status_code == 409 and "code" in dup.get_json()["errors"]
     for role in ("qc", "station", "regulator"):
         assert client.post("/api/v1/targets", json=body, headers=as_role(role)).status_code == 403
     assert count(db_session, Target) == before
     created = client.post("/api/v1/targets", json=body, headers=as_role("admin"))
     assert created.status_code == 201
-    assert "model_enterprises" in progress(client, as_role("qc"))
+    assert "online_shops" in progress(client, as_role("qc"))
     assert client.get("/api/v1/dashboard").status_code == 401
 
 
@@ -223,7 +224,8 @@ def test_csv_export_matches_the_dashboard(client, as_role, classroom, db_session
     text = answer.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert list(rows[0]) == [
+    # The original columns keep their places; the milestone columns come after them.
+    assert list(rows[0])[:9] == [
         "code",
         "label_zh",
         "label_en",
@@ -237,11 +239,9 @@ def test_csv_export_matches_the_dashboard(client, as_role, classroom, db_session
     by_code = {row["code"]: row for row in rows}
     assert set(by_code) >= SEEDED
     json_rows = progress(client, as_role("regulator"))
-    person_times = by_code["training_person_times"]
+    person_times = by_code["training_total"]
     assert person_times["label_zh"] == "电商培训人次" and person_times["target_value"] == "3000"
-    assert Decimal(person_times["current_value"]) == Decimal(
-        json_rows["training_person_times"]["current"]
-    )
+    assert Decimal(person_times["current_value"]) == Decimal(json_rows["training_total"]["current"])
     assert person_times["is_met"] in {"yes", "no"}
     expected_pct = min(Decimal(100), Decimal(person_times["current_value"]) * 100 / 3000)
     assert Decimal(person_times["progress_pct"]) == expected_pct.quantize(Decimal("0.1"))

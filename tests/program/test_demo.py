@@ -34,11 +34,11 @@ def check_progress_is_partial(demo):
     rows = {p.target.code: p for p in targets.progress(demo)}
     met = {code for code, p in rows.items() if p.is_met}
     short = {code for code, p in rows.items() if p.is_met is False}
-    assert {"cold_store_volume", "warehouse_area", "county_centre_area", "skills_share"} <= met
-    assert {"training_person_times", "village_coverage", "incubated"} <= short
-    assert rows["cold_store_volume"].current == Decimal(320)
-    assert rows["warehouse_area"].current == Decimal(1200)
-    assert Decimal(1000) < rows["training_person_times"].current < Decimal(3000)
+    assert {"cold_store", "public_warehouse", "county_centre", "training_skills_share"} <= met
+    assert {"training_total", "village_coverage", "incubation"} <= short
+    assert rows["cold_store"].current == Decimal(320)
+    assert rows["public_warehouse"].current == Decimal(1200)
+    assert Decimal(1000) < rows["training_total"].current < Decimal(3000)
 
 
 def check_shipments_and_the_open_alert(demo):
@@ -65,7 +65,16 @@ def check_trainees_carry_flags_not_names(demo):
 def check_dashboard_page(client):
     html = client.get("/program/dashboard").get_data(as_text=True)
     assert "大姚县农产品冷库（示例）" in html and "7.5" in html
-    assert 'class="met"' in html and 'class="short"' in html
+    assert 'class="met"' in html and 'data-status="behind"' in html
+    # The turnover growth published on /disclosure is the dashboard's figure for its target.
+    turnover = html.split('data-code="ecommerce_turnover_growth"')[1].split("</tr>")[0]
+    assert 'data-current="21.4"' in turnover and 'data-source="reported"' in turnover
+    retail = html.split('data-code="online_farm_retail_growth"')[1].split("</tr>")[0]
+    assert 'data-current="27.1"' in retail and 'data-source="office"' in retail  # corrected
+    for code in ("model_enterprises", "households_lifted", "poor_employment_share",
+                 "poor_village_coverage", "small_cold_stores", "poverty_products"):  # fmt: skip
+        row = html.split(f'data-code="{code}"')[1].split("</tr>")[0]
+        assert 'data-source="records"' in row, code
 
 
 def test_demo_tells_the_2025_story(client, db_session):

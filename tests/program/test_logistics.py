@@ -479,14 +479,14 @@ def test_admin_updates_a_facility_and_the_dashboard_follows(client, as_role, pla
     warehouse = places["warehouse"]
     before = {
         row["code"]: row for row in client.get("/api/v1/dashboard", headers=headers).get_json()
-    }["warehouse_area"]
+    }["public_warehouse"]
     grown = client.patch(
         f"/api/v1/facilities/{warehouse.id}", json={"floor_area_m2": "1500"}, headers=headers
     )
     assert grown.status_code == 200 and grown.get_json()["floor_area_m2"] == "1500.00"
     after = {
         row["code"]: row for row in client.get("/api/v1/dashboard", headers=headers).get_json()
-    }["warehouse_area"]
+    }["public_warehouse"]
     assert Decimal(after["current"]) == Decimal(before["current"]) + 300
     to_cold = client.patch(
         f"/api/v1/facilities/{warehouse.id}", json={"kind": "cold_store"}, headers=headers

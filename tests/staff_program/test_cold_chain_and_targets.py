@@ -107,7 +107,7 @@ def test_station_and_regulator_may_not_record_temperatures(
 
 
 def test_admin_edits_a_target_value(client, db_session, admin):
-    target = db_session.scalar(select(Target).where(Target.code == "training_person_times"))
+    target = db_session.scalar(select(Target).where(Target.code == "training_total"))
     sign_in(client, admin)
     url = f"/staff/program/targets/{target.id}/edit"
     assert target.label_zh in text(client.get("/staff/program/targets"))
@@ -123,7 +123,7 @@ def test_admin_edits_a_target_value(client, db_session, admin):
 
 @pytest.mark.parametrize("role", ["qc", "station", "regulator"])
 def test_only_admin_edits_targets(client, db_session, make_user, role):
-    target = db_session.scalar(select(Target).where(Target.code == "training_person_times"))
+    target = db_session.scalar(select(Target).where(Target.code == "training_total"))
     sign_in(client, make_user(role))
     page = client.get("/staff/program/targets")
     assert page.status_code == 200

@@ -58,6 +58,7 @@ def load_feedback(session: Session, core: CoreDemo) -> None:
         unit="%",
         as_of=dt.date(2025, 6, 30),
         source="县商务局季度统计（示例）",
+        target_code="ecommerce_turnover_growth",  # the dashboard shows it for this target
     )
     packs = list(
         session.scalars(

@@ -20,8 +20,9 @@ from trace.demo.core import CoreDemo
 from trace.models.logistics import Facility, Shipment
 from trace.models.regions import Township, Village
 from trace.models.stations import Station, StationService
+from trace.models.training import Trainee
 from trace.models.users import Role, User
-from trace.services import logistics, stations, training
+from trace.services import logistics, poverty_relief, stations, targets, training
 
 # Invented administrative villages per township, added beside the real ones so coverage has a
 # plausible denominator (about 90 in the county). Counts are illustrative, not official.
@@ -209,6 +210,7 @@ def load_program(session: Session, core: CoreDemo) -> None:
     shipments = _shipments(session, core, facilities)
     _cold_chain(session, core, rng, facilities["cold_store"], shipments[TO_KUNMING])
     _training(session, core, rng, townships, township_stations)
+    _plan_figures(session, core, township_stations, facilities)
     session.flush()
 
 
@@ -418,3 +420,126 @@ def _incubations(
             ended_on=started + dt.timedelta(days=45) if finished else None,
             outcome=outcome,
         )
+
+
+# The plan's poverty-relief figures (issue 19): every third administrative village is marked poor
+# (two of them too remote for a station), two small cold stores, three model enterprises with the
+# households they lift, staff counts, and the office's monthly figures. All illustrative (示例).
+SMALL_COLD_STORES = (
+    ("532326208", "三台乡小型冷库（示例）", "60"),
+    ("532326204", "昙华乡小型冷库（示例）", "40"),
+)
+MODEL_ENTERPRISES = ("coop", "company", "honey_coop")
+LIFTED_TRAINEES = 24  # registered poor trainees the walnut cooperative employs or buys from
+# (place, staff, of whom registered poor)
+COUNTY_STAFF, TOWNSHIP_STAFF, FACILITY_STAFF = (
+    (18, 3),
+    (3, 0),
+    {"centre": (12, 2), "warehouse": (6, 1)},
+)
+OFFICE_FIGURES = (
+    # code, month, value, source, evidence
+    ("online_farm_retail_growth", dt.date(2025, 6, 1), "26.3", "农村电子商务大数据平台（示例）",
+     "县商务局农村电商统计月报2025年第6期（示例）"),
+    ("ecommerce_outlets_growth", dt.date(2025, 6, 1), "7.8", "县市场监管局市场主体统计（示例）",
+     "市场主体发展情况通报2025年6月（示例）"),
+    ("poverty_exit_growth", dt.date(2025, 6, 1), "31.0", "县乡村振兴局（示例）",
+     "电商带动脱贫人口统计表2025年6月（示例）"),
+)  # fmt: skip
+CORRECTED = ("online_farm_retail_growth", "27.1", "县商务局农村电商统计月报2025年第6期更正（示例）")
+
+
+def _plan_figures(
+    session: Session,
+    core: CoreDemo,
+    township_stations: dict[str, Station],
+    facilities: dict[str, Facility],
+) -> None:
+    admin = core.users[Role.ADMIN]
+    villages = list(
+        session.scalars(
+            select(Village).where(Village.is_administrative.is_(True)).order_by(Village.id)
+        )
+    )
+    for n, village in enumerate(villages):
+        if n % 3 == 0:
+            village.is_poor = True
+            village.has_station_conditions = n not in (3, 6)
+    for code, name, volume in SMALL_COLD_STORES:
+        logistics.create_facility(
+            session,
+            admin,
+            name=name,
+            kind="small_cold_store",
+            township_code=code,
+            operator=COUNTY_OPERATOR,
+            volume_m3=Decimal(volume),
+        )
+    enterprises = [
+        poverty_relief.designate_enterprise(
+            session,
+            admin,
+            core.producers[key].id,
+            dt.date(2025, 4, 10),
+            "大姚县电商扶贫示范企业认定通知（示例）",
+        )
+        for key in MODEL_ENTERPRISES
+    ]
+    poverty_relief.link_household(
+        session,
+        admin,
+        enterprises[0].id,
+        linked_on=dt.date(2025, 5, 1),
+        producer_id=core.producers["farmer"].id,
+        how="订单收购（示例）",
+    )
+    poor_trainees = session.scalars(
+        select(Trainee.id)
+        .where(Trainee.is_poverty_registered.is_(True))
+        .order_by(Trainee.id)
+        .limit(LIFTED_TRAINEES)
+    )
+    for trainee_id in poor_trainees:
+        poverty_relief.link_household(
+            session,
+            admin,
+            enterprises[0].id,
+            linked_on=dt.date(2025, 10, 8),
+            trainee_id=trainee_id,
+            how="务工和订单收购（示例）",
+        )
+    centre = session.scalar(select(Station).where(Station.tier == "county"))
+    counted_on = dt.date(2025, 10, 31)
+    if centre is not None:
+        employees, poor = COUNTY_STAFF
+        poverty_relief.count_staff(
+            session, admin, counted_on=counted_on, employees=employees, poor_employees=poor,
+            station_id=centre.id,
+        )  # fmt: skip
+    for n, station in enumerate(township_stations.values()):
+        employees, poor = TOWNSHIP_STAFF
+        poverty_relief.count_staff(
+            session, admin, counted_on=counted_on, employees=employees,
+            poor_employees=poor + (1 if n % 3 == 0 else 0), station_id=station.id,
+        )  # fmt: skip
+    for key, (employees, poor) in FACILITY_STAFF.items():
+        poverty_relief.count_staff(
+            session, admin, counted_on=counted_on, employees=employees, poor_employees=poor,
+            facility_id=facilities[key].id,
+        )  # fmt: skip
+    entries = {}
+    for code, month, value, source, evidence in OFFICE_FIGURES:
+        target = targets.target_by_code(session, code)
+        if target is None:
+            continue
+        entries[code] = targets.enter_figure(
+            session, admin, target.id, month=month, value=Decimal(value), source=source,
+            evidence=evidence,
+        )  # fmt: skip
+    code, value, evidence = CORRECTED
+    if code in entries:
+        earlier = entries[code]
+        targets.enter_figure(
+            session, admin, earlier.target_id, month=earlier.month, value=Decimal(value),
+            source=earlier.source, evidence=evidence, corrects_id=earlier.id,
+        )  # fmt: skip

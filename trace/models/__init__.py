@@ -53,6 +53,7 @@ from trace.models.logistics import (
     TemperatureReading,
 )
 from trace.models.packaging import PackageType, PackagingSpec
+from trace.models.poverty_relief import LiftedHousehold, ModelEnterprise, StaffCount
 from trace.models.producers import Producer, ProducerKind
 from trace.models.products import Product, ProductCategory
 from trace.models.recalls import Recall, RecallAction, RecallActionKind, RecallLot, RecallStatus
@@ -60,7 +61,14 @@ from trace.models.regions import Township, Village
 from trace.models.retention import RetentionArchive, RetentionRule
 from trace.models.scans import Scan, ScanAddress, ScanClient
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
-from trace.models.targets import MetricKey, Target
+from trace.models.targets import (
+    Comparison,
+    FigureSource,
+    MetricKey,
+    Target,
+    TargetFigureEntry,
+    TargetMilestone,
+)
 from trace.models.training import (
     Attendance,
     Course,
@@ -92,6 +100,7 @@ __all__ = [
     "CertificationType",
     "Checkpoint",
     "CodeStatus",
+    "Comparison",
     "ComplianceRecord",
     "ConsistencyCheck",
     "ContactKind",
@@ -105,6 +114,7 @@ __all__ = [
     "FeedbackContact",
     "FeedbackReport",
     "FeedbackStep",
+    "FigureSource",
     "GradeSpec",
     "GradeThreshold",
     "Grading",
@@ -119,11 +129,13 @@ __all__ = [
     "JobKind",
     "JobStatus",
     "LabelRun",
+    "LiftedHousehold",
     "LineRole",
     "LotLink",
     "LotOperation",
     "LotOperationLine",
     "MetricKey",
+    "ModelEnterprise",
     "Notice",
     "NoticeAttachment",
     "NoticeCategory",
@@ -154,12 +166,15 @@ __all__ = [
     "ShipmentLine",
     "ShipmentStatus",
     "SpentFormStamp",
+    "StaffCount",
     "StandardKind",
     "Station",
     "StationService",
     "StationServiceOffer",
     "StationTier",
     "Target",
+    "TargetFigureEntry",
+    "TargetMilestone",
     "TemperatureAlert",
     "TemperatureLimit",
     "TemperatureReading",

@@ -30,6 +30,7 @@ class FacilityKind(enum.StrEnum):
     VILLAGE_POINT = "village_point"  # 村级物流服务点 (merged with the village station)
     PUBLIC_WAREHOUSE = "public_warehouse"  # 公共仓储中心
     COLD_STORE = "cold_store"  # 冷库
+    SMALL_COLD_STORE = "small_cold_store"  # 乡(镇)、村小型冷库 (the plan counts them apart)
 
 
 class Facility(Base):

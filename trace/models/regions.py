@@ -27,3 +27,6 @@ class Village(Base):
     name_zh: Mapped[str] = mapped_column(String(50))
     name_pinyin: Mapped[str] = mapped_column(String(100), default="")
     is_administrative: Mapped[bool] = mapped_column(default=True)
+    # 贫困村, and whether it has the conditions for a station (the plan: 有条件的贫困村全覆盖).
+    is_poor: Mapped[bool] = mapped_column(default=False)
+    has_station_conditions: Mapped[bool] = mapped_column(default=True)

@@ -458,6 +458,24 @@ class ProgressSchema(Schema):
     pct = fields.Decimal(as_string=True, allow_none=True)
     is_met = fields.Boolean(allow_none=True)
     is_measured = fields.Boolean()
+    # Added with the plan's milestones (issue 19).
+    status = fields.Function(lambda p: p.status.value)
+    source = fields.String()  # records, office, reported, or "" (no figure)
+    as_of = fields.Date(allow_none=True)
+    figure_source = fields.Function(lambda p: p.target.figure_source.value)
+    comparison = fields.Function(lambda p: p.target.comparison.value)
+    baseline_year = Integer(attribute="target.baseline_year", allow_none=True)
+    milestones = fields.Function(
+        lambda p: [
+            {
+                "due_on": m.due_on.isoformat(),
+                "share_pct": None if m.share_pct is None else str(m.share_pct),
+                "value": None if m.value is None else str(m.value),
+                "label_zh": m.label_zh,
+            }
+            for m in p.target.milestones
+        ]
+    )
 
 
 StationPageSchema = page_schema(StationSchema, "StationPage")

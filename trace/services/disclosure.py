@@ -265,24 +265,19 @@ class ProgressRow:
 
 
 def progress_rows(session: Session) -> list[ProgressRow]:
-    """The plan's targets with the programme dashboard's own computed values (targets.progress);
-    a target the records do not measure takes the latest figure the county reported for it, and
-    figures not tied to a target follow. Public: aggregates only."""
+    """The plan's targets with the programme dashboard's own figures (targets.progress: from the
+    records, else the programme office's entry, else the latest figure reported here), and the
+    figures not tied to a target after them. Public: aggregates only."""
     figures = all_figures(session)
-    latest_for: dict[str, DisclosureFigure] = {}
-    for figure in sorted(figures, key=lambda f: (f.as_of, f.id)):
-        if figure.target_code:
-            latest_for[figure.target_code] = figure
     rows: list[ProgressRow] = []
     for progress in target_service.progress(session):
         target = progress.target
-        reported = latest_for.get(target.code)
-        if progress.current is not None:
-            current, source, as_of = progress.current, "records", None
-        elif reported is not None:
-            current, source, as_of = reported.value, "reported", reported.as_of
-        else:
-            current, source, as_of = None, "", None
+        source = "records" if progress.source == "records" else (progress.source and "reported")
+        note = target.note
+        if progress.entry is not None:
+            note = progress.entry.source
+        elif progress.source == "reported":
+            note = next((f.source for f in figures if f.target_code == target.code), note)
         rows.append(
             ProgressRow(
                 code=target.code,
@@ -290,10 +285,10 @@ def progress_rows(session: Session) -> list[ProgressRow]:
                 label_en=target.label_en,
                 unit=target.unit,
                 target_value=target.target_value,
-                current=current,
+                current=progress.current,
                 source=source,
-                as_of=as_of,
-                note=(reported.source if source == "reported" and reported else target.note),
+                as_of=progress.as_of,
+                note=note,
             )
         )
     known = {row.code for row in rows}

@@ -13,10 +13,14 @@ from sqlalchemy.orm import Session
 from trace.clock import local_today
 from trace.db import Base, utcnow
 from trace.models.batches import Batch
+from trace.models.brand import ApplicationStatus, BrandApplication
 from trace.models.events import TraceEvent
 from trace.models.logistics import Facility, FacilityKind
+from trace.models.packaging import PackagingSpec
+from trace.models.poverty_relief import LiftedHousehold, ModelEnterprise, StaffCount
 from trace.models.producers import Producer
 from trace.models.products import Product, ProductCategory
+from trace.models.regions import Village
 from trace.models.stations import Station, StationTier
 from trace.models.targets import MetricKey
 from trace.models.training import (
@@ -173,6 +177,139 @@ def scans_last_30_days(session: Session) -> Decimal | None:
     return _count(session, query)
 
 
+def poor_village_coverage_pct(session: Session) -> Decimal | None:
+    """Poor administrative villages with the conditions for a station that have a village
+    station, in percent (有条件的贫困村全覆盖); None while no village is marked poor."""
+    eligible = select(Village.id).where(
+        Village.is_poor.is_(True),
+        Village.is_administrative.is_(True),
+        Village.has_station_conditions.is_(True),
+    )
+    total = _count(session, select(func.count()).select_from(eligible.subquery()))
+    if not total:
+        return None
+    covered = _count(
+        session,
+        select(func.count(distinct(Station.village_id))).where(
+            Station.tier == StationTier.VILLAGE, Station.village_id.in_(eligible)
+        ),
+    )
+    return (covered * 100 / total).quantize(Decimal("0.1"))
+
+
+def packaging_designs(session: Session) -> Decimal:
+    """Standard grading and packaging designs in use (分级包装策划设计)."""
+    return _count(
+        session, select(func.count(PackagingSpec.id)).where(PackagingSpec.is_active.is_(True))
+    )
+
+
+def _public_brands() -> Any:
+    """A county public brand is one producers are admitted to: it has an approved admission."""
+    return select(distinct(BrandApplication.brand)).where(
+        BrandApplication.status == ApplicationStatus.APPROVED
+    )
+
+
+def public_brands(session: Session) -> Decimal:
+    return _count(session, select(func.count()).select_from(_public_brands().subquery()))
+
+
+def product_brands(session: Session) -> Decimal:
+    """Speciality product brands: the brands products carry, the public brands left out."""
+    query = select(func.count(distinct(Product.brand))).where(
+        Product.brand != "", Product.brand.not_in(_public_brands())
+    )
+    return _count(session, query)
+
+
+def _model_producers() -> Any:
+    return select(ModelEnterprise.producer_id)
+
+
+def poverty_products(session: Session) -> Decimal:
+    """扶贫产品: products with a lot from a registered poor household or a model enterprise."""
+    query = (
+        select(func.count(distinct(Batch.product_id)))
+        .join(Producer, Producer.id == Batch.producer_id)
+        .where(or_(Producer.is_poverty_registered.is_(True), Producer.id.in_(_model_producers())))
+    )
+    return _count(session, query)
+
+
+def poor_or_disabled_job_training(session: Session) -> Decimal:
+    """Person-times of registered poor or disabled trainees in job training (skills, start-up)."""
+    return _count(
+        session,
+        _attendances(
+            or_(Trainee.is_poverty_registered.is_(True), Trainee.is_disabled.is_(True)),
+            Course.kind.in_((TrainingKind.SKILLS, TrainingKind.ENTREPRENEURSHIP)),
+        ),
+    )
+
+
+def model_enterprises(session: Session) -> Decimal:
+    return _count(session, select(func.count(ModelEnterprise.id)))
+
+
+def _lifted_producers(session: Session) -> set[int]:
+    rows = session.scalars(
+        select(Producer.id)
+        .join(LiftedHousehold, LiftedHousehold.producer_id == Producer.id)
+        .where(Producer.is_poverty_registered.is_(True))
+    )
+    return set(rows)
+
+
+def _lifted_trainees(session: Session) -> set[int]:
+    rows = session.scalars(
+        select(Trainee.id)
+        .join(LiftedHousehold, LiftedHousehold.trainee_id == Trainee.id)
+        .where(Trainee.is_poverty_registered.is_(True))
+    )
+    return set(rows)
+
+
+def households_lifted(session: Session) -> Decimal:
+    """Registered poor households linked to a model enterprise (as suppliers or as trainees),
+    each once however many enterprises it works with; one no longer registered does not count."""
+    return Decimal(len(_lifted_producers(session)) + len(_lifted_trainees(session)))
+
+
+def _latest_staff_counts(session: Session) -> list[StaffCount]:
+    """The latest count of each station and facility."""
+    latest: dict[tuple[int | None, int | None], StaffCount] = {}
+    for row in session.scalars(select(StaffCount).order_by(StaffCount.counted_on, StaffCount.id)):
+        latest[(row.station_id, row.facility_id)] = row
+    return list(latest.values())
+
+
+def poor_employment_share_pct(session: Session) -> Decimal | None:
+    """Registered poor people among the staff of stations and logistics facilities, in percent."""
+    counts = _latest_staff_counts(session)
+    employees = sum(c.employees for c in counts)
+    if not employees:
+        return None
+    poor = sum(c.poor_employees for c in counts)
+    return (Decimal(poor) * 100 / employees).quantize(Decimal("0.1"))
+
+
+def poor_people_helped(session: Session) -> Decimal:
+    """Registered poor people the project reached: trainees who attended a class or are linked
+    to a model enterprise (each once), producers a model enterprise lifts, and poor staff."""
+    trained = set(
+        session.scalars(
+            select(distinct(Trainee.id))
+            .join(Attendance, Attendance.trainee_id == Trainee.id)
+            .where(Trainee.is_poverty_registered.is_(True))
+        )
+    )
+    staff = sum(c.poor_employees for c in _latest_staff_counts(session))
+    return Decimal(
+        len(trained | _lifted_trainees(session)) + len(_lifted_producers(session)) + staff
+    )
+
+
 METRICS: dict[MetricKey, Metric] = {
     MetricKey.COUNTY_CENTRES: _stations(StationTier.COUNTY),
     MetricKey.TOWNSHIP_STATIONS: _stations(StationTier.TOWNSHIP),
@@ -198,6 +335,17 @@ METRICS: dict[MetricKey, Metric] = {
     MetricKey.LOTS_TRACED: lots_traced,
     MetricKey.PACKS_LABELLED: packs_labelled,
     MetricKey.SCANS_LAST_30_DAYS: scans_last_30_days,
+    MetricKey.POOR_VILLAGE_COVERAGE_PCT: poor_village_coverage_pct,
+    MetricKey.SMALL_COLD_STORES: _facilities(FacilityKind.SMALL_COLD_STORE),
+    MetricKey.PACKAGING_DESIGNS: packaging_designs,
+    MetricKey.PUBLIC_BRANDS: public_brands,
+    MetricKey.PRODUCT_BRANDS: product_brands,
+    MetricKey.POVERTY_PRODUCTS: poverty_products,
+    MetricKey.POOR_OR_DISABLED_JOB_TRAINING: poor_or_disabled_job_training,
+    MetricKey.MODEL_ENTERPRISES: model_enterprises,
+    MetricKey.HOUSEHOLDS_LIFTED: households_lifted,
+    MetricKey.POOR_EMPLOYMENT_SHARE_PCT: poor_employment_share_pct,
+    MetricKey.POOR_PEOPLE_HELPED: poor_people_helped,
 }
 
 

@@ -194,6 +194,7 @@ ACCESS: dict[str, Rule] = {
     "program_home": PUBLIC,
     "program_dashboard.dashboard_page": PUBLIC,
     "program_dashboard.dashboard_csv": PUBLIC,
+    "program_dashboard.dashboard_xlsx": PUBLIC,
     "program_stations.stations_page": PUBLIC,
     "program_logistics.logistics_page": PUBLIC,
     "program_training.training_page": PUBLIC,
@@ -218,6 +219,12 @@ ACCESS: dict[str, Rule] = {
     "staff_program.incubation_outcome": "training.write",
     "staff_program.targets": "record.read",
     "staff_program.edit_target": "target.manage",
+    "staff_program.target_figures": "record.read",
+    "staff_program.new_target_figure": "target.manage",
+    "staff_program.poverty_relief": "record.read",
+    "staff_program.new_model_enterprise": "target.manage",
+    "staff_program.new_lifted_household": "target.manage",
+    "staff_program.new_staff_count": "facility.manage",
     # -- staff pages -----------------------------------------------------------------------------
     "staff.auth.sign_in": PUBLIC,
     "staff.auth.sign_out": PUBLIC,  # ends whatever session there is; CSRF-checked like any form

@@ -16,6 +16,7 @@ _ids = count(1)
 SERIES_COLOURS = ("#6b4f2a", "#2e7d32", "#1565c0", "#b26a00")
 TRACK = "#e8e4da"
 GOOD, SHORT = "#2e7d32", "#b26a00"
+BEHIND, MARKER = "#c62828", "#3b3b3b"
 
 
 def _num(value: float) -> str:
@@ -32,14 +33,22 @@ def _frame(width: int, height: int, title: str, desc: str, body: str, css: str) 
     )
 
 
-def progress_bar(pct: Decimal | None, label: str) -> Markup:
-    """A thin bar filled to `pct` (0-100); grey and empty when not measured."""
+def progress_bar(
+    pct: Decimal | None, label: str, marker: Decimal | None = None, behind: bool = False
+) -> Markup:
+    """A thin bar filled to `pct` (0-100); grey and empty when not measured. `marker` (0-100)
+    draws a tick where a milestone stands; a target behind its milestone is drawn red."""
     filled = float(pct) if pct is not None else 0.0
-    colour = GOOD if filled >= 100 else SHORT
+    colour = GOOD if filled >= 100 else (BEHIND if behind else SHORT)
     body = (
         f'<rect x="0" y="0" width="100" height="8" rx="2" fill="{TRACK}"/>'
         f'<rect x="0" y="0" width="{_num(filled)}" height="8" rx="2" fill="{colour}"/>'
     )
+    if marker is not None and 0 < marker < 100:
+        body += (
+            f'<rect x="{_num(float(marker) - 0.4)}" y="0" width="0.8" height="8" fill="{MARKER}"/>'
+        )
+
     desc = f"{_num(filled)}%" if pct is not None else "—"
     uid = f"bar{next(_ids)}"
     return Markup(

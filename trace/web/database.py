@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request, stream_with_context
 from sqlalchemy.exc import OperationalError
@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 
 from trace.db import is_busy, make_engine, make_sessionmaker, reading_session
 
+V = TypeVar("V")
+
 EXTENSION_KEY = "trace.sessionmaker"
+READ_ENGINE_KEY = "trace.read_engine"
+READ_EXTENSION_KEY = "trace.read_sessionmaker"
+REPLICA_SAFE = "replica_safe"  # the attribute replica_safe() sets on a view
 
 
 # Requests that should only read. On SQLite their transactions begin DEFERRED and hold no lock
@@ -23,8 +28,22 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], echo=app.config["SQL_ECHO"])
     app.extensions["trace.engine"] = engine
     app.extensions[EXTENSION_KEY] = make_sessionmaker(engine)
+    replica = app.config.get("READ_DATABASE_URL")
+    if replica:  # creating an engine opens no connection
+        read_engine = make_engine(str(replica), echo=app.config["SQL_ECHO"])
+        app.extensions[READ_ENGINE_KEY] = read_engine
+        app.extensions[READ_EXTENSION_KEY] = make_sessionmaker(read_engine)
     app.teardown_appcontext(_close_session)
     _retry_busy_reads_as_writes(app)
+
+
+def replica_safe(view: V) -> V:
+    """Mark a view that only reads and may show data a second old (a public page, a regulator's
+    search): with TRACE_READ_DATABASE_URL set, its GET reads from that replica. Never for a view
+    that writes, or reads in order to write (the scan page logs the scan; a form that validates
+    against what it reads): a lagging replica would decide on old rows."""
+    setattr(view, REPLICA_SAFE, True)
+    return view
 
 
 def db() -> Session:
@@ -33,11 +52,20 @@ def db() -> Session:
         factory = current_app.extensions[EXTENSION_KEY]
         reads = has_request_context() and request.method in READING_METHODS
         if reads and not g.get("db_writes"):
-            g.db_session = reading_session(factory)
+            g.db_session = reading_session(_replica_factory() or factory)
         else:
             g.db_session = factory()
     session: Session = g.db_session
     return session
+
+
+def _replica_factory() -> Any:
+    """The replica's sessions, if there is one and this request's view is replica_safe."""
+    factory = current_app.extensions.get(READ_EXTENSION_KEY)
+    if factory is None or request.endpoint is None:
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    return factory if getattr(view, REPLICA_SAFE, False) else None
 
 
 def _retry_busy_reads_as_writes(app: Flask) -> None:

@@ -111,9 +111,11 @@ def handle_http_exception(error: HTTPException) -> Any:
     if errors and error.code == 422:
         message = "the request has invalid fields: " + ", ".join(sorted(errors))
     response, status = error_response(error.code or 500, str(message), errors)
-    if not isinstance(response, str):
-        for key, value in (data.get("headers") or {}).items():
-            response.headers[key] = value
+    headers = dict(data.get("headers") or {})  # Retry-After of a 429: on pages too
+    if isinstance(response, str):
+        return response, status, headers
+    for key, value in headers.items():
+        response.headers[key] = value
     return response, status
 
 

@@ -36,6 +36,8 @@ ENGLISH_UNITS = {
     "件": "packs",
     "次": "scans",
     "家": "firms",
+    "户": "households",
+    "万元": "×10,000 yuan",
 }
 
 

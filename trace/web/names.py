@@ -77,6 +77,19 @@ JOB_KINDS = {
 JOB_STATUSES = {"running": _l("进行中"), "finished": _l("已完成"), "failed": _l("失败")}
 
 SHIPMENT_STATUSES = {"planned": _l("计划中"), "in_transit": _l("运输中"), "delivered": _l("已送达")}
+# The plan's targets against their milestones (trace.services.targets.Status), and where a
+# target's figure comes from.
+TARGET_STATUSES = {
+    "met": _l("已达成"),
+    "on_track": _l("按进度推进"),
+    "behind": _l("滞后于时间节点"),
+    "unmeasured": _l("尚未计量"),
+}
+FIGURE_SOURCES = {
+    "records": _l("系统记录"),
+    "office": _l("项目办填报"),
+    "reported": _l("政务公开数据"),
+}
 
 ALL = {
     "roles": ROLES,
@@ -89,6 +102,8 @@ ALL = {
     "job_kinds": JOB_KINDS,
     "job_statuses": JOB_STATUSES,
     "shipment_statuses": SHIPMENT_STATUSES,
+    "target_statuses": TARGET_STATUSES,
+    "figure_sources": FIGURE_SOURCES,
 }
 
 

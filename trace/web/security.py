@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
+import inspect
 import ipaddress
 import json
 import logging
 import sys
 import time
+import types
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Request, Response, current_app, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -68,7 +73,12 @@ def client_key(addr: str | None = None) -> str:
 
     IPv6 clients are keyed by their /64 network, since one host commonly holds a whole /64.
     """
-    raw = addr if addr is not None else (request.remote_addr or "")
+    if addr is None:  # this request's client: worked out once (rate limit, log, forms)
+        memo: str | None = g.get("client_key")
+        if memo is None:
+            memo = g.client_key = client_key(request.remote_addr or "")
+        return memo
+    raw = addr
     try:
         ip = ipaddress.ip_address(raw)
         if ip.version == 6:
@@ -141,7 +151,13 @@ class RateLimits:
 
 def limit(name: str) -> RateLimitItem:
     """The configured limit `RATE_LIMIT_<NAME>` as a limits item."""
-    return parse(current_app.config[f"RATE_LIMIT_{name.upper()}"])
+    return _parsed(str(current_app.config[f"RATE_LIMIT_{name.upper()}"]))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> RateLimitItem:
+    """limits.parse runs regular expressions; a setting's text parses to the same item always."""
+    return parse(text)
 
 
 def rate_limits() -> RateLimits:
@@ -346,18 +362,33 @@ def _start_request() -> None:
     g.request_id = incoming if ok else uuid.uuid4().hex
 
 
+# The fixed headers of every answer as ready (name, value) pairs, and of the API docs' page;
+# _add_headers appends those a view has not set itself (werkzeug's setdefault, one header at a
+# time, validated and searched each value again on every request).
+_HEADERS = (*SECURITY_HEADERS.items(), ("Content-Security-Policy", CSP))
+_DOCS_HEADERS = (*SECURITY_HEADERS.items(), ("Content-Security-Policy", DOCS_CSP))
+_HEADER_KEYS = frozenset(name.lower() for name, _ in _HEADERS) | {
+    "strict-transport-security",
+    "x-request-id",
+}
+
+
 def _add_headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    csp = DOCS_CSP if request.endpoint == DOCS_ENDPOINT else CSP
-    response.headers.setdefault("Content-Security-Policy", csp)
-    hsts = int(current_app.config["HSTS_SECONDS"])
-    if request.is_secure and hsts:
-        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
+    headers = response.headers
+    fixed = _DOCS_HEADERS if request.endpoint == DOCS_ENDPOINT else _HEADERS
     # Pages and answers for a signed-in person must not stay in shared or back-button caches.
     if request.path.startswith("/staff") or g.get("actor") is not None:
-        response.headers["Cache-Control"] = "no-store"
-    response.headers.setdefault("X-Request-ID", g.get("request_id", ""))
+        headers["Cache-Control"] = "no-store"
+    hsts = current_app.config["HSTS_HEADER"]
+    extra = [("X-Request-ID", g.get("request_id", ""))]
+    if hsts and request.is_secure:
+        extra.append(("Strict-Transport-Security", hsts))
+    present = {name.lower() for name, _ in headers} & _HEADER_KEYS
+    if not present:  # the usual case: a view sets none of them
+        headers.extend(fixed)
+        headers.extend(extra)
+        return response
+    headers.extend([pair for pair in (*fixed, *extra) if pair[0].lower() not in present])
     return response
 
 
@@ -365,13 +396,15 @@ class JsonFormatter(logging.Formatter):
     """A log record as one JSON object per line; the message is JSON already or becomes `msg`."""
 
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
-        try:
-            body = json.loads(message)
-            if not isinstance(body, dict):
-                raise ValueError
-        except ValueError:
-            body = {"msg": message}
+        body = getattr(record, "trace_fields", None)  # a dict already (the request log)
+        if not isinstance(body, dict):
+            message = record.getMessage()
+            try:
+                body = json.loads(message)
+                if not isinstance(body, dict):
+                    raise ValueError
+            except ValueError:
+                body = {"msg": message}
         entry = {
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname.lower(),
@@ -401,9 +434,25 @@ def request_record(response: Response) -> dict[str, Any]:
 
 
 def _log_request(response: Response) -> Response:
-    if current_app.config["LOG_REQUESTS"]:
-        request_log.info(json.dumps(request_record(response), ensure_ascii=False))
+    # Nothing is built for a line that would be dropped (TRACE_LOG_REQUESTS=0, or the level
+    # raised above INFO); a kept line is formatted once, by its handler (JsonFormatter). The
+    # message stays readable JSON for any other handler or formatter.
+    if current_app.config["LOG_REQUESTS"] and request_log.isEnabledFor(logging.INFO):
+        fields = request_record(response)
+        request_log.info(_LazyJson(fields), extra={"trace_fields": fields})
     return response
+
+
+class _LazyJson:
+    """A log message that becomes JSON text only if a handler asks for it."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return json.dumps(self.fields, ensure_ascii=False)
 
 
 def _configure_request_log() -> None:
@@ -427,6 +476,27 @@ def _check_settings(app: Flask) -> None:
             raise ConfigError(f"TRACE_{name} must be at least 1")
 
 
+class LeanSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, minus the work a request without the cookie does not need:
+    a request with no session cookie (every consumer scan, every public page) gets an empty
+    session without building a signing serializer, and the serializer, the same for every request
+    of the app, is built once instead of per request."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if key not in self._serializers:
+            self._serializers[key] = super().get_signing_serializer(app)
+        return self._serializers[key]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def configure_cookies(app: Flask) -> None:
     """Session cookies: HttpOnly, SameSite=Lax, and Secure unless the app runs in debug or
     testing mode or TRACE_INSECURE_COOKIES=1 (plain http://127.0.0.1 during development).
@@ -447,11 +517,33 @@ def configure_cookies(app: Flask) -> None:
     )
     # Refreshed only when the session changes (the idle clock moves at most once a minute).
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    app.session_interface = LeanSessionInterface()
+
+
+def _quick_ensure_sync(app: Flask) -> None:
+    """Flask passes every hook and view through `ensure_sync` on every request (about fifteen
+    times a request here), which asks inspect.iscoroutinefunction each time. A plain function
+    whose code is not a coroutine's is returned as it is straight away; anything else (a
+    coroutine, a bound method, a partial) still gets Flask's own answer."""
+    original = app.ensure_sync
+
+    def ensure_sync(func: Callable[..., Any]) -> Callable[..., Any]:
+        if type(func) is types.FunctionType and not func.__code__.co_flags & _CO_ASYNC:
+            return func
+        return original(func)
+
+    app.ensure_sync = ensure_sync  # type: ignore[method-assign]
+
+
+_CO_ASYNC = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 
 
 def init_app(app: Flask) -> None:
+    _quick_ensure_sync(app)
     _check_settings(app)
     configure_cookies(app)
+    hsts = int(app.config["HSTS_SECONDS"])
+    app.config["HSTS_HEADER"] = f"max-age={hsts}" if hsts else ""
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from trace.web.program import (
     staff,
     staff_cold_chain,
     staff_forms,
+    staff_poverty,
     staff_targets,
     staff_training,
     stations,
@@ -23,7 +24,7 @@ from trace.web.program import (
 
 MODULES = (stations, logistics, training, dashboard)
 # They add their routes to staff_forms.bp when imported.
-STAFF_FORMS = (staff, staff_cold_chain, staff_targets, staff_training)
+STAFF_FORMS = (staff, staff_cold_chain, staff_poverty, staff_targets, staff_training)
 
 
 def init_app(app: Flask, api: Api) -> None:

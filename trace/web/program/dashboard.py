@@ -6,14 +6,11 @@ import io
 from typing import Any
 
 from flask import Blueprint as PageBlueprint
-from flask import Response, render_template, request
-from flask_babel import gettext as _
+from flask import Response, render_template
 from flask_smorest import Blueprint
 
 from trace.cells import SafeCsvWriter
 from trace.db import utcnow
-from trace.models.targets import MetricKey
-from trace.models.training import TrainingKind
 from trace.policy import authorize
 from trace.schemas.program import (
     ProgressSchema,
@@ -21,15 +18,12 @@ from trace.schemas.program import (
     TargetSchema,
     TargetUpdateSchema,
 )
-from trace.services import logistics, metrics, stations
 from trace.services import targets as service
+from trace.services.targets import Progress, threshold
 from trace.web.auth import current_actor
-from trace.web.charts import Series, progress_bar, stacked_columns
 from trace.web.database import db
-from trace.web.formats import fmt, is_english, pick, unit
-from trace.web.program.logistics import CATEGORY_NAMES
-from trace.web.program.stations import coverage_chart
-from trace.web.program.training import KIND_NAMES
+from trace.web.formats import fmt
+from trace.web.program import dashboard_sections as sections
 
 PREFIX = ""  # /targets and /dashboard
 blp = Blueprint("targets", __name__, description="The county plan's targets and their progress")
@@ -45,6 +39,17 @@ CSV_COLUMNS = (
     "progress_pct",
     "is_met",
     "metric",
+    "area",
+    "plan_text_zh",
+    "comparison",
+    "baseline_year",
+    "figure_source",
+    "current_source",
+    "current_as_of",
+    "status",
+    "milestones",
+    "milestone_due_on",
+    "milestone_value",
 )
 
 
@@ -88,56 +93,41 @@ def dashboard() -> Any:
     return service.progress(db())
 
 
-def _chart_year(session: Any) -> int:
-    chosen = request.args.get("year", "")
-    if chosen.isdigit() and 2015 <= int(chosen) <= 2100:
-        return int(chosen)
-    return metrics.latest_training_year(session) or utcnow().year
-
-
 @pages.get("/dashboard")
 def dashboard_page() -> str:
-    """Public programme progress: aggregates only, no personal data."""
-    session = db()
-    rows = service.progress(session)
-    coverage_rows = stations.coverage_by_township(session)
-    coverage_target = service.target_value_for(session, MetricKey.VILLAGE_COVERAGE_PCT)
-    year = _chart_year(session)
-    months = metrics.training_by_month(session, year)
-    month_labels = [str(m) if is_english() else f"{m}月" for m in months]
-    training_chart = stacked_columns(
-        month_labels,
-        [Series(str(KIND_NAMES[k]), [months[m][k] for m in months]) for k in TrainingKind],
-        _("%(year)s年各月培训人次", year=year),
-        _("按月份和培训类型统计的参训人次。"),
-    )
+    """Public programme progress, one section after another (dashboard_sections.SECTIONS):
+    aggregates only, no personal data."""
     return render_template(
-        "program/dashboard.html",
-        rows=[
-            {
-                "label": pick(p.target.label_zh, p.target.label_en),
-                "code": p.target.code,
-                "unit": unit(p.target.unit),
-                "target": fmt(p.target.target_value),
-                "current": fmt(p.current),
-                "pct": p.pct,
-                "is_met": p.is_met,
-                "is_measured": p.is_measured,
-                "note": p.target.note,
-                "bar": progress_bar(p.pct, pick(p.target.label_zh, p.target.label_en)),
-            }
-            for p in rows
-        ],
-        met=sum(1 for p in rows if p.is_met),
-        measured=sum(1 for p in rows if p.is_measured),
-        coverage_chart=coverage_chart(coverage_rows, coverage_target),
-        training_chart=training_chart,
-        year=year,
-        alerts=logistics.open_alerts(session),
-        category_names=CATEGORY_NAMES,
-        as_of=utcnow(),
-        fmt=fmt,
+        "program/dashboard.html", blocks=sections.blocks(db()), as_of=utcnow(), fmt=fmt
     )
+
+
+def _csv_row(p: Progress) -> list[str]:
+    target = p.target
+    judged = p.milestone
+    return [
+        target.code,
+        target.label_zh,
+        target.label_en,
+        target.unit,
+        f"{target.target_value.normalize():f}",
+        "" if p.current is None else f"{p.current.normalize():f}",
+        "" if p.pct is None else f"{p.pct:f}",
+        "" if p.is_met is None else ("yes" if p.is_met else "no"),
+        "" if target.metric is None else target.metric.value,
+        # Added with the plan's milestones (issue 19): after the original columns.
+        target.area_zh,
+        target.plan_text_zh,
+        target.comparison.name.lower(),  # at_least, at_most, equal: "=" would look like a formula
+        "" if target.baseline_year is None else str(target.baseline_year),
+        target.figure_source.value,
+        p.source,
+        "" if p.as_of is None else p.as_of.isoformat(),
+        p.status.value,
+        ";".join(sections.milestone_data(m) for m in target.milestones),
+        "" if judged is None else judged.due_on.isoformat(),
+        "" if judged is None else f"{threshold(target, judged).normalize():f}",
+    ]
 
 
 @pages.get("/dashboard.csv")
@@ -150,24 +140,25 @@ def dashboard_csv() -> Response:
     writer = SafeCsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for p in service.progress(db()):
-        writer.writerow(
-            [
-                p.target.code,
-                p.target.label_zh,
-                p.target.label_en,
-                p.target.unit,
-                f"{p.target.target_value.normalize():f}",
-                "" if p.current is None else f"{p.current.normalize():f}",
-                "" if p.pct is None else f"{p.pct:f}",
-                "" if p.is_met is None else ("yes" if p.is_met else "no"),
-                p.target.metric.value,
-            ]
-        )
+        writer.writerow(_csv_row(p))
     stamp = utcnow().strftime("%Y%m%d")
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="dayao-programme-targets-{stamp}.csv"'
+        },
+    )
+
+
+@pages.get("/dashboard.xlsx")
+def dashboard_xlsx() -> Response:
+    """Every target with its milestones and status, and each section's tables, for 验收."""
+    stamp = utcnow().strftime("%Y%m%d")
+    return Response(
+        sections.workbook(db()),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="dayao-programme-targets-{stamp}.xlsx"'
         },
     )

@@ -51,6 +51,7 @@ KIND_NAMES = {
     FacilityKind.VILLAGE_POINT: _l("村级物流服务点"),
     FacilityKind.PUBLIC_WAREHOUSE: _l("公共仓储中心"),
     FacilityKind.COLD_STORE: _l("冷库"),
+    FacilityKind.SMALL_COLD_STORE: _l("乡村小型冷库"),
 }
 STATUS_NAMES = {
     ShipmentStatus.PLANNED: _l("待发运"),

@@ -9,6 +9,7 @@ PUBLIC_CACHE_SECONDS in a per-process cache.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from trace.db import utcnow
 from trace.models.batches import Batch
@@ -33,8 +35,8 @@ from trace.services.public_record import (
 )
 from trace.web import scan_pool
 from trace.web.auth import current_actor
-from trace.web.cache import TTLCache
-from trace.web.database import db
+from trace.web.cache import SharedCache
+from trace.web.database import db, replica_safe
 from trace.web.errors import error_response, wants_json
 from trace.web.i18n import select_locale
 from trace.web.public import scan_clients
@@ -52,19 +54,34 @@ LOCATOR_SIZE = (120, 120)
 LOCATOR_MARGIN = 10
 
 
-def _cache() -> TTLCache[Any]:
+def _cache() -> SharedCache[Any]:
     """One cache per app, its entries reused for PUBLIC_CACHE_SECONDS: a batch's public record
     (key: batch id), its sections as HTML (("html", batch id, pack date, language)) and the scan
     page around the banner (("scan-page", batch id, pack date, language)).
 
     The verdict and the batch's status are never cached: they come from the scan query itself.
     Opening a recall clears this process's cache (trace.web.genealogy.recalls).
+
+    With TRACE_REDIS_URL the entries are shared by every worker and node through Redis
+    (trace.web.cache.SharedCache): the HTML entries carry the lot's status in their keys, and a
+    record found with another status than the request's is dropped from Redis too, so a status
+    change made on any node shows at once on every node.
     """
-    cache: TTLCache[Any] | None = current_app.extensions.get(CACHE_KEY)
+    cache: SharedCache[Any] | None = current_app.extensions.get(CACHE_KEY)
     if cache is None:
-        cache = TTLCache(current_app.config["PUBLIC_CACHE_SECONDS"])
+        cache = SharedCache(
+            current_app.config["PUBLIC_CACHE_SECONDS"],
+            current_app.config.get("REDIS_URL"),
+            # Per database: services (or test and bench runs) sharing one Redis never mix ids.
+            namespace=f"trace:public:{_database_tag()}:",
+        )
         current_app.extensions[CACHE_KEY] = cache
     return cache
+
+
+def _database_tag() -> str:
+    url = make_url(str(current_app.config["DATABASE_URL"])).render_as_string(hide_password=True)
+    return hashlib.sha256(url.encode()).hexdigest()[:12]
 
 
 def batch_record(batch_id: int, status: str | None = None) -> dict[str, Any]:
@@ -81,6 +98,7 @@ def batch_record(batch_id: int, status: str | None = None) -> dict[str, Any]:
     )
     if status is not None and record["status"] != status:
         cache.clear()
+        cache.forget(batch_id)  # and from Redis, where another node may have put it
         record = cache.get_or_make(batch_id, lambda: public_batch_record(db(), batch_id))
     return record
 
@@ -184,7 +202,7 @@ def verdict_banner(scan: dict[str, Any], record: dict[str, Any] | None) -> str:
 
 def record_html(batch_id: int, record: dict[str, Any], pack_date: dt.date | None) -> Markup:
     """The record's sections as HTML, rendered once per batch, pack date and language."""
-    key = ("html", batch_id, pack_date, _language())
+    key = ("html", batch_id, pack_date, _language(), record["status"])
 
     def render() -> str:
         return render_template(
@@ -233,7 +251,9 @@ def scan_page_html(
         middle, after = rest.split(REPORT_SLOT)
         return before, middle, after
 
-    key = ("scan-page", batch_id, pack_date, _language())
+    # The status in the key: a page shared through Redis is never one of another status.
+    status = record["status"] if record is not None else None
+    key = ("scan-page", batch_id, pack_date, _language(), status)
     before, middle, after = shell() if is_staff else _cache().get_or_make(key, shell)
     banner = verdict_banner(scan, record)
     before = before.replace(SWITCH_SLOT, scan_clients.switch_token(scan["serial"]))
@@ -270,6 +290,7 @@ def origin_locator(latitude: str | None, longitude: str | None) -> dict[str, flo
 
 
 @bp.get("/")
+@replica_safe
 def home() -> str:
     session = db()
     counts = {
@@ -373,6 +394,7 @@ def unknown_code_response(serial: str) -> Response:
 
 
 @bp.get("/lots/<lot>")
+@replica_safe
 def batch_page(lot: str) -> Any:
     found = db().execute(select(Batch.id, Batch.status).where(Batch.lot == lot)).first()
     if found is None:
@@ -391,6 +413,7 @@ def batch_page(lot: str) -> Any:
 
 
 @bp.get("/compliance/<number>")
+@replica_safe
 def compliance_page(number: str) -> Any:
     """What a 承诺达标合格证's QR code opens: the certificate as issued and its lot's status now.
 
@@ -425,6 +448,7 @@ def mask_phone(phone: str) -> str:
 
 
 @bp.get("/products/<gtin>")
+@replica_safe
 def product_page(gtin: str) -> Any:
     session = db()
     product = session.scalar(select(Product).where(Product.gtin == gtin))

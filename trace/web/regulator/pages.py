@@ -46,7 +46,7 @@ from trace.services import logistics as logistics_service
 from trace.services import oversight, recalls, regions, scan_regions, trace_query, verify
 from trace.services import products as product_service
 from trace.web.auth import current_actor
-from trace.web.database import db
+from trace.web.database import db, replica_safe
 from trace.web.forms import Form
 from trace.web.jobs import launch
 from trace.web.messages import texts as worded_errors
@@ -318,6 +318,7 @@ def forget_public_records() -> None:
 
 
 @bp.get("/lots")
+@replica_safe
 def lots() -> Any:
     session = db()
     args = _query_args(LotSearchArgsSchema())
@@ -468,6 +469,7 @@ def recall(recall_id: int, forms: dict[str, Form] | None = None, status: int = 2
 
 
 @bp.get("/audit")
+@replica_safe
 def audit() -> Any:
     args = _query_args(AuditArgsSchema())
     page = int(args.get("page", 1))
