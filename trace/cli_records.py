@@ -40,6 +40,9 @@ def retention_list() -> None:
 def retention_partitions() -> None:
     """Create the partitioned logs' months ahead (PostgreSQL; the daily job does it too)."""
     with _session() as session:
+        if not partitions.is_partitioned(session, "scans"):
+            click.echo("the logs are plain tables on this database (partitions are PostgreSQL's)")
+            return
         made = partitions.ensure_partitions(session)
         session.commit()
     click.echo(f"created {', '.join(made)}" if made else "every month ahead has its partition")
