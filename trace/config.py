@@ -125,16 +125,28 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
         "exports up to this many rows download at once on the "
         "staff pages; larger ones run as a background job",
     ),
+    "IMPORT_MAX_ROWS": (20_000, "largest spreadsheet import (data rows); larger files are refused"),
+    "IMPORT_DIRECT_MAX_ROWS": (
+        500,
+        "spreadsheet imports up to this many rows run within the upload's request; larger ones "
+        "by a background job with a progress page (the request answers 202)",
+    ),
     "BACKUP_DIR": (
         None,
         "folder of the daily backups (`backup scheduled`); unset: instance/backups",
     ),
     "BACKUP_KEEP": (14, "daily backups kept in BACKUP_DIR; older ones are deleted"),
+    "LOGISTICS_EXPORT_DIR": (
+        None,
+        "folder of the daily logistics files for the prefecture platform; unset: "
+        "instance/exports/logistics",
+    ),
     "PROXY_COUNT": (0, "reverse proxies in front whose X-Forwarded-For/-Proto are trusted"),
     "HSTS_SECONDS": (365 * 24 * 3600, "Strict-Transport-Security max-age on https; 0 = off"),
     "LOG_REQUESTS": (True, "one JSON line per request on stderr, without IPs or secrets"),
 }
 
+IMPORT_LIMITS = ("IMPORT_MAX_ROWS", "IMPORT_DIRECT_MAX_ROWS")
 _HOST_RE = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
@@ -208,7 +220,7 @@ def load_settings(
     settings["ALLOWED_HOSTS"] = ",".join(hosts)
     names = ("TOKEN_TTL_HOURS", "SCAN_LIMIT", "MAX_CONTENT_LENGTH", "LABEL_PDF_DIRECT_MAX")
     more = ("SCAN_CLIENTS_PER_ADDRESS", "SCAN_FAR_HOURS", "BACKUP_KEEP", "JOB_WORKERS")
-    for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS", *more):
+    for name in (*names, "LABEL_ISSUE_DIRECT_MAX", "EXPORT_DIRECT_MAX_ROWS", *more, *IMPORT_LIMITS):
         if int(settings[name]) < 1:
             raise ConfigError(f"TRACE_{name} must be at least 1")
     try:

@@ -27,6 +27,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "compliance.issue": frozenset({ADMIN, QC, STATION}),
     # Programme modules: admin runs the plan's records, QC the cold chain, stations their training.
     "station.manage": frozenset({ADMIN}),
+    # Issue 19: the programme office keeps the books; stations record their services, and the
+    # logistics staff (as for shipments) tally parcels at facilities without a station.
+    "funding.manage": frozenset({ADMIN}),
+    "station_service.write": frozenset({ADMIN, STATION}),
+    "parcels.write": frozenset({ADMIN, QC}),
     "facility.manage": frozenset({ADMIN}),
     "target.manage": frozenset({ADMIN}),
     "course.manage": frozenset({ADMIN}),
@@ -68,6 +73,7 @@ TOWNSHIP_SCOPED = frozenset(
         "brand.apply",
         "recall.progress",
         "compliance.issue",
+        "station_service.write",
     }
 )
 

@@ -109,6 +109,14 @@ class JobQueue:
 
             log.info("records-backup: %s", scheduled_backup(app))
 
+        # Issue 19: yesterday's logistics file for the prefecture platform, 02:30 in Dayao.
+        @huey.periodic_task(crontab(hour="18", minute="30"), name="logistics-daily")
+        def logistics_task() -> None:
+            from trace.logistics_jobs import daily_logistics_export
+
+            for path in daily_logistics_export(app):
+                log.info("logistics-daily: %s", path)
+
         return huey, run_job_task
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from trace.demo.core import DEMO_DOMAIN, DEMO_PASSWORD, CoreDemo, load_core
 from trace.demo.feedback import load_feedback
+from trace.demo.funding import load_funding
 from trace.demo.genealogy import load_genealogy
 from trace.demo.labels import load_labels
 from trace.demo.program import load_program
@@ -22,6 +23,7 @@ def load_demo(session: Session) -> bool:
         return False
     # Each module adds its demo records here, given the core records it builds on.
     load_program(session, core)
+    load_funding(session, core)  # issue 19: after the stations it serves
     load_quality(session, core)
     load_genealogy(session, core)
     # Labels stay last: issuing them needs the quality records above.

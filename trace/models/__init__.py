@@ -23,6 +23,15 @@ from trace.models.feedback import (
     ReportStatus,
     SpentFormStamp,
 )
+from trace.models.funding import (
+    BudgetLine,
+    FundingRule,
+    FundingRuleKind,
+    FundingTask,
+    FundSource,
+    SpendingEntry,
+    UseCategory,
+)
 from trace.models.genealogy import LineRole, LotLink, LotOperation, LotOperationLine, OperationKind
 from trace.models.grading import (
     Bound,
@@ -32,6 +41,7 @@ from trace.models.grading import (
     GradingStandard,
     StandardKind,
 )
+from trace.models.imports import SpreadsheetImport
 from trace.models.inspections import (
     Disposition,
     DispositionKind,
@@ -60,6 +70,12 @@ from trace.models.recalls import Recall, RecallAction, RecallActionKind, RecallL
 from trace.models.regions import Township, Village
 from trace.models.retention import RetentionArchive, RetentionRule
 from trace.models.scans import Scan, ScanAddress, ScanClient
+from trace.models.station_activity import (
+    ParcelCount,
+    ParcelDirection,
+    ServiceKind,
+    ServiceRecord,
+)
 from trace.models.stations import Station, StationService, StationServiceOffer, StationTier
 from trace.models.targets import (
     Comparison,
@@ -93,6 +109,7 @@ __all__ = [
     "BrandApplication",
     "BrandCheck",
     "BrandRule",
+    "BudgetLine",
     "CertificateSource",
     "Certification",
     "CertificationScope",
@@ -115,6 +132,10 @@ __all__ = [
     "FeedbackReport",
     "FeedbackStep",
     "FigureSource",
+    "FundSource",
+    "FundingRule",
+    "FundingRuleKind",
+    "FundingTask",
     "GradeSpec",
     "GradeThreshold",
     "Grading",
@@ -143,6 +164,8 @@ __all__ = [
     "PackCode",
     "PackageType",
     "PackagingSpec",
+    "ParcelCount",
+    "ParcelDirection",
     "Producer",
     "ProducerKind",
     "Product",
@@ -162,10 +185,14 @@ __all__ = [
     "Scan",
     "ScanAddress",
     "ScanClient",
+    "ServiceKind",
+    "ServiceRecord",
     "Shipment",
     "ShipmentLine",
     "ShipmentStatus",
+    "SpendingEntry",
     "SpentFormStamp",
+    "SpreadsheetImport",
     "StaffCount",
     "StandardKind",
     "Station",
@@ -184,6 +211,7 @@ __all__ = [
     "TrainingKind",
     "TrainingSession",
     "Unit",
+    "UseCategory",
     "User",
     "Village",
 ]

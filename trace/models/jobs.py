@@ -18,6 +18,11 @@ class JobKind(enum.StrEnum):
     LABEL_ISSUE = "label_issue"  # a large label run issued (batch_id, count, template); result_id
     LABEL_PDF = "label_pdf"  # a label run's sheets (parameters: run_id)
     EVENTS_EXPORT = "events_export"  # trace events as CSV or XLSX (batch, date range, format)
+    # A large spreadsheet import (parameters: the staged file, dry run, confirmations); its file
+    # is the JSON report (trace.services.imports.Report.as_json).
+    PRODUCER_IMPORT = "producer_import"
+    BATCH_IMPORT = "batch_import"
+    ATTENDANCE_IMPORT = "attendance_import"
 
 
 class JobStatus(enum.StrEnum):

@@ -9,6 +9,7 @@ the job's WORK here with sessions of its own and records progress and the outcom
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TypeVar
@@ -17,13 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from trace import spreadsheets
 from trace.db import utcnow
 from trace.errors import NotFoundError, ValidationError
 from trace.models.jobs import Job, JobKind, JobStatus
 from trace.models.users import Role, User
 from trace.policy import Actor, authorize
 from trace.printing.templates import load_template
-from trace.services import exports
+from trace.services import exports, imports
 from trace.services import labels as label_service
 
 # A running job whose heartbeat is older than this was cut off (its process ended).
@@ -35,6 +37,7 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
 }
 
 
@@ -123,6 +126,75 @@ def start_events_export(
         file_name=f"{scope.filename(batch.lot if batch else None)}.{file_format}",
     )
     return _save(session, job)
+
+
+IMPORT_JOB_KINDS = {
+    "producers": JobKind.PRODUCER_IMPORT,
+    "batches": JobKind.BATCH_IMPORT,
+    "attendance": JobKind.ATTENDANCE_IMPORT,
+}
+
+
+def start_import(
+    session: Session,
+    actor: Actor | None,
+    kind: imports.ImportKind,
+    *,
+    path: Path,
+    sha256: str,
+    file_name: str,
+    rows: int,
+    vocabulary: dict[str, imports.Vocabulary],
+    dry_run: bool,
+    confirmed: bool,
+    session_id: int | None,
+) -> Job:
+    """A job importing a large spreadsheet staged at `path` (its rows checked and written by
+    trace.services.imports.run_import, in the job's one transaction). The same file sent again
+    while its import is waiting or running gets that job; after it ended, a new one.
+    Raises PermissionDeniedError."""
+    authorize(actor, imports.PERMISSIONS[kind])
+    key = f"import-{kind.value}-{sha256}" + ("-dry" if dry_run else "")
+    started = session.scalar(select(Job).where(Job.idempotency_key == key))
+    if started is not None and started.status is JobStatus.RUNNING:
+        return started
+    if started is not None:  # ended: a new job (one of an imported file answers "imported")
+        started.idempotency_key = None
+        session.flush()
+    job = Job(
+        kind=IMPORT_JOB_KINDS[kind.value],
+        owner_id=_actor_id(actor),
+        parameters={
+            "kind": kind.value,
+            "path": str(path),
+            "sha256": sha256,
+            "source_name": file_name,
+            "vocabulary": {k: v.as_json() for k, v in vocabulary.items()},
+            "dry_run": dry_run,
+            "confirmed": confirmed,
+            "session_id": session_id,
+        },
+        title=file_name[:200],
+        total=rows,
+        file_name=f"import-{kind.value}.json",
+        idempotency_key=key,
+    )
+    try:
+        with session.begin_nested():
+            return _save(session, job)
+    except IntegrityError:  # the same file sent twice at once: the other request's job
+        started = session.scalar(select(Job).where(Job.idempotency_key == key))
+        if started is None:
+            raise
+        return started
+
+
+def import_report(directory: Path, job: Job) -> imports.Report | None:
+    """The finished import job's report (None until it has one)."""
+    path = result_path(directory, job)
+    if path is None:
+        return None
+    return imports.Report.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 def get_job(session: Session, actor: Actor | None, job_id: int) -> Job:
@@ -253,8 +325,48 @@ def _export_events(
     return None
 
 
+def _import_rows(
+    session: Session,
+    owner: User | None,
+    parameters: dict[str, Any],
+    out: BinaryIO | None,
+    host: str,
+    progress: Progress,
+) -> int | None:
+    assert out is not None  # the report is the job's file
+    kind = imports.ImportKind(parameters["kind"])
+    data = Path(parameters["path"]).read_bytes()
+    sheet = spreadsheets.read(data, parameters["source_name"])
+    report = imports.run_import(
+        session,
+        owner,
+        kind,
+        sheet,
+        vocabulary={
+            k: imports.Vocabulary.from_json(v) for k, v in parameters["vocabulary"].items()
+        },
+        sha256=parameters["sha256"],
+        file_name=parameters["source_name"],
+        dry_run=bool(parameters["dry_run"]),
+        confirmed=bool(parameters["confirmed"]),
+        session_id=parameters.get("session_id"),
+        progress=progress.reached,
+    )
+    if not report.imported:
+        session.rollback()  # nothing of a refused, unconfirmed or dry-run import is kept
+    out.write(json.dumps(report.as_json(), ensure_ascii=False).encode("utf-8"))
+    return None
+
+
 # Jobs whose work writes (in one transaction, committed at the end).
-WRITING_KINDS = frozenset({JobKind.LABEL_ISSUE})
+WRITING_KINDS = frozenset(
+    {
+        JobKind.LABEL_ISSUE,
+        JobKind.PRODUCER_IMPORT,
+        JobKind.BATCH_IMPORT,
+        JobKind.ATTENDANCE_IMPORT,
+    }
+)
 
 # What each kind of job does. A job with a file name writes `out`; each may return the id of a
 # record it made (Job.result_id). The runner commits the work's session when it returns.
@@ -262,6 +374,9 @@ WORK: dict[JobKind, Callable[..., int | None]] = {
     JobKind.LABEL_ISSUE: _issue_labels,
     JobKind.LABEL_PDF: _print_labels,
     JobKind.EVENTS_EXPORT: _export_events,
+    JobKind.PRODUCER_IMPORT: _import_rows,
+    JobKind.BATCH_IMPORT: _import_rows,
+    JobKind.ATTENDANCE_IMPORT: _import_rows,
 }
 
 

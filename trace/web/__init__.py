@@ -20,6 +20,7 @@ Features (each: JSON API module(s), pages, templates/<area>/...; `init_app(app, 
 never imports another feature):
   public      home, scan page, batch and product pages, GS1 resolver
   records     townships, producers, products, batches, events (API + staff pages)
+  imports     spreadsheet imports of producers, batches, attendance (API + staff pages)
   labels      label runs and single labels (API + staff pages)
   quality     grading, inspections, packaging, certifications, brand admission (API + pages)
   genealogy   lot operations, trace queries, recalls (API)
@@ -41,6 +42,7 @@ from trace.web import (
     feedback,
     genealogy,
     i18n,
+    imports,
     input_guard,
     jobs,
     labels,
@@ -56,7 +58,18 @@ from trace.web import (
 )
 
 # The order the API's tags appear in /api/v1/docs.
-FEATURES = (public, accounts, records, labels, quality, regulator, genealogy, feedback, program)
+FEATURES = (
+    public,
+    accounts,
+    records,
+    imports,
+    labels,
+    quality,
+    regulator,
+    genealogy,
+    feedback,
+    program,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -35,13 +35,18 @@ def jobs_dir(app: Flask) -> Path:
 
 def launch(job: Job) -> Response:
     """Run the saved and committed job outside this request; answer with its progress page."""
+    dispatch(job)
+    return redirect(url_for("staff.jobs.status", job_id=job.id), 303)
+
+
+def dispatch(job: Job) -> None:
+    """Hand the saved and committed job to the queue worker (run here when JOBS_INLINE)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["JOBS_INLINE"]:
         _run(app, job.id)
         db().expire_all()  # the job's row was written by the run's own sessions
     else:
         queue.enqueue(app, job.id)
-    return redirect(url_for("staff.jobs.status", job_id=job.id), 303)
 
 
 def _run(app: Flask, job_id: int) -> None:
@@ -66,6 +71,8 @@ def status(job_id: int) -> Any:
     # marks it failed (trace.jobs.recover_jobs); the page keeps refreshing meanwhile.
     finished = job.status is JobStatus.FINISHED
     result_url, result_label = None, None
+    if job.kind.value.endswith("_import"):  # the import's own page shows its report
+        return redirect(url_for("staff.imports.job", job_id=job.id), 303)
     if finished and job.kind is JobKind.LABEL_ISSUE and job.result_id is not None:
         result_url = url_for("staff.labels.run", run_id=job.result_id)
         result_label = _("查看标签批次")

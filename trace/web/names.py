@@ -73,6 +73,9 @@ JOB_KINDS = {
     "label_issue": _l("生成追溯码"),
     "label_pdf": _l("标签 PDF"),
     "events_export": _l("导出追溯事件"),
+    "producer_import": _l("导入生产主体"),
+    "batch_import": _l("导入采收批次"),
+    "attendance_import": _l("导入培训到课"),
 }
 JOB_STATUSES = {"running": _l("进行中"), "finished": _l("已完成"), "failed": _l("失败")}
 
@@ -90,6 +93,30 @@ FIGURE_SOURCES = {
     "office": _l("项目办填报"),
     "reported": _l("政务公开数据"),
 }
+# Issue 19: programme funding and station services.
+FUND_SOURCES = {"central": _l("中央财政资金"), "county": _l("县级配套资金")}
+USE_CATEGORIES = {
+    "equipment": _l("设备购置"),
+    "renovation": _l("场地改造装修"),
+    "service_purchase": _l("服务购买"),
+    "training": _l("培训实施"),
+    "logistics": _l("物流配送"),
+    "design_branding": _l("品牌与包装设计"),
+    "subsidy": _l("补贴奖励"),
+    "trading_platform": _l("网络交易平台"),
+    "building": _l("楼堂馆所建设"),
+    "running_costs": _l("工作经费"),
+    "traffic": _l("购买流量"),
+    "other": _l("其他"),
+}
+SERVICE_KINDS = {
+    "purchase_sale": _l("代购代销"),
+    "parcel_in": _l("快递代收"),
+    "parcel_out": _l("快递代发"),
+    "bill_payment": _l("缴费代办"),
+    "produce_order": _l("农产品上行"),
+}
+PARCEL_DIRECTIONS = {"in": _l("进港（收）"), "out": _l("出港（发）")}
 
 ALL = {
     "roles": ROLES,
@@ -104,6 +131,10 @@ ALL = {
     "shipment_statuses": SHIPMENT_STATUSES,
     "target_statuses": TARGET_STATUSES,
     "figure_sources": FIGURE_SOURCES,
+    "fund_sources": FUND_SOURCES,
+    "use_categories": USE_CATEGORIES,
+    "service_kinds": SERVICE_KINDS,
+    "parcel_directions": PARCEL_DIRECTIONS,
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask_smorest import Api
+from flask_smorest.error_handler import ErrorSchema as SmorestErrorSchema
 from marshmallow import fields
 
 SWAGGER_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
@@ -52,10 +53,23 @@ def decimal_as_string(converter: Any, field: fields.Field, ret: dict[str, Any], 
     return documented
 
 
+class ErrorSchema(SmorestErrorSchema):
+    """The error body as trace.web.errors answers it: with the codes of coded problems."""
+
+    message_code = fields.String(metadata={"description": "the message's code, when it has one"})
+    error_codes = fields.Dict(
+        metadata={"description": "by field: the problems' codes and parameters (trace/messages.py)"}
+    )
+
+
+class _Api(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
 def init_app(app: Flask) -> Api:
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
-    api = Api(app)
+    api = _Api(app)
     api.ma_plugin.converter.add_attribute_function(decimal_as_string)
 
     @app.get("/api/v1/docs/assets/<path:filename>")

@@ -31,7 +31,9 @@ from trace.services.targets import Progress, Status, threshold
 from trace.web.charts import Series, progress_bar, stacked_columns
 from trace.web.formats import fmt, is_english, pick, unit
 from trace.web.names import FIGURE_SOURCES, TARGET_STATUSES, name_of
+from trace.web.program.funding import acceptance_sheets, funding_context
 from trace.web.program.logistics import CATEGORY_NAMES
+from trace.web.program.station_services import services_context
 from trace.web.program.stations import coverage_chart
 from trace.web.program.training import KIND_NAMES
 
@@ -264,11 +266,19 @@ def cold_chain_context(session: Session) -> dict[str, Any]:
     return {"alerts": logistics.open_alerts(session), "category_names": CATEGORY_NAMES}
 
 
+def funding_sheets(session: Session) -> list[Sheet]:
+    """The acceptance file's budget, spending and rule-check tables, in the dashboard's XLSX."""
+    return [Sheet(title, header, rows) for title, header, rows in acceptance_sheets(session)]
+
+
 SECTIONS: list[Section] = [
     Section("targets", "program/dashboard/_targets.html", targets_context),
     Section("coverage", "program/dashboard/_coverage.html", coverage_context, coverage_sheets),
     Section("training", "program/dashboard/_training.html", training_context, training_sheets),
     Section("cold_chain", "program/dashboard/_cold_chain.html", cold_chain_context),
+    # Issue 19: the plan's funding rules and books, the stations' services and parcels.
+    Section("funding", "program/dashboard/_funding.html", funding_context, funding_sheets),
+    Section("station_services", "program/dashboard/_station_services.html", services_context),
 ]
 
 
