@@ -15,7 +15,7 @@ and keeps the per-lot chain unique on (batch_id, sequence): partitioning it by t
 guarantees, and it is read per lot, not per month, so it stays one table.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-08 00:30:00
 """
 
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"  # 0012 as issued; re-chained after main gained 0017
+down_revision = "0018"  # 0012 as issued; re-chained after main gained 0017, 0016, 0018
 branch_labels = None
 depends_on = None
 
