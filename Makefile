@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app trace
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev run dev test lint format bench translations clean ip-region ip-region-refresh
+.PHONY: help setup setup-dev run dev test lint format bench bench-scale translations clean ip-region ip-region-refresh
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -76,6 +76,16 @@ test: lint ## lint, then the suite on SQLite (and on PostgreSQL if TRACE_TEST_DA
 
 bench: setup-dev ## benchmarks, as ratios against a same-run baseline; each works in a new trace_bench_* database on the server of TRACE_BENCH_DATABASE_URL (default local) and drops only that
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The scale benchmark (bench/scale_bench.py): builds a trace_bench_scale_* database of 30 million
+# codes, 10 million scans and 1 million events once (about half an hour here; kept, its name
+# printed), then measures it against a small database in the same run. SCALE_REUSE=NAME measures
+# a database an earlier run kept; SCALE_ARGS passes more (e.g. --codes 3000000 --scans 1000000
+# --events 100000 for a tenth).
+SCALE_REUSE ?=
+SCALE_ARGS ?=
+bench-scale: setup-dev ## the scale benchmark: ten years' volume against a small database (long; keeps its big database, SCALE_REUSE=NAME reuses it)
+	$(BIN)/python bench/scale_bench.py $(if $(SCALE_REUSE),--reuse $(SCALE_REUSE)) $(SCALE_ARGS)
 
 clean: ## remove the virtualenv and caches (keeps instance/, the database)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -12,7 +12,7 @@ from sqlalchemy.types import TypeDecorator
 
 import trace.models  # noqa: F401  (registers every table on Base.metadata)
 from trace.config import load_settings
-from trace.db import Base, make_engine
+from trace.db import Base, include_name, make_engine
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logger", True):
@@ -46,6 +46,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
         compare_type=True,
+        include_name=include_name,  # the partitions of the partitioned logs (migration 0019)
         render_item=_render_item,
     )
 

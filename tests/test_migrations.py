@@ -14,7 +14,7 @@ import trace.models  # noqa: F401
 from bench.pgdb import scratch_schema
 from tests.conftest import SHARED
 from trace.cli import alembic_config
-from trace.db import Base, make_engine
+from trace.db import Base, include_name, make_engine
 from trace.models.regions import Township
 
 
@@ -34,7 +34,9 @@ def test_upgrade_matches_models_then_downgrades(scratch_url):
     command.upgrade(config, "heads")
     engine = make_engine(scratch_url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         assert compare_metadata(context, Base.metadata) == []
         assert connection.scalar(select(Township.code).limit(1)) is not None
     command.downgrade(config, "base")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from trace import storage
 from trace.errors import TraceError
 from trace.messages import describe
-from trace.services import erasure, retention
+from trace.services import erasure, partitions, retention
 
 retention_cli = AppGroup("retention", help="Retention periods: what is due, and the removal run.")
 privacy_cli = AppGroup("privacy", help="Lawful erasure of personal data (audited).")
@@ -34,6 +34,18 @@ def retention_list() -> None:
                 f"{rule.record_kind:<24} {rule.period_days:>5} days from {rule.counted_from:<13}"
                 f" past: {count:>8}  {action}  {rule.legal_source}"
             )
+
+
+@retention_cli.command("partitions")
+def retention_partitions() -> None:
+    """Create the partitioned logs' months ahead (PostgreSQL; the daily job does it too)."""
+    with _session() as session:
+        if not partitions.is_partitioned(session, "scans"):
+            click.echo("the logs are plain tables on this database (partitions are PostgreSQL's)")
+            return
+        made = partitions.ensure_partitions(session)
+        session.commit()
+    click.echo(f"created {', '.join(made)}" if made else "every month ahead has its partition")
 
 
 @retention_cli.command("run")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 import sqlite3
 from typing import Any
 
@@ -23,6 +24,21 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# The monthly and DEFAULT partitions of the partitioned logs (PostgreSQL, migration 0019;
+# trace.services.partitions): tables the models do not describe, which schema comparisons skip.
+_PARTITION = re.compile(r"^(scans|audit_entries)_(p\d{6}|default)$")
+
+
+def is_partition_name(name: str | None) -> bool:
+    """A monthly or DEFAULT partition of a partitioned log."""
+    return bool(name and _PARTITION.match(name))
+
+
+def include_name(name: str | None, type_: str, _parent_names: Any) -> bool:
+    """Alembic's include_name hook: compare everything but the logs' partitions."""
+    return not (type_ == "table" and is_partition_name(name))
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -11,17 +11,23 @@ from flask import Flask
 from trace import storage
 from trace.errors import TraceError
 from trace.messages import describe
-from trace.services import backup, checkpoints, retention
+from trace.services import backup, checkpoints, partitions, retention
 
 
 def daily_records(app: Flask) -> list[str]:
-    """Check today's data against the latest checkpoint (kept for the regulator's page), sign
-    the next checkpoint, then the retention run. Returns a line per step."""
+    """Create the partitioned logs' months ahead (PostgreSQL), check today's data against the
+    latest checkpoint (kept for the regulator's page), sign the next checkpoint, then the
+    retention run (which detaches months past their rule first). Returns a line per step."""
     from trace.cli_checkpoint import signing_key
 
     factory = app.extensions["trace.sessionmaker"]
     lines: list[str] = []
     with app.app_context():
+        with factory() as session:
+            created = partitions.ensure_partitions(session)
+            session.commit()
+            if created:
+                lines.append(f"partitions created ahead: {', '.join(created)}")
         with factory() as session:
             latest = checkpoints.latest_checkpoint(session)
             if latest is not None:
@@ -50,7 +56,7 @@ def daily_records(app: Flask) -> list[str]:
             )
             session.commit()
             lines.extend(
-                f"retention: {a.records} {a.record_kind} archived and removed" for a in made
+                f"retention: {a.records} {a.record_kind} archived ({a.archive_name})" for a in made
             )
     return lines
 

@@ -24,6 +24,10 @@ class RetentionRule(Base):
     is_removable: Mapped[bool] = mapped_column(default=False)
     legal_source: Mapped[str] = mapped_column(String(500))
     reason: Mapped[str] = mapped_column(String(1000), default="")  # why this period, why kept
+    # A log partitioned by month (PostgreSQL: trace.services.partitions): how many whole months,
+    # the current one included, stay attached; older partitions are detached and archived.
+    # NULL keeps every month attached.
+    attached_months: Mapped[int | None] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

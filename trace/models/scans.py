@@ -17,6 +17,10 @@ class Scan(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pack_code_id: Mapped[int] = mapped_column(ForeignKey("pack_codes.id"), index=True)
+    # The pack's lot, copied when the scan is logged (the scan service writes it; a database
+    # trigger fills it for any other insert, migration 0019): the log is partitioned by month, so
+    # a lot's scans are found by this index in each month rather than by each code in each month.
+    batch_id: Mapped[int | None] = mapped_column(index=True)
     scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Salted hash of the client address: lets us see one phone scanning many codes, not who it is.
     client_hash: Mapped[str] = mapped_column(String(32), default="")

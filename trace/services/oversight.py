@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, String, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Date, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from trace.clock import local_today, utcnow, zone
@@ -141,7 +141,6 @@ def scan_statistics(
     if session.get(Batch, batch_id) is None:
         raise NotFoundError(problem("batch.not_found", id=batch_id))
     stats = ScanStats()
-    codes = select(PackCode.id).where(PackCode.batch_id == batch_id)
     stats.codes, stats.scanned_codes = session.execute(
         select(
             func.count(PackCode.id),
@@ -150,7 +149,7 @@ def scan_statistics(
     ).one()
     for is_public, verdict, count in session.execute(
         select(Scan.is_public, Scan.verdict, func.count(Scan.id))
-        .where(Scan.pack_code_id.in_(codes))
+        .where(Scan.batch_id == batch_id)
         .group_by(Scan.is_public, Scan.verdict)
     ):
         if is_public:
@@ -162,7 +161,7 @@ def scan_statistics(
     day = _local_day(session, Scan.scanned_at).label("day")
     per_day = session.execute(
         select(day, func.count(Scan.id))
-        .where(Scan.pack_code_id.in_(codes), Scan.is_public.is_(True), Scan.scanned_at >= since)
+        .where(Scan.batch_id == batch_id, Scan.is_public.is_(True), Scan.scanned_at >= since)
         .group_by(day)
         .order_by(day)
     ).all()
@@ -188,7 +187,7 @@ def _flagged(session: Session, batch_id: int) -> list[FlaggedCode]:
             exceeded,
         )
         .join(Scan, Scan.pack_code_id == PackCode.id)
-        .where(PackCode.batch_id == batch_id, Scan.is_public.is_(True))
+        .where(Scan.batch_id == batch_id, Scan.is_public.is_(True))
         .group_by(PackCode.id, PackCode.serial, PackCode.sequence)
         .having(func.count(Scan.id) > 1)
         .order_by(func.count(func.distinct(Scan.client_hash)).desc(), func.count(Scan.id).desc())
@@ -243,11 +242,15 @@ def lot_audit_trail(
         ("shipments", select(ShipmentLine.shipment_id).where(ShipmentLine.batch_id == batch_id)),
         ("recalls", select(RecallLot.recall_id).where(RecallLot.batch_id == batch_id)),
     ]
-    # Entity ids are stored as text: compare with the ids cast to text, all inside the database.
-    matches = [
-        (AuditEntry.entity_type == table) & AuditEntry.entity_id.in_(_as_text(ids))
-        for table, ids in related
-    ]
+    # The related ids first (a lot has few), then the entries by entity: with the ids as values
+    # the (entity_type, entity_id) index answers in every month of the partitioned log; compared
+    # with subqueries, the planner walked the whole log newest first looking for them.
+    # Entity ids are stored as text.
+    matches = []
+    for table, ids in related:
+        found = [str(i) for i in session.scalars(ids.distinct())]
+        if found:
+            matches.append((AuditEntry.entity_type == table) & AuditEntry.entity_id.in_(found))
     query = (
         select(AuditEntry)
         .where(or_(*matches))
@@ -255,11 +258,6 @@ def lot_audit_trail(
         .limit(limit)
     )
     return list(session.scalars(query))
-
-
-def _as_text(ids: Any) -> Any:
-    subquery = ids.subquery()
-    return select(cast(next(iter(subquery.c)), String))
 
 
 def recalls_of(session: Session, batch_id: int) -> list[Recall]:

@@ -4,9 +4,11 @@ what is past its period, and the run that archives and then removes what may go.
 Only two kinds are ever removed: scan log rows (pseudonymous) and complaint photos; their rules
 say why. Trace events, inspections, sales records, compliance certificates and audit entries are
 kept beyond their legal minimum: the chains and the published checkpoints commit to them, and a
-printed code resolves for ever. Removal is always: export to an archive file, read the archive
-back and check its count and checksum, then delete exactly what was exported, in one
-transaction, with an audit entry and a RetentionArchive row naming the file.
+printed code resolves for ever. On PostgreSQL the scan log is partitioned by month, and whole
+months go first, by partition (trace.services.partitions, the rule's attached_months). Removal is
+always: export to an archive file, read the archive back and check its count and checksum, then
+delete exactly what was exported, in one transaction, with an audit entry and a RetentionArchive
+row naming the file.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def due_now(session: Session, now: dt.datetime | None = None) -> list[Due]:
 # Archives ----------------------------------------------------------------------------------
 
 
-def _write_archive(
+def write_archive(
     path: Path, kind: str, cutoff: dt.datetime, rows: list[dict[str, Any]], files: dict[str, Path]
 ) -> str:
     """records.jsonl (+ files) and a manifest with their checksums; returns the file's sha256."""
@@ -181,6 +183,7 @@ def _scan_rows(session: Session, cutoff: dt.datetime) -> Iterator[dict[str, Any]
         yield {
             "id": scan.id,
             "pack_code_id": scan.pack_code_id,
+            "batch_id": scan.batch_id,
             "scanned_at": scan.scanned_at.isoformat(),
             "client_hash": scan.client_hash,
             "user_agent_family": scan.user_agent_family,
@@ -195,7 +198,7 @@ def _remove_scans(session: Session, cutoff: dt.datetime, path: Path) -> tuple[in
     rows = list(_scan_rows(session, cutoff))
     if not rows:
         return 0, ""
-    digest = _write_archive(path, "scan", cutoff, rows, {})
+    digest = write_archive(path, "scan", cutoff, rows, {})
     check_archive(path)
     last = rows[-1]["id"]
     _lawful(session, "scans")
@@ -240,7 +243,7 @@ def _remove_photos(
         }
         for r in reports
     ]
-    digest = _write_archive(path, "complaint_photo", cutoff, rows, files)
+    digest = write_archive(path, "complaint_photo", cutoff, rows, files)
     check_archive(path)
     for report in reports:
         report.photo_stored_name = None
@@ -268,8 +271,11 @@ def run_retention(
 ) -> list[RetentionArchive]:
     """Archive, check, then remove whatever removable kind is past its period (flushes; the
     caller commits). Kinds not removable are never touched. Raises RetentionError."""
+    from trace.services.partitions import detach_expired
+
     moment = (now or utcnow()).replace(microsecond=0)
-    made: list[RetentionArchive] = []
+    # Whole months of a partitioned log first (PostgreSQL): detached, archived, dropped when due.
+    made = [d.archive for d in detach_expired(session, actor, archive_dir, moment)]
     for due in due_now(session, moment):
         remover = REMOVERS.get(due.rule.record_kind)
         if not due.will_be_removed or remover is None:

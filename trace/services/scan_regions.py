@@ -131,7 +131,7 @@ def lot_regions(session: Session, actor: Actor | None, batch_id: int, hours: int
     batch = session.get(Batch, batch_id)
     if batch is None:
         raise NotFoundError("lot.no_such", {"batch_id": ["lot.no_such"]})
-    where = PackCode.batch_id == batch_id
+    where = Scan.batch_id == batch_id  # indexed in every month of the partitioned log
     regions = _by_region(session, where)
     report = RegionReport(
         regions,

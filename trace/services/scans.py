@@ -235,6 +235,7 @@ _count = (
 )
 _log = insert(Scan).values(
     pack_code_id=bindparam("code_id"),
+    batch_id=bindparam("batch_id"),
     scanned_at=bindparam("now", type_=UTCDateTime()),
     client_hash=bindparam("address"),
     user_agent_family=bindparam("family"),
@@ -324,9 +325,10 @@ WITH code AS (
 ), verdict AS (
     SELECT state.*, {SQL_VERDICT} AS verdict FROM state
 ), logged AS (
-    INSERT INTO scans (pack_code_id, scanned_at, client_hash, user_agent_family, is_public,
-                       verdict, is_counted, region)
-    SELECT id, %(now)s, %(address)s, %(family)s, %(is_public)s, verdict, is_counted, %(region)s
+    INSERT INTO scans (pack_code_id, batch_id, scanned_at, client_hash, user_agent_family,
+                       is_public, verdict, is_counted, region)
+    SELECT id, batch_id, %(now)s, %(address)s, %(family)s, %(is_public)s, verdict, is_counted,
+           %(region)s
     FROM verdict WHERE %(log)s
 )
 SELECT code_status, batch_id, sequence, batch_status, pack_date, scan_count, addresses, first_at,
@@ -463,6 +465,7 @@ def record_scan(
             _log,
             {
                 "code_id": code_id,
+                "batch_id": batch_id,
                 "now": now,
                 "address": client.address,
                 "family": user_agent_family(user_agent),

@@ -381,6 +381,7 @@ AUDIT_ACTIONS = {
     "spending.correct": _l("更正资金支出"),
     "spending.create": _l("登记资金支出"),
     "station_service.create": _l("登记站点服务"),
+    "retention.detach_partition": _l("按保存期限卸下月度分区"),
 }
 RECORD_TYPES = {
     "api_tokens": _l("API 令牌"),
