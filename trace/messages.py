@@ -226,7 +226,9 @@ MESSAGES: dict[str, str] = {
     "inspection.unit_mismatch": N_("%(item)s 的限量单位是 %(unit)s，不是 %(given)s，请换算"),
     "job.not_found": N_("没有这个后台任务（编号 %(id)s）"),
     "job.staff_only": N_("后台任务只属于已登录的工作人员"),
-    "label.capacity": N_("此批次最多还能生成 %(n)s 个码（批次剩余 %(left)s，作废的码不计）"),
+    "label.capacity": N_(
+        "此批次最多还能生成 %(n)s 个码（批次剩余 %(left)s %(unit)s，作废的码不计）"
+    ),
     "label.carton_gtin": N_("%(gtin)s 是外箱的 GTIN，请选择外箱标签版式"),
     "label.code_not_in_run": N_("本批标签中没有这个防伪码或序号"),
     "label.consumer_gtin": N_(

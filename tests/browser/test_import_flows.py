@@ -14,10 +14,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.browser.test_staff_flows import Phone, base_url  # noqa: F401 (the served demo app)
+from tests.browser.test_staff_flows import Phone
 from trace.models.training import Attendance, TrainingSession
 from trace.web.database import EXTENSION_KEY
 
@@ -56,7 +57,13 @@ def _filled(template: bytes, rows: list[list[str]], tmp: Path, name: str) -> Pat
     return path
 
 
-def test_station_imports_an_attendance_sheet_on_a_phone(browser, base_url, demo_app, tmp_path):  # noqa: F811
+@pytest.fixture(scope="module")
+def base_url(demo_app: tuple[Any, str]) -> str:
+    """The shared served demo app, as it is (test_staff_flows adds a batch of its own to it)."""
+    return demo_app[1]
+
+
+def test_station_imports_an_attendance_sheet_on_a_phone(browser, base_url, demo_app, tmp_path):
     app, _base = demo_app
     session_id, before = _santai_session(app)
     phone = Phone(browser, base_url)

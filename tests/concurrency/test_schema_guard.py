@@ -40,8 +40,12 @@ def test_downgrade_refuses_to_drop_data_without_force(database_url, tmp_path):
         assert "table pack_codes: 5 rows" in refused.output
         assert "--force" in refused.output
         assert _tables(url) == before  # nothing changed
-        # A step that drops only empty columns needs no --force.
-        assert _cli(url, "db", "downgrade", "--", "-1").exit_code == 0
+        # The head step drops the retention rules' attached months, which are data (the rule
+        # seeded by migration 0019): refused alone too, then taken with --force.
+        step = _cli(url, "db", "downgrade", "--", "-1")
+        assert step.exit_code != 0
+        assert "retention_rules.attached_months" in step.output
+        assert _cli(url, "db", "downgrade", "--force", "--", "-1").exit_code == 0
         assert _cli(url, "db", "upgrade").exit_code == 0
         forced = _cli(url, "db", "downgrade", "base", "--force")
         assert forced.exit_code == 0, forced.output

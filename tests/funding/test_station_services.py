@@ -126,7 +126,7 @@ def test_the_phone_page_records_in_a_few_taps(client, db_session, network, make_
     assert page.status_code == 200
     assert 'name="served_on" type="date" value="2026-12-15"' in html
     assert f'<option value="{network["santai"].id}" selected>' in html  # two stations here
-    assert "站点服务登记" in text(client.get("/staff/"))  # the one menu entry
+    assert 'href="/staff/program/services"' in text(client.get("/staff/"))  # the menu entry
     before = db_session.scalar(select(func.count(ServiceRecord.id)))
     done = submit(
         client,

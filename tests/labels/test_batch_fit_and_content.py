@@ -49,7 +49,10 @@ def test_codes_times_net_content_cannot_exceed_the_batch(client, as_role, db_ses
     errors = refused.get_json()["errors"]
     assert list(errors) == ["count"] and "最多还能生成 50 个码" in errors["count"][0]
     assert refused.get_json()["error_codes"]["count"] == [
-        {"code": "label.capacity", "params": {"lot": batch.lot, "n": 50, "left": "25 kg"}}
+        {
+            "code": "label.capacity",
+            "params": {"lot": batch.lot, "n": 50, "left": "25", "unit": "kg"},
+        }
     ]
     assert _issue(client, headers, batch.id, count=50).status_code == 201
     # Voided codes give their capacity back: 20 torn labels, 20 new codes.

@@ -114,7 +114,11 @@ def test_label_capacity_counts_jin_as_half_kilograms(client, as_role, db_session
     url = f"/api/v1/batches/{batch.id}/label-runs"
     refused = client.post(url, json={"count": 101}, headers=headers)
     assert refused.status_code == 422
-    assert "at most 100 more" in refused.get_json()["errors"]["count"][0]
+    body = refused.get_json()
+    assert (
+        body["errors"]["count"][0] == "此批次最多还能生成 100 个码（批次剩余 100 斤，作废的码不计）"
+    )
+    assert body["error_codes"]["count"][0]["params"]["unit"] == "jin"
     assert client.post(url, json={"count": 100}, headers=headers).status_code == 201
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trace.errors import ValidationError, problem
-from trace.models.batches import Batch
+from trace.models.batches import Batch, Unit
 from trace.models.labels import CodeStatus, LabelRun, PackCode
 from trace.models.products import Product
 from trace.quantities import KG_PER
@@ -72,5 +72,7 @@ def check_capacity(session: Session, batch: Batch, item: Product, count: int) ->
     if room is None or count <= room.codes:
         return
     left = f"{room.left.quantize(Decimal('0.001')).normalize():f}"
-    refused = problem("label.capacity", lot=batch.lot, n=room.codes, left=f"{left} {room.unit}")
+    refused = problem(
+        "label.capacity", lot=batch.lot, n=room.codes, left=left, unit=Unit(room.unit)
+    )
     raise ValidationError(refused, {"count": [refused]})

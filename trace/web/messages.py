@@ -8,6 +8,7 @@ shown as the generic "格式不对".
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,7 @@ from flask_babel import get_locale, gettext
 
 from trace.errors import Message, Problem
 from trace.messages import MESSAGES
+from trace.web.names import ENUM_TABLES, name_of
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,12 @@ def _each(value: Any, word: Any) -> Any:
 
 
 def _shown(value: Any) -> Any:
+    """A parameter as people read it: lists joined, an enum value by its display name (a unit is
+    斤, never `jin`)."""
     if isinstance(value, list | tuple):
         separator = ", " if str(get_locale()).startswith("en") else "、"
-        return separator.join(str(v) for v in value)
+        return separator.join(str(_shown(v)) for v in value)
+    if isinstance(value, enum.Enum):
+        table = ENUM_TABLES.get(type(value))
+        return name_of(table, value) if table is not None else value.value
     return value

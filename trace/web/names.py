@@ -4,9 +4,13 @@ table of an enum's values (tests/web/test_names.py fails if one appears)."""
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+
+from trace.models.batches import BatchStatus, Unit
+from trace.models.products import ProductCategory
 
 ROLES = {
     "admin": _l("管理员"),
@@ -555,6 +559,13 @@ HTTP_STATUSES = {
     429: _l("操作太频繁"),
     500: _l("服务器出错"),
     503: _l("服务暂时不可用"),
+}
+
+# Enum parameters of messages (trace.web.messages) are shown by these tables' names.
+ENUM_TABLES: dict[type[enum.Enum], dict[str, Any]] = {
+    Unit: UNITS,
+    BatchStatus: BATCH_STATUSES,
+    ProductCategory: CATEGORIES,
 }
 
 ALL = {

@@ -85,13 +85,15 @@ class MenuEntry:
     label: Any
     hidden_from: frozenset[Role] = frozenset()
     station_only: bool = False
+    element_id: str = ""  # for the tests and scripts that find the link
 
 
 STATION = frozenset({Role.STATION})
+SERVICES_ID = "nav-station-services"
 # The first row, in order. Station staff see their day's work: the station's home, producers,
 # harvests, training, and the record of the station's services (issue 19).
 MENU: tuple[MenuEntry, ...] = (
-    MenuEntry("regulator.index", _l("监管")),
+    MenuEntry("regulator.index", _l("监管"), element_id="nav-regulator"),
     MenuEntry("staff.home.dashboard", _l("工作台")),
     MenuEntry("staff.records.producers", _l("生产主体")),
     MenuEntry("staff.records.products", _l("产品"), hidden_from=STATION),
@@ -99,7 +101,12 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("staff_quality.certifications", _l("质量管理"), hidden_from=STATION),
     MenuEntry("staff_program.stations", _l("电商项目"), hidden_from=STATION),
     MenuEntry("staff_program.training", _l("培训"), station_only=True),
-    MenuEntry("staff_program.services", _l("站点服务"), station_only=True),
+    MenuEntry(
+        "staff_program.services",
+        _l("站点服务"),
+        station_only=True,
+        element_id="nav-station-services",
+    ),
     MenuEntry("feedback_staff.reports", _l("投诉反馈")),
     MenuEntry("staff.users.users", _l("账号管理")),
 )
@@ -108,7 +115,12 @@ MORE: tuple[MenuEntry, ...] = (
     MenuEntry("staff.records.products", _l("产品"), station_only=True),
     MenuEntry("staff_quality.certifications", _l("质量管理"), station_only=True),
     MenuEntry("staff_program.stations", _l("电商项目"), station_only=True),
-    MenuEntry("staff_program.services", _l("站点服务"), hidden_from=STATION),
+    MenuEntry(
+        "staff_program.services",
+        _l("站点服务"),
+        hidden_from=STATION,
+        element_id="nav-station-services",
+    ),
     MenuEntry("staff.jobs.recent", _l("后台任务"), hidden_from=STATION),
     MenuEntry("staff.auth.tokens", _l("API 令牌"), hidden_from=STATION),
     MenuEntry("staff.auth.password", _l("修改密码")),
