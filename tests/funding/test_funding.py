@@ -314,3 +314,27 @@ def test_nothing_is_written_when_a_spending_request_fails(client, db_session, as
     assert answer.get_json()["error_codes"]["task_code"][0]["code"] == "funding.no_task"
     after = db_session.scalar(select(text("count(*)")).select_from(SpendingEntry))
     assert after == before
+
+
+def test_the_plans_funding_targets_are_figures_of_the_budget(db_session, admin):
+    """The four funding targets of the plan (central 1,400 万元, county 310 万元, the county
+    centre's share at most 15 %, the supply chain's at least 50 %) are read from the budget lines:
+    a budget line moves them and their status."""
+    from trace.services import targets
+
+    def row(code: str) -> targets.Progress:
+        return next(p for p in targets.progress(db_session) if p.target.code == code)
+
+    assert row("central_funds").current is None  # nothing budgeted yet: not measured
+    _plan(db_session, admin, county_centre=300, supply_chain=900, logistics=200)
+    assert row("central_funds").current == Decimal(1400)
+    assert row("central_funds").status == "met"
+    assert row("county_centre_share").current == Decimal("21.43")
+    assert row("county_centre_share").status == "behind"  # over its ceiling
+    assert row("supply_chain_share").current == Decimal("64.29")
+    assert row("supply_chain_share").status == "met"
+    _plan(db_session, admin, county_centre=190)  # 190 / 1290 = 14.73 %
+    assert row("county_centre_share").current == Decimal("14.73")
+    assert row("county_centre_share").status == "met"
+    funding.set_budget_line(db_session, admin, "county_centre", "county", Decimal(310) * WAN)
+    assert row("county_funds").current == Decimal(310)

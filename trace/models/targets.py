@@ -49,6 +49,10 @@ class MetricKey(enum.StrEnum):
     HOUSEHOLDS_LIFTED = "households_lifted"
     POOR_EMPLOYMENT_SHARE_PCT = "poor_employment_share_pct"
     POOR_PEOPLE_HELPED = "poor_people_helped"
+    CENTRAL_FUNDS_WAN = "central_funds_wan"
+    COUNTY_FUNDS_WAN = "county_funds_wan"
+    COUNTY_CENTRE_SHARE_PCT = "county_centre_share_pct"
+    SUPPLY_CHAIN_SHARE_PCT = "supply_chain_share_pct"
 
 
 class FigureSource(enum.StrEnum):

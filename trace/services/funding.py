@@ -373,6 +373,23 @@ class RuleCheck:
         return self.status == "breach"
 
 
+def budget_total_fen(session: Session, source: FundSource) -> int:
+    """What the budget lines give a source (central or county funds), in fen."""
+    return sum(line.amount_fen for line in _budget_lines(session) if line.source == source)
+
+
+def budget_share_pct(session: Session, kind: FundingRuleKind) -> Decimal | None:
+    """The budgeted share (%) of the tasks named by the first active share rule of `kind` (the
+    county centre's ceiling, the supply chain's floor), or None without a rule or a budget."""
+    rule = next((r for r in list_rules(session) if r.kind == kind), None)
+    if rule is None:
+        return None
+    tasks = spending_by_task(session)
+    wanted = set(rule.tasks)
+    whole = sum(t.budget_total for t in tasks)
+    return _share(sum(t.budget_total for t in tasks if t.task.code in wanted), whole)
+
+
 def _share(part: int, whole: int) -> Decimal | None:
     return None if not whole else (Decimal(part * 100) / whole).quantize(Decimal("0.01"))
 

@@ -15,6 +15,7 @@ from trace.db import Base, utcnow
 from trace.models.batches import Batch
 from trace.models.brand import ApplicationStatus, BrandApplication
 from trace.models.events import TraceEvent
+from trace.models.funding import FundingRuleKind, FundSource
 from trace.models.logistics import Facility, FacilityKind
 from trace.models.packaging import PackagingSpec
 from trace.models.poverty_relief import LiftedHousehold, ModelEnterprise, StaffCount
@@ -31,6 +32,7 @@ from trace.models.training import (
     TrainingKind,
     TrainingSession,
 )
+from trace.services import funding
 from trace.services.stations import county_coverage, coverage_by_township
 
 Metric = Callable[[Session], Decimal | None]
@@ -310,6 +312,24 @@ def poor_people_helped(session: Session) -> Decimal:
     )
 
 
+FEN_PER_WAN = Decimal(1_000_000)  # 1 万元 = 10,000 元 = 1,000,000 分
+
+
+def _budget_wan(source: FundSource) -> Metric:
+    """The budget lines' total for a source of funds, in 万元 (the plan's unit); None while no
+    line is budgeted from it."""
+
+    def total(session: Session) -> Decimal | None:
+        fen = funding.budget_total_fen(session, source)
+        return Decimal(fen) / FEN_PER_WAN if fen else None
+
+    return total
+
+
+def _budget_share(kind: FundingRuleKind) -> Metric:
+    return lambda session: funding.budget_share_pct(session, kind)
+
+
 METRICS: dict[MetricKey, Metric] = {
     MetricKey.COUNTY_CENTRES: _stations(StationTier.COUNTY),
     MetricKey.TOWNSHIP_STATIONS: _stations(StationTier.TOWNSHIP),
@@ -346,6 +366,10 @@ METRICS: dict[MetricKey, Metric] = {
     MetricKey.HOUSEHOLDS_LIFTED: households_lifted,
     MetricKey.POOR_EMPLOYMENT_SHARE_PCT: poor_employment_share_pct,
     MetricKey.POOR_PEOPLE_HELPED: poor_people_helped,
+    MetricKey.CENTRAL_FUNDS_WAN: _budget_wan(FundSource.CENTRAL),
+    MetricKey.COUNTY_FUNDS_WAN: _budget_wan(FundSource.COUNTY),
+    MetricKey.COUNTY_CENTRE_SHARE_PCT: _budget_share(FundingRuleKind.SHARE_MAX),
+    MetricKey.SUPPLY_CHAIN_SHARE_PCT: _budget_share(FundingRuleKind.SHARE_MIN),
 }
 
 
