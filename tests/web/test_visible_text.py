@@ -100,15 +100,9 @@ PENDING_ELSEWHERE: list[tuple[str, str, str]] = [
     # ("flask --app trace privacy erase-producer"); rewording it needs a data migration (issue 18
     # names: not done in this round).
     # The targets page shows the targets' Chinese labels (data) on English pages too.
-    (r"/staff/program/targets", r"[\u3400-\u9fff]+", "issue 19 targets/funding"),
     (r"/regulator/records", r"（flask --app trace privacy erase-producer）", "issue 18 names"),
     # The programme dashboard's targets carry English notes ("(about 80)", "(no figure in the
     # plan; set by the programme office)"); issue 19 reworks these pages and their targets.
-    (
-        r"/(program/|staff/program/targets|disclosure$)",
-        r"\([^()]*[a-z]{2}[^()]*\)",
-        "issue 19 targets/funding",
-    ),
 ]
 
 _SNAKE_OR_DOTTED = re.compile(r"(?<![\w.])[a-z][a-z0-9]*(?:[._][a-z0-9]+)+(?![\w])")
