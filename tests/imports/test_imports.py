@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -18,6 +19,7 @@ from trace.models.batches import Batch
 from trace.models.events import TraceEvent
 from trace.models.producers import Producer
 from trace.models.training import Attendance, Course, Trainee, TrainingSession
+from trace.quantities import to_kg
 
 PRODUCER_HEADER = ["名称", "类型", "乡镇", "村", "统一社会信用代码", "联系电话", "建档立卡户"]
 
@@ -234,17 +236,51 @@ def test_batches_unknown_product_and_producer_and_units(client, db_session, as_r
     headers = as_role("qc")
     header = ["产品", "生产主体", "采收日期", "数量", "单位", "乡镇"]
     rows = [
-        ["没有的产品", "没有的人", "2025-09-15", "320斤", "担", "三台乡"],
+        ["没有的产品", "没有的人", "2025-09-15", "三百斤", "担", "三台乡"],
     ]
     response = upload(client, "batches", csv_bytes(header, rows, "utf-8"), headers, "b.csv")
     found = {(e["column"], e["code"]) for e in response.get_json()["row_errors"]}
     assert found == {
         ("产品", "import.no_product"),
         ("生产主体", "import.no_producer"),
-        ("数量", "import.number"),
+        ("数量", "quantity.not_a_number"),
         ("单位", "import.choice"),
     }
     assert count(db_session, Batch) == 0
+
+
+def test_batches_in_jin_as_farmers_write_them(client, db_session, as_role, make_user):
+    """斤 in the 单位 column or typed with the number ("320斤") is stored as typed and converted
+    once (1 斤 = 0.5 kg); a unit typed with the number must agree with the 单位 column."""
+    headers = as_role("qc")
+    admin = make_user("admin")
+    product = factories.product(db_session, admin, name="三台核桃（示例）")
+    factories.producer(db_session, admin, name="罗秀芬", township_code=SANTAI, village="多底河村")
+    header = ["产品", "生产主体", "采收日期", "数量", "单位", "乡镇"]
+    clash = [[product.name, "罗秀芬", "2025-09-15", "320斤", "千克", "三台乡"]]
+    refused = upload(client, "batches", csv_bytes(header, clash, "utf-8"), headers, "b.csv")
+    assert refused.status_code == 422
+    found = {(e["row"], e["column"], e["code"]) for e in refused.get_json()["row_errors"]}
+    assert found == {(2, "数量", "quantity.unit_conflict")}
+    assert count(db_session, Batch) == 0
+    rows = [
+        [product.name, "罗秀芬", "2025-09-15", "320斤", "", "三台乡"],
+        [product.name, "罗秀芬", "2025-09-16", "1.5 公斤", "", "三台乡"],
+        [product.name, "罗秀芬", "2025-09-17", "40", "斤", "三台乡"],
+    ]
+    response = upload(client, "batches", csv_bytes(header, rows, "gb18030"), headers, "b.csv")
+    assert response.status_code == 201, response.get_json()
+    batches = list(db_session.scalars(select(Batch).order_by(Batch.harvested_on)))
+    assert [(format(b.quantity.normalize(), "f"), b.unit.value) for b in batches] == [
+        ("320", "jin"),
+        ("1.5", "kg"),
+        ("40", "jin"),
+    ]
+    assert [to_kg(b.quantity, b.unit) for b in batches] == [
+        Decimal("160"),
+        Decimal("1.5"),
+        Decimal("20"),
+    ]
 
 
 def test_missing_columns_and_unreadable_files(client, as_role):

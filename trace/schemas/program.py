@@ -425,7 +425,7 @@ class TargetSchema(Schema):
     label_en = fields.String()
     target_value = fields.Decimal(as_string=True)
     unit = fields.String()
-    metric = fields.Enum(MetricKey, by_value=True)
+    metric = fields.Enum(MetricKey, by_value=True, allow_none=True)  # office-entered targets
     sort_order = Integer()
     note = fields.String()
     updated_at = fields.AwareDateTime()
@@ -452,7 +452,7 @@ class ProgressSchema(Schema):
     code = fields.String(attribute="target.code")
     label_zh = fields.String(attribute="target.label_zh")
     label_en = fields.String(attribute="target.label_en")
-    metric = fields.Enum(MetricKey, by_value=True, attribute="target.metric")
+    metric = fields.Enum(MetricKey, by_value=True, attribute="target.metric", allow_none=True)
     unit = fields.String(attribute="target.unit")
     target_value = fields.Decimal(as_string=True, attribute="target.target_value")
     current = fields.Decimal(as_string=True, allow_none=True)

@@ -39,6 +39,7 @@ from trace.models.products import Product
 from trace.models.regions import Township
 from trace.models.training import Attendance, Course, Trainee, TrainingSession
 from trace.policy import Actor, authorize
+from trace.quantities import parse_quantity
 from trace.services import batches as batch_service
 from trace.services import producers as producer_service
 from trace.services import training as training_service
@@ -52,6 +53,9 @@ TEXT, CHOICE, DATE, DECIMAL, YES_NO, TOWNSHIP = (
     "yes_no",
     "town",
 )
+# A quantity as farmers write it ("320斤", "1.5公斤", "320"): trace.quantities.parse_quantity,
+# the forms' own reading; a unit typed with the number fills an empty 单位 cell.
+QUANTITY = "quantity"
 
 
 class ImportKind(enum.StrEnum):
@@ -164,7 +168,14 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
             required=True,
             example="2026-09-15",
         ),
-        Column("quantity", N_("数量"), "只填数字，如 320", DECIMAL, required=True, example="320"),
+        Column(
+            "quantity",
+            N_("数量"),
+            "数字，可带单位，如 320 或 320斤（带了单位，单位列可不填）",
+            QUANTITY,
+            required=True,
+            example="320",
+        ),
         Column(
             "unit",
             N_("单位"),
@@ -418,6 +429,11 @@ def _cell(
     if column.type == DATE:
         day = _date(text)
         return (day, None) if day else (None, problem("import.date"))
+    if column.type == QUANTITY:
+        try:
+            return parse_quantity(text, column.key), None
+        except TraceError as exc:
+            return None, exc.errors[column.key][0]
     if column.type == DECIMAL:
         try:
             number = Decimal(text.replace(",", "").replace("，", ""))
@@ -637,6 +653,7 @@ def _parse(
         if value is None and column.type == TEXT and message is None:
             value = ""
         row.data[column.key] = value
+    _unit_from_quantity(row, columns)
     if row.data.get("township_code") is None and "township_code" in row.data:
         row.data["township_code"] = (
             training.township_code
@@ -644,6 +661,27 @@ def _parse(
             else getattr(actor, "township_code", None)
         )
     return row
+
+
+def _unit_from_quantity(row: _Row, columns: Sequence[Column]) -> None:
+    """A quantity read as (number, unit typed with it): the number stays, the typed unit fills an
+    empty 单位 (dropping its "required") and must agree with one that was filled in."""
+    typed = row.data.get("quantity")
+    if not isinstance(typed, tuple):
+        return
+    number, unit = typed
+    row.data["quantity"] = number
+    if unit is None or "unit" not in row.data:
+        return
+    unit_issues = [i for i in row.errors if i.column is not None and i.column.key == "unit"]
+    if row.data["unit"] is None:
+        if any(getattr(i.message, "code", "") != "field.required" for i in unit_issues):
+            return  # a 单位 that was filled in wrong stays an error of its own
+        row.data["unit"] = unit.value
+        row.errors = [i for i in row.errors if i not in unit_issues]
+    elif row.data["unit"] != unit.value:
+        quantity = next(c for c in columns if c.key == "quantity")
+        row.errors.append(Issue(row.number, quantity, problem("quantity.unit_conflict")))
 
 
 def _refused(row: _Row, columns: Sequence[Column], error: TraceError) -> None:
