@@ -144,7 +144,7 @@ def test_a_failed_job_says_why_and_leaves_no_file(
     db_session.flush()
     run_job(app.extensions[EXTENSION_KEY], job.id, tmp_path, "trace.test")
     db_session.expire_all()
-    assert job.status is JobStatus.FAILED and "label.issue" in job.error
+    assert job.status is JobStatus.FAILED and "无权进行此操作" in job.error  # the refusal, worded
     assert list(tmp_path.iterdir()) == []
     owner.role = Role.QC
     db_session.flush()
