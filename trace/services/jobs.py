@@ -77,14 +77,7 @@ def start_label_issue(
         total=count,
         idempotency_key=idempotency_key or None,
     )
-    try:
-        with session.begin_nested():
-            return _save(session, job)
-    except IntegrityError:  # the same form sent twice at once: the other request's job
-        started = session.scalar(select(Job).where(Job.idempotency_key == idempotency_key))
-        if started is None:
-            raise
-        return started
+    return _save_once(session, job)
 
 
 def start_label_pdf(session: Session, actor: Actor | None, run_id: int) -> Job:
@@ -185,14 +178,7 @@ def start_import(
         file_name=f"import-{kind.value}.json",
         idempotency_key=key,
     )
-    try:
-        with session.begin_nested():
-            return _save(session, job)
-    except IntegrityError:  # the same file sent twice at once: the other request's job
-        started = session.scalar(select(Job).where(Job.idempotency_key == key))
-        if started is None:
-            raise
-        return started
+    return _save_once(session, job)
 
 
 def import_report(directory: Path, job: Job) -> imports.Report | None:
@@ -393,6 +379,22 @@ def _save(session: Session, job: Job) -> Job:
     session.add(job)
     session.flush()
     return job
+
+
+def _save_once(session: Session, job: Job) -> Job:
+    """Save a job with an idempotency key; when the same request (a form, a file) is sent twice at
+    once and the other one saved first, its job is the answer."""
+    try:
+        with session.begin_nested():
+            return _save(session, job)
+    except IntegrityError:
+        key = job.idempotency_key
+        started = (
+            None if key is None else session.scalar(select(Job).where(Job.idempotency_key == key))
+        )
+        if started is None:
+            raise
+        return started
 
 
 def _actor_id(actor: Actor | None) -> int:
